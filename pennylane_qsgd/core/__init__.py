@@ -1,0 +1,1 @@
+"""Mathematical core: numpy/scipy only (no PennyLane, no torch)."""
