@@ -170,7 +170,9 @@ class PolynomialODE:
         """The same equation started from ``u_in``."""
         return PolynomialODE(self.F0, self.F1, self.F2, u_in, self.forcing_times)
 
-    def with_forcing(self, F0: np.ndarray, forcing_times: np.ndarray | None = None) -> PolynomialODE:
+    def with_forcing(
+        self, F0: np.ndarray, forcing_times: np.ndarray | None = None
+    ) -> PolynomialODE:
         """The same equation with another forcing."""
         return PolynomialODE(F0, self.F1, self.F2, self.u_in, forcing_times)
 

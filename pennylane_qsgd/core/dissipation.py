@@ -1,0 +1,195 @@
+"""Dissipation of a quadratic ODE: the quantities that decide whether Carleman linearisation converges.
+
+Section 2 of Liu et al., PNAS 118, e2026805118 (2021), arXiv:2011.03185:
+
+.. math::
+
+    R = \\frac{1}{|\\mathrm{Re}\\,\\lambda_1|}
+        \\left( \\|u_{\\rm in}\\| \\|F_2\\| + \\frac{\\|F_0\\|}{\\|u_{\\rm in}\\|} \\right),
+
+with :math:`\\lambda_1` the eigenvalue of :math:`F_1` of largest real part (required negative) and
+:math:`\\|F_0\\| = \\max_t \\|F_0(t)\\|`. :math:`R < 1` is the regime of the paper's guarantees; it holds
+exactly when :math:`\\|u_{\\rm in}\\| \\in (r_-, r_+)`,
+:math:`r_\\pm = (|\\mathrm{Re}\\,\\lambda_1| \\pm \\sqrt{|\\mathrm{Re}\\,\\lambda_1|^2 - 4 \\|F_2\\|\\|F_0\\|})
+/ (2\\|F_2\\|)`.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+import scipy.sparse.linalg as spla
+
+from pennylane_qsgd.core.norms import max_forcing_norm, spectral_norm
+from pennylane_qsgd.core.problem import PolynomialODE
+
+# Dense eigen-decomposition up to this size; ARPACK above.
+_DENSE_EIG_LIMIT = 1500
+# An eigenvector matrix with a condition number above this is treated as non-diagonalisable.
+_DIAGONALISABLE_COND = 1e10
+
+
+class NonDiagonalisableWarning(UserWarning):
+    """F1 is (numerically) not diagonalisable, an assumption of the PNAS error analysis."""
+
+
+def leading_eigenvalue(F1: sp.sparray | np.ndarray, check_diagonalisable: bool = True) -> complex:
+    """The eigenvalue :math:`\\lambda_1` of :math:`F_1` with the largest real part.
+
+    Parameters
+    ----------
+    F1 : sparse or dense matrix, shape (s, s)
+    check_diagonalisable : bool
+        For dense-size matrices, warn (:class:`NonDiagonalisableWarning`) when the eigenvector
+        matrix is numerically singular.
+
+    Returns
+    -------
+    complex
+    """
+    s = F1.shape[0]
+    if s <= _DENSE_EIG_LIMIT:
+        dense = F1.toarray() if sp.issparse(F1) else np.asarray(F1, dtype=np.float64)
+        if np.allclose(dense, dense.T):
+            return complex(np.linalg.eigvalsh(dense)[-1])
+        vals, vecs = np.linalg.eig(dense)
+        if check_diagonalisable and np.linalg.cond(vecs) > _DIAGONALISABLE_COND:
+            warnings.warn(
+                "F1 is numerically not diagonalisable (eigenvector condition number "
+                f"{np.linalg.cond(vecs):.3g}); the PNAS bounds assume it is",
+                NonDiagonalisableWarning,
+                stacklevel=2,
+            )
+        return complex(vals[np.argmax(vals.real)])
+    matrix = sp.csr_array(F1, dtype=np.float64)
+    symmetric = abs(matrix - matrix.T).max() <= 1e-12 * max(abs(matrix).max(), 1.0)
+    if symmetric:
+        val = spla.eigsh(matrix, k=1, which="LA", return_eigenvectors=False, tol=1e-10)
+    else:
+        val = spla.eigs(matrix, k=1, which="LR", return_eigenvectors=False, tol=1e-10)
+    return complex(val[0])
+
+
+@dataclass(frozen=True)
+class Dissipation:
+    """Dissipation summary of a problem (PNAS section 2).
+
+    Attributes
+    ----------
+    re_lambda1 : float
+        Largest real part of the spectrum of F1 (negative for a dissipative problem).
+    norm_F0, norm_F1, norm_F2 : float
+        Spectral norms; ``norm_F0`` is the maximum over the forcing pieces.
+    norm_u_in : float
+    R : float
+        The ratio R (``inf`` when ``re_lambda1 >= 0`` or ``u_in == 0 != F0``).
+    r_minus, r_plus : float
+        The interval of ``||u_in||`` in which ``R < 1`` (``nan`` when it is empty).
+    """
+
+    re_lambda1: float
+    norm_F0: float
+    norm_F1: float
+    norm_F2: float
+    norm_u_in: float
+    R: float
+    r_minus: float
+    r_plus: float
+
+    @property
+    def is_dissipative(self) -> bool:
+        """``Re lambda_1 < 0``: the linear part damps every mode."""
+        return self.re_lambda1 < 0
+
+    @property
+    def is_provable(self) -> bool:
+        """``R < 1``: the regime of the PNAS convergence theorem."""
+        return bool(self.R < 1)
+
+
+def dissipation_ratio_from_norms(
+    re_lambda1: float, norm_F0: float, norm_F2: float, norm_u_in: float
+) -> float:
+    """R from the four scalars it depends on."""
+    if re_lambda1 >= 0:
+        return float("inf")
+    if norm_u_in == 0:
+        return 0.0 if norm_F0 == 0 else float("inf")
+    return (norm_u_in * norm_F2 + norm_F0 / norm_u_in) / abs(re_lambda1)
+
+
+def provable_interval(re_lambda1: float, norm_F0: float, norm_F2: float) -> tuple[float, float]:
+    """The interval :math:`(r_-, r_+)` of :math:`\\|u_{\\rm in}\\|` for which ``R < 1``.
+
+    Returns ``(nan, nan)`` when no initial norm gives ``R < 1`` (``Re lambda_1 >= 0`` or
+    :math:`|\\mathrm{Re}\\,\\lambda_1|^2 \\le 4\\|F_2\\|\\|F_0\\|`).
+    """
+    a = -re_lambda1
+    if a <= 0:
+        return float("nan"), float("nan")
+    if norm_F2 == 0:
+        return norm_F0 / a, float("inf")
+    disc = a * a - 4.0 * norm_F2 * norm_F0
+    if disc <= 0:
+        return float("nan"), float("nan")
+    root = np.sqrt(disc)
+    return (a - root) / (2.0 * norm_F2), (a + root) / (2.0 * norm_F2)
+
+
+def dissipation(problem: PolynomialODE) -> Dissipation:
+    """All dissipation quantities of ``problem`` (spectral norms, Re lambda_1, R, (r-, r+))."""
+    lam = leading_eigenvalue(problem.F1)
+    n0 = max_forcing_norm(problem.F0)
+    n1 = spectral_norm(problem.F1)
+    n2 = spectral_norm(problem.F2)
+    nu = float(np.linalg.norm(problem.u_in))
+    r_minus, r_plus = provable_interval(lam.real, n0, n2)
+    return Dissipation(
+        re_lambda1=lam.real,
+        norm_F0=n0,
+        norm_F1=n1,
+        norm_F2=n2,
+        norm_u_in=nu,
+        R=dissipation_ratio_from_norms(lam.real, n0, n2, nu),
+        r_minus=r_minus,
+        r_plus=r_plus,
+    )
+
+
+def dissipation_ratio(problem: PolynomialODE) -> float:
+    """The ratio R of PNAS section 2 (``inf`` for a non-dissipative ``F1``)."""
+    return dissipation(problem).R
+
+
+def rescaling_factor(problem: PolynomialODE, target_norm: float = 0.5) -> float:
+    """The factor :math:`\\gamma` with :math:`\\|u_{\\rm in}\\|/\\gamma` = ``target_norm``.
+
+    Rescaling :math:`u = \\gamma v` leaves R unchanged and brings the initial state inside the unit
+    ball, where the truncation error :math:`\\|v_{\\rm in}\\|^{N+1}` decays with the level N.
+
+    Parameters
+    ----------
+    problem : PolynomialODE
+    target_norm : float
+        Desired :math:`\\|v_{\\rm in}\\|`, in (0, 1).
+
+    Returns
+    -------
+    float
+        ``gamma > 0`` (1 when ``u_in == 0``).
+    """
+    if not 0 < target_norm < 1:
+        raise ValueError(f"target_norm must lie in (0, 1); got {target_norm}")
+    norm = float(np.linalg.norm(problem.u_in))
+    return norm / target_norm if norm > 0 else 1.0
+
+
+def rescale_to_unit_ball(
+    problem: PolynomialODE, target_norm: float = 0.5
+) -> tuple[PolynomialODE, float]:
+    """The rescaled problem for :math:`v = u/\\gamma` and the factor :math:`\\gamma` used."""
+    gamma = rescaling_factor(problem, target_norm)
+    return problem.rescaled(gamma), gamma
