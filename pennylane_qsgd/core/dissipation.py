@@ -136,7 +136,8 @@ def provable_interval(re_lambda1: float, norm_F0: float, norm_F2: float) -> tupl
     if disc <= 0:
         return float("nan"), float("nan")
     root = np.sqrt(disc)
-    return (a - root) / (2.0 * norm_F2), (a + root) / (2.0 * norm_F2)
+    # r- from r- r+ = ||F0||/||F2||: the textbook form cancels catastrophically for small ||F2||.
+    return 2.0 * norm_F0 / (a + root), (a + root) / (2.0 * norm_F2)
 
 
 def dissipation(problem: PolynomialODE) -> Dissipation:

@@ -6,37 +6,33 @@ import numpy as np
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
-# Below this many entries a dense SVD is cheaper and more reliable than ARPACK.
-_DENSE_LIMIT = 250_000
+# Below this many entries a dense SVD is both cheap and more reliable than ARPACK.
+_DENSE_ENTRIES = 1_000_000
 
 
 def spectral_norm(matrix: sp.sparray | sp.spmatrix | np.ndarray) -> float:
-    """Largest singular value :math:`\\|M\\|_2` of a matrix.
+    """Largest singular value :math:`\\|M\\|_2`; the Euclidean norm for a vector.
 
-    Parameters
-    ----------
-    matrix : sparse or dense matrix, shape (a, b)
-
-    Returns
-    -------
-    float
-        The spectral norm; 0 for an all-zero matrix.
+    Dense SVD for matrices up to 10^6 entries or with one dimension below 3, otherwise ARPACK
+    (``scipy.sparse.linalg.svds``, ``k = 1``). Returns 0 for an all-zero matrix.
     """
     if sp.issparse(matrix):
-        if matrix.nnz == 0:
+        mat = sp.csr_array(matrix, dtype=np.float64)
+        if mat.nnz == 0:
             return 0.0
-        if matrix.shape[0] * matrix.shape[1] <= _DENSE_LIMIT or min(matrix.shape) < 3:
-            return float(np.linalg.norm(matrix.toarray(), 2))
-        sigma = spla.svds(
-            sp.csr_array(matrix, dtype=np.float64),
-            k=1,
-            which="LM",
-            return_singular_vectors=False,
-            random_state=0,
-        )
+        rows, cols = mat.shape
+        if rows * cols <= _DENSE_ENTRIES or min(rows, cols) < 3:
+            if min(rows, cols) == 1:
+                return float(np.linalg.norm(mat.data))
+            return float(np.linalg.norm(mat.toarray(), 2))
+        sigma = spla.svds(mat, k=1, return_singular_vectors=False, random_state=0)
         return float(sigma[0])
-    arr = np.atleast_2d(np.asarray(matrix, dtype=np.float64))
-    if arr.size == 0 or not np.any(arr):
+    arr = np.asarray(matrix, dtype=np.float64)
+    if arr.ndim <= 1:
+        return float(np.linalg.norm(arr))
+    if arr.ndim != 2:
+        raise ValueError(f"matrix must be 1-D or 2-D; got shape {arr.shape}")
+    if not np.any(arr):
         return 0.0
     return float(np.linalg.norm(arr, 2))
 
