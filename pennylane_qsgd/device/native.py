@@ -1,0 +1,179 @@
+r"""Registry of native kernels: how ``qsgd.sim`` applies a template without decomposing it.
+
+At ``level="native"`` (and ``"ideal"``) the device does not lower a registered template to gates.
+It hands the state vector to the template's *kernel*, a plain function that applies the exact linear
+map the template's circuit implements (sparse matrices, Chebyshev recurrences, a structured solve...),
+and continues with the array the kernel returns. At ``level="gates"`` the registry is ignored and the
+template is decomposed like any other operation, so the two levels can be compared.
+
+Kernel contract
+---------------
+A kernel is any callable
+
+.. code-block:: python
+
+    def kernel(state: np.ndarray, op: qml.operation.Operator, wire_order: qml.wires.Wires) -> np.ndarray
+
+* ``state`` is the full register as a **flat**, C-contiguous ``complex128`` array of length
+  ``2**n`` with ``n = len(wire_order)``.
+* Bit order is PennyLane's (big-endian): ``wire_order[0]`` is the most significant bit, so
+  ``state.reshape((2,) * n)`` has axis ``k`` for wire ``wire_order[k]``, and the amplitude of the
+  basis state :math:`|b_0 b_1 \dots b_{n-1}\rangle` (``b_k`` on ``wire_order[k]``) sits at index
+  :math:`\sum_k b_k 2^{n-1-k}`.
+* ``wire_order`` holds the user's wire labels; ``op.wires`` is a subset of it. Use
+  ``wire_order.indices(op.wires)`` to find the axes the operation acts on.
+* The kernel returns the new state: a flat array of the same length (``complex128``, or anything
+  ``np.asarray(..., dtype=complex128)`` accepts). It may overwrite ``state`` in place and return it.
+  It must not renormalise: the device measures whatever the kernel returns, exactly as the circuit
+  would leave it (a unitary template keeps the norm; post-selection is a later measurement).
+* ``op`` is the operation instance from the tape; read its numeric data from ``op.data`` and its
+  settings from ``op.hyperparameters``. Parameters reach the kernel as NumPy arrays or floats.
+
+An optional ``adjoint_kernel`` with the same signature applies :math:`U^\dagger` for the
+operation ``op`` (the *base* operation, not the ``Adjoint`` wrapper). When it is registered,
+``qml.adjoint(MyTemplate(...))`` is applied natively too; otherwise the adjoint is decomposed.
+
+Levels
+------
+A kernel is registered for ``"native"`` (default) or ``"ideal"``. At ``"ideal"`` the device uses the
+``"ideal"`` kernel of a type when there is one and falls back to its ``"native"`` kernel, so only the
+templates whose ideal model differs (the gradient-flow solver as an exact linear solve) need a second
+registration.
+
+Lookup is by exact type: a subclass of a registered template is decomposed unless it is registered
+itself.
+
+Example
+-------
+>>> import numpy as np, pennylane as qml
+>>> from pennylane_qsgd.device.native import register_native_kernel
+>>> class MyFlip(qml.operation.Operation):
+...     num_wires = 1
+...     def decomposition(self):
+...         return [qml.PauliX(self.wires)]
+>>> def flip_kernel(state, op, wire_order):
+...     n = len(wire_order)
+...     axis = wire_order.indices(op.wires)[0]
+...     return np.flip(state.reshape((2,) * n), axis=axis).reshape(-1)
+>>> register_native_kernel(MyFlip, flip_kernel)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from pennylane.operation import Operator
+from pennylane.ops.op_math import Adjoint
+from pennylane.wires import Wires
+
+NativeKernel = Callable[[np.ndarray, Operator, Wires], np.ndarray]
+"""``kernel(state, op, wire_order) -> new_state``; see the module docstring for the layout."""
+
+KERNEL_LEVELS = ("native", "ideal")
+"""Levels at which registered kernels are used (``"gates"`` always decomposes)."""
+
+
+@dataclass(frozen=True)
+class _Entry:
+    kernel: NativeKernel
+    adjoint_kernel: NativeKernel | None
+
+
+_REGISTRY: dict[str, dict[type, _Entry]] = {level: {} for level in KERNEL_LEVELS}
+
+
+def _check_level(level: str) -> str:
+    if level not in KERNEL_LEVELS:
+        raise ValueError(f"level must be one of {KERNEL_LEVELS} for a native kernel; got {level!r}")
+    return level
+
+
+def register_native_kernel(
+    op_type: type,
+    kernel: NativeKernel,
+    *,
+    level: str = "native",
+    adjoint_kernel: NativeKernel | None = None,
+) -> None:
+    """Apply operations of type ``op_type`` with ``kernel`` instead of decomposing them.
+
+    Parameters
+    ----------
+    op_type : type
+        A subclass of :class:`pennylane.operation.Operator`. Matched by exact type.
+    kernel : callable
+        ``kernel(state, op, wire_order) -> new_state``, ``state`` flat ``complex128`` of length
+        ``2**len(wire_order)`` in PennyLane's big-endian wire order (module docstring).
+    level : {"native", "ideal"}
+        Level at which this kernel is used. ``"ideal"`` falls back to ``"native"`` kernels.
+    adjoint_kernel : callable, optional
+        Same signature; applies the adjoint of the base operation it receives. Enables native
+        application of ``qml.adjoint(op)``.
+
+    Raises
+    ------
+    TypeError
+        If ``op_type`` is not an Operator subclass or a kernel is not callable.
+    ValueError
+        If ``level`` is not ``"native"`` or ``"ideal"``.
+
+    Notes
+    -----
+    Registering a type again replaces its kernel at that level.
+    """
+    if not (isinstance(op_type, type) and issubclass(op_type, Operator)):
+        raise TypeError(
+            f"op_type must be a subclass of pennylane.operation.Operator; got {op_type!r}"
+        )
+    if not callable(kernel):
+        raise TypeError(f"kernel must be callable; got {kernel!r}")
+    if adjoint_kernel is not None and not callable(adjoint_kernel):
+        raise TypeError(f"adjoint_kernel must be callable or None; got {adjoint_kernel!r}")
+    _REGISTRY[_check_level(level)][op_type] = _Entry(kernel, adjoint_kernel)
+
+
+def unregister_native_kernel(op_type: type, level: str | None = None) -> None:
+    """Forget the kernel(s) of ``op_type`` at ``level`` (all levels when ``None``); no-op if absent."""
+    levels = KERNEL_LEVELS if level is None else (_check_level(level),)
+    for lvl in levels:
+        _REGISTRY[lvl].pop(op_type, None)
+
+
+def _entry(op_type: type, level: str) -> _Entry | None:
+    if level == "ideal":
+        return _REGISTRY["ideal"].get(op_type) or _REGISTRY["native"].get(op_type)
+    if level == "native":
+        return _REGISTRY["native"].get(op_type)
+    return None
+
+
+def native_kernel_for(op: Operator, level: str) -> NativeKernel | None:
+    """The kernel that applies ``op`` at ``level``, or ``None`` if ``op`` must be decomposed.
+
+    ``qml.adjoint(op)`` resolves to the registered ``adjoint_kernel`` of ``type(op)`` (called with
+    the base operation). At ``level="gates"`` this always returns ``None``.
+    """
+    if level not in KERNEL_LEVELS:
+        return None
+    if isinstance(op, Adjoint):
+        entry = _entry(type(op.base), level)
+        if entry is None or entry.adjoint_kernel is None:
+            return None
+        adjoint_kernel = entry.adjoint_kernel
+        return lambda state, adj_op, wire_order: adjoint_kernel(state, adj_op.base, wire_order)
+    entry = _entry(type(op), level)
+    return None if entry is None else entry.kernel
+
+
+def has_native_kernel(op: Operator, level: str) -> bool:
+    """Whether ``op`` is applied by a registered kernel at ``level`` (decomposition stops there)."""
+    return native_kernel_for(op, level) is not None
+
+
+def registered_native_types(level: str = "native") -> frozenset[type]:
+    """Operation types with a kernel usable at ``level`` (``"ideal"`` includes ``"native"`` ones)."""
+    if level == "ideal":
+        return frozenset(_REGISTRY["ideal"]) | frozenset(_REGISTRY["native"])
+    return frozenset(_REGISTRY[_check_level(level)])
