@@ -1,0 +1,320 @@
+"""``qsgd train``: fine-tune a pruned network with QSGD on ``qsgd.sim``, side by side with SGD.
+
+The default run needs no argument and no network: scikit-learn's bundled digits, a small MLP, dense
+pre-training, global L1 pruning to 90%, then windows of QSGD next to plain SGD from the same pruned
+start. It prints a table per window, writes ``report.json`` and ``training.png`` to the output
+directory, and checkpoints after every window (``--resume`` continues an interrupted run to the same
+result).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+from torch.nn.utils import prune
+from tqdm import tqdm
+
+from pennylane_qsgd.data import load_digits_tensors
+from pennylane_qsgd.models import mlp
+from pennylane_qsgd.optim.closure_taylor import gather_values, scatter_values
+from pennylane_qsgd.optim.pruning import global_l1_prune
+from pennylane_qsgd.optim.qsgd import QSGD
+
+CHECKPOINT = "checkpoint.pt"
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Settings of ``qsgd train`` (see ``qsgd train --help`` for each)."""
+
+    hidden: int = 16
+    sparsity: float = 0.9
+    pretrain_steps: int = 300
+    pretrain_lr: float = 0.5
+    lr: float = 0.1
+    window: int = 10
+    windows: int = 5
+    order: int = 1
+    level: str = "native"
+    shots: int | None = 1_000_000
+    precision: float = 1e-6
+    max_support: int | None = None
+    seed: int = 0
+    output_dir: str = "qsgd-output"
+
+
+def _build_pruned_model(config: TrainConfig, pruned_names: list[str] | None = None) -> nn.Module:
+    model = mlp(64, (config.hidden,), 10)
+    if pruned_names is not None:
+        # Re-create the pruning parametrisation so that a checkpoint's state dict loads.
+        for name in pruned_names:
+            module_name, _, tensor = name.removesuffix("_orig").rpartition(".")
+            prune.identity(model.get_submodule(module_name), tensor)
+    return model
+
+
+def _accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
+    with torch.no_grad():
+        return float((model(x).argmax(dim=1) == y).float().mean())
+
+
+def _loss(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
+    with torch.no_grad():
+        return float(nn.functional.cross_entropy(model(x), y))
+
+
+def _classical_window(optimizer: QSGD, closure, steps: int, lr: float) -> np.ndarray:
+    """``steps`` plain gradient steps on the QSGD support from the current weights (then undone)."""
+    entries = optimizer._support(optimizer.param_groups[0])
+    start = gather_values(entries)
+    for _ in range(steps):
+        params = [e.param for e in entries]
+        with torch.enable_grad():
+            grads = torch.autograd.grad(closure(), params, allow_unused=True)
+        g = torch.cat(
+            [
+                (gr if gr is not None else torch.zeros_like(p)).reshape(-1)[e.index].double()
+                for gr, p, e in zip(grads, params, entries, strict=True)
+            ]
+        )
+        scatter_values(entries, gather_values(entries) - lr * g)
+    result = gather_values(entries).numpy()
+    scatter_values(entries, start)
+    return result
+
+
+def _pretrain(config: TrainConfig, data) -> tuple[nn.Module, list[str]]:
+    torch.manual_seed(config.seed)
+    model = _build_pruned_model(config)
+    opt = torch.optim.SGD(model.parameters(), lr=config.pretrain_lr)
+    for _ in range(config.pretrain_steps):
+        opt.zero_grad()
+        nn.functional.cross_entropy(model(data.x_train), data.y_train).backward()
+        opt.step()
+    names = global_l1_prune(model, amount=config.sparsity)
+    return model, names
+
+
+def run_training(config: TrainConfig, resume: bool = False, progress: bool = True) -> dict:
+    """Run (or resume) the job; returns the JSON report as a dictionary.
+
+    Parameters
+    ----------
+    config : TrainConfig
+    resume : bool
+        Continue from ``output_dir/checkpoint.pt`` if it exists (its config must match).
+    progress : bool
+        Show a progress bar and print the per-window table.
+    """
+    out = Path(config.output_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    torch.set_default_dtype(torch.float32)
+    data = load_digits_tensors(seed=config.seed)
+    x, y = data.x_train, data.y_train
+    checkpoint_path = out / CHECKPOINT
+    state = None
+    if resume and checkpoint_path.exists():
+        state = torch.load(checkpoint_path, weights_only=False)
+        if state["config"] != asdict(config):
+            raise ValueError(
+                f"{checkpoint_path} was written with another configuration; use the same options "
+                "or another --output-dir"
+            )
+    if state is None:
+        base, names = _pretrain(config, data)
+        quantum = _build_pruned_model(config, names)
+        classical = _build_pruned_model(config, names)
+        quantum.load_state_dict(base.state_dict())
+        classical.load_state_dict(base.state_dict())
+        history = []
+        start_window = 0
+    else:
+        names = state["pruned"]
+        quantum = _build_pruned_model(config, names)
+        classical = _build_pruned_model(config, names)
+        quantum.load_state_dict(state["quantum"])
+        classical.load_state_dict(state["classical"])
+        history = state["history"]
+        start_window = state["window"]
+    qsgd = QSGD(
+        quantum.parameters(),
+        lr=config.lr,
+        window=config.window,
+        order=config.order,
+        level=config.level,
+        shots=config.shots,
+        precision=config.precision,
+        max_support=config.max_support,
+        masks=quantum,
+        seed=config.seed,
+    )
+    sgd = torch.optim.SGD(classical.parameters(), lr=config.lr)
+    if state is not None:
+        qsgd.load_state_dict(state["qsgd"])
+        sgd.load_state_dict(state["sgd"])
+
+    def quantum_closure():
+        return nn.functional.cross_entropy(quantum(x), y)
+
+    if progress and start_window == 0:
+        print(_header())
+    bar = tqdm(
+        range(start_window, config.windows), desc="windows", disable=not progress, leave=False
+    )
+    try:
+        for window in bar:
+            started = time.perf_counter()
+            reference = _classical_window(qsgd, quantum_closure, config.window, config.lr)
+            qsgd.step(quantum_closure)
+            report = qsgd.reports[-1]
+            entries = qsgd._support(qsgd.param_groups[0])
+            window_error = float(np.linalg.norm(gather_values(entries).numpy() - reference))
+            for _ in range(config.window):
+                sgd.zero_grad()
+                nn.functional.cross_entropy(classical(x), y).backward()
+                sgd.step()
+            row = {
+                "window": window,
+                "step": (window + 1) * config.window,
+                "loss_qsgd": _loss(quantum, x, y),
+                "loss_sgd": _loss(classical, x, y),
+                "test_accuracy_qsgd": _accuracy(quantum, data.x_test, data.y_test),
+                "test_accuracy_sgd": _accuracy(classical, data.x_test, data.y_test),
+                "error_vs_gd": window_error,
+                "seconds": time.perf_counter() - started,
+                "report": report.to_dict(),
+            }
+            history.append(row)
+            if progress:
+                tqdm.write(_format_row(row))
+            torch.save(
+                {
+                    "config": asdict(config),
+                    "pruned": names,
+                    "window": window + 1,
+                    "quantum": quantum.state_dict(),
+                    "classical": classical.state_dict(),
+                    "qsgd": qsgd.state_dict(),
+                    "sgd": sgd.state_dict(),
+                    "history": history,
+                },
+                checkpoint_path,
+            )
+    except KeyboardInterrupt:
+        print(
+            f"\ninterrupted: {len(history)} windows saved in {checkpoint_path}; "
+            "run again with --resume to continue"
+        )
+        raise
+    result = {"config": asdict(config), "windows": history}
+    (out / "report.json").write_text(json.dumps(result, indent=2, default=float))
+    _plot(history, config, out / "training.png")
+    if progress:
+        print(f"wrote {out / 'report.json'} and {out / 'training.png'}")
+    return result
+
+
+def _header() -> str:
+    return (
+        f"{'win':>3} {'step':>4} {'loss QSGD':>9} {'loss SGD':>9} {'acc QSGD':>8} {'acc SGD':>8} "
+        f"{'R':>8} {'lam_min':>8} {'neg':>5} {'err vs GD':>9} {'P':>8} {'shots':>8} {'s':>4} "
+        f"{'qubits':>6} {'sec':>5}"
+    )
+
+
+def _format_row(row: dict) -> str:
+    r = row["report"]
+    return (
+        f"{row['window']:>3} {row['step']:>4} {row['loss_qsgd']:9.4f} {row['loss_sgd']:9.4f} "
+        f"{row['test_accuracy_qsgd']:8.3f} {row['test_accuracy_sgd']:8.3f} {r['R']:8.3g} "
+        f"{r['lambda_min']:8.3g} {r['negative_fraction']:5.2f} {row['error_vs_gd']:9.2e} "
+        f"{r['success_probability']:8.2e} {r['shots']:>8} {r['support_size']:>4} "
+        f"{r['qubits']:>6} {row['seconds']:5.1f}"
+    )
+
+
+def _plot(history: list[dict], config: TrainConfig, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    steps = [row["step"] for row in history]
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
+    left.plot(steps, [r["loss_qsgd"] for r in history], "o-", label="QSGD (qsgd.sim)")
+    left.plot(steps, [r["loss_sgd"] for r in history], "s--", label="SGD")
+    left.set_xlabel("gradient steps after pruning")
+    left.set_ylabel("training loss")
+    left.legend()
+    right.plot(steps, [r["test_accuracy_qsgd"] for r in history], "o-", label="QSGD (qsgd.sim)")
+    right.plot(steps, [r["test_accuracy_sgd"] for r in history], "s--", label="SGD")
+    right.set_xlabel("gradient steps after pruning")
+    right.set_ylabel("test accuracy")
+    right.legend()
+    shots = "exact download" if config.shots is None else f"{config.shots:.0e} shots"
+    fig.suptitle(
+        f"digits MLP 64-{config.hidden}-10, {config.sparsity:.0%} pruned, windows of "
+        f"{config.window} steps, level {config.level}, {shots}"
+    )
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    defaults = TrainConfig()
+    parser = subparsers.add_parser(
+        "train",
+        help="fine-tune a pruned digits MLP with QSGD on qsgd.sim beside SGD",
+        description=__doc__,
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    parser.add_argument("--hidden", type=int, default=defaults.hidden, help="hidden width")
+    parser.add_argument(
+        "--sparsity",
+        type=float,
+        default=defaults.sparsity,
+        help="fraction of weights pruned (global L1, last layer kept)",
+    )
+    parser.add_argument("--pretrain-steps", type=int, default=defaults.pretrain_steps)
+    parser.add_argument("--lr", type=float, default=defaults.lr, help="fine-tuning learning rate")
+    parser.add_argument(
+        "--window", type=int, default=defaults.window, help="gradient steps per QSGD window"
+    )
+    parser.add_argument("--windows", type=int, default=defaults.windows, help="number of windows")
+    parser.add_argument("--order", type=int, choices=(1, 2), default=defaults.order)
+    parser.add_argument("--level", choices=("native", "gates", "ideal"), default=defaults.level)
+    parser.add_argument(
+        "--shots",
+        type=int,
+        default=defaults.shots,
+        help="download shots per window (0: exact download)",
+    )
+    parser.add_argument(
+        "--max-support",
+        type=int,
+        default=defaults.max_support,
+        help="keep only the largest unpruned weights in the support",
+    )
+    parser.add_argument("--seed", type=int, default=defaults.seed)
+    parser.add_argument("--output-dir", default=defaults.output_dir)
+    parser.add_argument(
+        "--resume", action="store_true", help="continue from the checkpoint in the output directory"
+    )
+    return parser
+
+
+def run(args: argparse.Namespace) -> int:
+    names = {f.name for f in fields(TrainConfig)}
+    values = {k: v for k, v in vars(args).items() if k in names}
+    if values.get("shots") == 0:
+        values["shots"] = None
+    run_training(TrainConfig(**values), resume=args.resume)
+    return 0

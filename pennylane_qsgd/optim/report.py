@@ -1,0 +1,97 @@
+"""The per-window report of :class:`~pennylane_qsgd.optim.qsgd.QSGD`."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+
+
+@dataclass(frozen=True)
+class WindowReport:
+    """What one ``QSGD.step`` did, measured beside the bounds it is supposed to respect.
+
+    Attributes
+    ----------
+    window : int
+        Index of the window (0-based, over the optimizer's lifetime).
+    group : int
+        Parameter group index.
+    steps : int
+        Gradient steps the window advanced (its length ``T``).
+    action : str
+        ``"quantum"`` (solved on qsgd.sim), ``"quantum-nondissipative"`` (solved although
+        ``Re lambda_1 >= 0``), or ``"classical"`` (fallback to ``T`` plain gradient steps).
+    support_size : int
+        ``s``, the number of weights updated.
+    order, carleman_level : int
+        Taylor order of the gradient model (1 or 2) and Carleman truncation level N.
+    loss : float
+        Loss at the window start (closure value, before the window).
+    R : float
+        Dissipation ratio of the window's flow (PNAS section 2); ``inf`` if not dissipative.
+    re_lambda1 : float
+        Largest real part of the spectrum of F1 (1/step).
+    lambda_min : float or None
+        Smallest Hessian eigenvalue on S (None when the Hessian is matrix-free).
+    negative_fraction : float or None
+        Fraction of negative Hessian eigenvalues on S.
+    euler_steps, idle_steps : int
+        ``m`` and ``p`` of the Euler system.
+    truncation_bound, euler_bound : float or None
+        PNAS Lemma 1 and Lemma 2 bounds for the window (rescaled units, None if not computed).
+    taylor_model_error : float or None
+        :math:`\\|u_{\\rm Euler}(T) - u_{\\rm ODE}(T)\\|` of the Taylor-model flow, measured with
+        scipy (None for large s).
+    kappa, kappa_bound : float
+        Condition number used by the solver and Lemma 3's bound.
+    success_probability : float
+        Probability of the success event of one solver run.
+    amplification_rounds : int
+    shots : int
+        Download shots (0 when analytic).
+    solver_calls : float
+        Expected solver runs behind those shots.
+    download_error : float
+        Distance of the downloaded weights to the solver's exact output.
+    qubits, polynomial_degree : int
+        Logical qubits and block-encoding calls per solver run.
+    wall_time : float
+        Seconds spent in the window.
+    """
+
+    window: int
+    group: int
+    steps: int
+    action: str
+    support_size: int
+    order: int
+    carleman_level: int
+    loss: float
+    R: float
+    re_lambda1: float
+    lambda_min: float | None
+    negative_fraction: float | None
+    euler_steps: int
+    idle_steps: int
+    truncation_bound: float | None
+    euler_bound: float | None
+    taylor_model_error: float | None
+    kappa: float
+    kappa_bound: float
+    success_probability: float
+    amplification_rounds: int
+    shots: int
+    solver_calls: float
+    download_error: float
+    qubits: int
+    polynomial_degree: int
+    wall_time: float
+
+    def to_dict(self) -> dict:
+        """A JSON-friendly dictionary."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> WindowReport:
+        """Inverse of :meth:`to_dict`."""
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in names})

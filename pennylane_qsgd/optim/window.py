@@ -1,0 +1,260 @@
+"""One training window through the quantum pipeline: solve on ``qsgd.sim``, then download.
+
+The window's gradient flow (a :class:`~pennylane_qsgd.core.problem.PolynomialODE`) gets a reference
+coordinate (constant in time, so the downloaded direction carries its own sign and scale), is
+rescaled into the unit ball, solved by :class:`~pennylane_qsgd.circuits.solver.GradientFlowSolver`
+on ``qsgd.sim`` at the requested level of fidelity, and read out by tomography with finite shots.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pennylane as qml
+
+from pennylane_qsgd.circuits.amplification import amplification_rounds, amplified_probability
+from pennylane_qsgd.circuits.reference_coordinate import (
+    from_reference_coordinate,
+    with_reference_coordinate,
+)
+from pennylane_qsgd.circuits.solver import (
+    GradientFlowSolver,
+    default_idle,
+    ideal_solution,
+    required_wires,
+    success_branch,
+)
+from pennylane_qsgd.circuits.tomography import estimate_real_vector
+from pennylane_qsgd.core.bounds import condition_number_bound, max_step_size
+from pennylane_qsgd.core.dissipation import rescale_to_unit_ball
+from pennylane_qsgd.core.euler import EulerSolution, solve_euler
+from pennylane_qsgd.core.problem import PolynomialODE
+
+LEVELS = ("native", "gates", "ideal")
+
+
+@dataclass(frozen=True)
+class WindowSolution:
+    """What the quantum pipeline returned for one window.
+
+    Attributes
+    ----------
+    u_final : ndarray, shape (s,)
+        The downloaded weights on S at the end of the window (problem units).
+    solver_output : ndarray, shape (s,)
+        The same vector read exactly from the solver's output state (no shot noise).
+    euler : EulerSolution or None
+        The core's forward substitution of the (rescaled, referenced) system; None for the
+        matrix-free path.
+    steps, idle : int
+        Euler steps ``m`` and idle steps ``p``.
+    kappa, kappa_bound : float
+        Condition number used by the inversion polynomial and Lemma 3's bound.
+    success_probability : float
+        Probability of the success event of one solver run.
+    rounds : int
+        Amplitude-amplification rounds that bring it near 1.
+    shots : int
+        Download shots (0 when analytic).
+    solver_calls : float
+        Expected solver runs the download costs, amplification included.
+    download_error : float
+        :math:`\\|u_{\\rm final} - \\text{solver output}\\|` (0 when analytic).
+    qubits, degree : int
+        Logical qubits of the solver and polynomial degree (block-encoding calls per run).
+    gamma : float
+        Rescaling factor used (``u = gamma v``).
+    """
+
+    u_final: np.ndarray
+    solver_output: np.ndarray
+    euler: EulerSolution | None
+    steps: int
+    idle: int
+    kappa: float
+    kappa_bound: float
+    success_probability: float
+    rounds: int
+    shots: int
+    solver_calls: float
+    download_error: float
+    qubits: int
+    degree: int
+    gamma: float
+
+
+def euler_steps_for_window(problem: PolynomialODE, level: int, T: float) -> int:
+    """Default Euler steps: ``h = min(1, 1/(N ||F1||))``, at least one step per gradient step."""
+    h = min(1.0, max_step_size(problem, level))
+    return max(1, math.ceil(T / h - 1e-12))
+
+
+def _download(direction: np.ndarray, shots: int | None, seed: int | None) -> tuple[np.ndarray, int]:
+    """Tomography of the real unit vector ``direction`` on ``qsgd.sim``; exact when ``shots`` is None.
+
+    The sign stage needs a controlled solver run per shot; the simulator prepares the solver's
+    success-branch state (which it computed exactly) in its place, with the same statistics.
+    """
+    if shots is None:
+        return direction, 0
+    size = direction.shape[0]
+    n = max(1, math.ceil(math.log2(size)))
+    padded = np.zeros(2**n)
+    padded[:size] = direction
+    padded /= np.linalg.norm(padded)
+    result = estimate_real_vector(
+        lambda wires: qml.StatePrep(padded, wires=wires),
+        wires=list(range(n)),
+        device="qsgd.sim",
+        shots=int(shots),
+        seed=seed,
+        global_sign="measured",
+    )
+    return np.asarray(result.estimate)[:size], int(result.shots_used)
+
+
+def solve_window(
+    problem: PolynomialODE,
+    T: float,
+    level: int,
+    *,
+    device_level: str = "native",
+    steps: int | None = None,
+    idle: int | None = None,
+    solver: str = "qsvt",
+    precision: float = 1e-6,
+    shots: int | None = None,
+    seed: int | None = None,
+) -> WindowSolution:
+    """Run one window's gradient flow through ``qsgd.sim`` and download the result.
+
+    Parameters
+    ----------
+    problem : PolynomialODE
+        The window's flow, ``u(0)`` = the weights on S (size s).
+    T : float
+        Window length in gradient steps.
+    level : int
+        Carleman truncation level N.
+    device_level : {"native", "gates", "ideal"}
+        Fidelity of ``qsgd.sim`` (DESIGN.md section 4).
+    steps, idle : int, optional
+        Euler steps ``m`` (default :func:`euler_steps_for_window`) and idle steps ``p``.
+    solver : {"qsvt"}
+    precision : float
+        Relative accuracy of the inversion polynomial.
+    shots : int, optional
+        Download shots; None reads the output state exactly.
+    seed : int, optional
+        Seed of the shot sampling.
+    """
+    if device_level not in LEVELS:
+        raise ValueError(f"level must be one of {LEVELS}; got {device_level!r}")
+    norm_in = float(np.linalg.norm(problem.u_in))
+    reference = norm_in if norm_in > 0 else 1.0
+    augmented = with_reference_coordinate(problem, reference)
+    scaled, gamma = rescale_to_unit_ball(augmented, 0.5)
+    m = steps if steps is not None else euler_steps_for_window(scaled, level, T)
+    p = default_idle(m) if idle is None else idle
+    n_wires = required_wires(scaled.size, level, m, p)
+    op_kwargs = dict(T=T, level=level, steps=m, idle=p, solver=solver, precision=precision)
+    if device_level == "ideal":
+        op = GradientFlowSolver(scaled, wires=range(n_wires), **op_kwargs)
+        ideal = ideal_solution(op)
+        direction, probability, euler = ideal.state, ideal.success_probability, ideal.euler
+        kappa = op.system().kappa
+    else:
+        op = GradientFlowSolver(scaled, wires=range(n_wires), **op_kwargs)
+        dev = qml.device("qsgd.sim", wires=n_wires, level=device_level)
+
+        @qml.qnode(dev)
+        def circuit():
+            GradientFlowSolver(scaled, wires=range(n_wires), **op_kwargs)
+            return qml.state()
+
+        direction, probability = success_branch(op, np.asarray(circuit()))
+        direction = np.real_if_close(direction, tol=1e6).real
+        euler = solve_euler(scaled, level, T, m, p)
+        kappa = op.system().kappa
+    estimate, used = _download(direction, shots, seed)
+    reference_v = reference / gamma
+    u_exact = gamma * from_reference_coordinate(direction, reference_v)
+    u_final = gamma * from_reference_coordinate(estimate, reference_v)
+    rounds = amplification_rounds(probability) if probability > 0 else 0
+    per_success = (2 * rounds + 1) / max(amplified_probability(probability, rounds), 1e-300)
+    return WindowSolution(
+        u_final=u_final,
+        solver_output=u_exact,
+        euler=euler,
+        steps=m,
+        idle=p,
+        kappa=float(kappa),
+        kappa_bound=condition_number_bound(m, p),
+        success_probability=float(probability),
+        rounds=int(rounds),
+        shots=used,
+        solver_calls=float(used * per_success),
+        download_error=float(np.linalg.norm(u_final - u_exact)),
+        qubits=n_wires,
+        degree=int(op.inverse_angles().degree) if device_level != "ideal" else 0,
+        gamma=float(gamma),
+    )
+
+
+def solve_linear_window_matrix_free(
+    hessian_matvec: Callable[[np.ndarray], np.ndarray],
+    gradient: np.ndarray,
+    theta_bar: np.ndarray,
+    lr: float,
+    T: float,
+    steps: int,
+    *,
+    shots: int | None = None,
+    seed: int | None = None,
+) -> WindowSolution:
+    """The ideal level for an order-1 window too large to form its Hessian.
+
+    Forward Euler on :math:`du/dt = -\\eta (g + H(u - \\bar\\theta))` with ``steps`` steps and as
+    many idle copies, one Hessian-vector product per step, memory O(s). The success
+    probability is that of the time post-selection of the Euler history (Lemma 5's event); the
+    QSVT flag probability is not modelled here. The download samples the final direction with a
+    reference coordinate equal to :math:`\\|\\bar\\theta\\|`.
+    """
+    h = T / steps
+    d = np.zeros_like(theta_bar)
+    norm_Y2 = float(theta_bar @ theta_bar)
+    for _ in range(steps):
+        d = d - h * lr * (gradient + hessian_matvec(d))
+        u = theta_bar + d
+        norm_Y2 += float(u @ u)
+    u_final = theta_bar + d
+    final2 = float(u_final @ u_final)
+    norm_Y2 += steps * final2  # the idle copies
+    probability = (steps + 1) * final2 / norm_Y2 if norm_Y2 > 0 else 0.0
+    reference = float(np.linalg.norm(theta_bar)) or 1.0
+    augmented = np.concatenate([[reference], u_final])
+    direction = augmented / np.linalg.norm(augmented)
+    estimate, used = _download(direction, shots, seed)
+    downloaded = from_reference_coordinate(estimate, reference)
+    rounds = amplification_rounds(probability) if probability > 0 else 0
+    per_success = (2 * rounds + 1) / max(amplified_probability(probability, rounds), 1e-300)
+    return WindowSolution(
+        u_final=downloaded,
+        solver_output=u_final,
+        euler=None,
+        steps=steps,
+        idle=steps,
+        kappa=float("nan"),
+        kappa_bound=condition_number_bound(steps, steps),
+        success_probability=float(probability),
+        rounds=int(rounds),
+        shots=used,
+        solver_calls=float(used * per_success),
+        download_error=float(np.linalg.norm(downloaded - u_final)),
+        qubits=math.ceil(math.log2(len(theta_bar) + 1)) + math.ceil(math.log2(2 * steps + 1)),
+        degree=0,
+        gamma=1.0,
+    )
