@@ -1,0 +1,56 @@
+"""Collision-free hashing for operations that carry large arrays (DESIGN.md section 6, trap 5).
+
+``Operator.hash`` stringifies ``op.data``; NumPy summarises arrays of more than 1000 entries as
+``[a b c ... x y z]``, so two operations whose arrays differ only in the middle hash alike and the
+execution cache returns the wrong result. The templates of this package hash the full bytes instead.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+
+import numpy as np
+import pennylane as qml
+
+
+def array_digest(*arrays: object) -> str:
+    """SHA-1 hex digest of the dtypes, shapes and bytes of ``arrays`` (scalars allowed)."""
+    digest = hashlib.sha1()
+    for value in arrays:
+        arr = np.ascontiguousarray(np.asarray(value))
+        digest.update(str((arr.dtype.str, arr.shape)).encode())
+        digest.update(arr.tobytes())
+    return digest.hexdigest()
+
+
+class FullDataHashMixin:
+    """Mixin for :class:`pennylane.operation.Operator` subclasses: hash every byte of ``op.data``.
+
+    Hyperparameters of the package's templates are small scalars and wire lists, so their string
+    form is exact.
+    """
+
+    @property
+    def hash(self) -> int:  # noqa: D401 - same contract as Operator.hash
+        """int: Integer hash that uniquely represents the operator."""
+        return hash(
+            (
+                str(self.name),
+                tuple(self.wires.tolist()),
+                str(tuple(self.hyperparameters.items())),
+                array_digest(*self.data),
+            )
+        )
+
+
+def queued(ops: Sequence) -> list:
+    """Queue ``ops`` in order when recording (ops built with recording stopped), return them.
+
+    Decompositions build operations with recording stopped, so that helpers and validation
+    instances never leak into the tape, then queue exactly the returned list.
+    """
+    if qml.QueuingManager.recording():
+        for op in ops:
+            qml.apply(op)
+    return list(ops)

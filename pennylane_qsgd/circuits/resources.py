@@ -1,0 +1,59 @@
+"""Resource counts that the templates report without being decomposed.
+
+Every template of this package has a ``resources()`` method returning a :class:`TemplateResources`:
+logical qubits, calls to the block encoding of the system matrix, and a gate count by gate name
+at the level of the template's own decomposition (a dense ``QubitUnitary`` counts as one gate on its
+number of wires; it is not compiled further).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class TemplateResources:
+    """Logical resources of one template.
+
+    Attributes
+    ----------
+    logical_qubits : int
+        Wires the template acts on (system, time, Carleman and ancilla registers).
+    block_encoding_calls : int
+        Calls to the block encoding of the system matrix (or its adjoint).
+    gates : dict[str, int]
+        Gate counts by name, block-encoding calls excluded.
+    block_encoding : TemplateResources or None
+        Resources of one block-encoding call, when the template calls one.
+    notes : str
+        What the numbers count, in words.
+    """
+
+    logical_qubits: int
+    block_encoding_calls: int = 0
+    gates: Mapping[str, int] = field(default_factory=dict)
+    block_encoding: TemplateResources | None = None
+    notes: str = ""
+
+    def total_gates(self) -> dict[str, int]:
+        """Gate counts with each block-encoding call expanded into its own gates."""
+        total = Counter(self.gates)
+        if self.block_encoding is not None:
+            for name, count in self.block_encoding.total_gates().items():
+                total[name] += self.block_encoding_calls * count
+        return dict(total)
+
+    def combined(self, other: TemplateResources, times: int = 1) -> TemplateResources:
+        """Resources of ``self`` followed by ``times`` copies of ``other`` (same block encoding)."""
+        gates = Counter(self.gates)
+        for name, count in other.gates.items():
+            gates[name] += times * count
+        return TemplateResources(
+            logical_qubits=max(self.logical_qubits, other.logical_qubits),
+            block_encoding_calls=self.block_encoding_calls + times * other.block_encoding_calls,
+            gates=dict(gates),
+            block_encoding=self.block_encoding or other.block_encoding,
+            notes=self.notes,
+        )
