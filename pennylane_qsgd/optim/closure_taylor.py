@@ -74,7 +74,7 @@ def evaluate_closure(closure: Closure) -> torch.Tensor:
     if not isinstance(loss, torch.Tensor) or loss.numel() != 1:
         raise TypeError(f"the closure must return a scalar loss tensor; got {type(loss).__name__}")
     if not bool(torch.isfinite(loss).all()):
-        raise FloatingPointError(f"the closure returned a non-finite loss ({float(loss)})")
+        raise FloatingPointError(f"the closure returned a non-finite loss ({loss.detach().item()})")
     if not loss.requires_grad:
         raise ValueError("the loss returned by the closure does not depend on the parameters")
     return loss
