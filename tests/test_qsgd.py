@@ -9,7 +9,7 @@ from torch.nn.utils import prune
 from pennylane_qsgd.core.euler import solve_euler
 from pennylane_qsgd.core.problem import PolynomialODE
 from pennylane_qsgd.core.reference import integrate_ode
-from pennylane_qsgd.optim.qsgd import NonDissipativeWindowError, QSGD
+from pennylane_qsgd.optim.qsgd import QSGD, NonDissipativeWindowError
 
 
 def regression(seed=0, n=40, d=3):

@@ -1,1 +1,62 @@
-"""circuits layer."""
+"""Circuits layer: PennyLane templates built on the core (block encodings, QSVT inversion,
+amplification, state preparation, the gradient-flow solver, tomography, resource models)."""
+
+from pennylane_qsgd.circuits.amplification import (
+    SuccessAmplification,
+    amplification_rounds,
+    amplified_probability,
+    success_oracle,
+)
+from pennylane_qsgd.circuits.block_encoding import DenseBlockEncoding, unitary_dilation
+from pennylane_qsgd.circuits.hhl import HHLModel, hhl_model
+from pennylane_qsgd.circuits.qsvt_solver import InverseAngles, QSVTInverse, inverse_angles
+from pennylane_qsgd.circuits.reference_coordinate import (
+    from_reference_coordinate,
+    with_reference_coordinate,
+)
+from pennylane_qsgd.circuits.resources import TemplateResources
+from pennylane_qsgd.circuits.solver import (
+    GradientFlowSolver,
+    SolverInfo,
+    SolverLayout,
+    ideal_solution,
+    required_wires,
+    solver_state,
+    success_branch,
+)
+from pennylane_qsgd.circuits.state_prep import NormalizedStatePrep
+from pennylane_qsgd.circuits.structured_encoding import structured_encoding_model
+from pennylane_qsgd.circuits.tomography import (
+    TomographyResult,
+    estimate_real_vector,
+    recommended_shots,
+)
+
+__all__ = [
+    "DenseBlockEncoding",
+    "GradientFlowSolver",
+    "HHLModel",
+    "InverseAngles",
+    "NormalizedStatePrep",
+    "QSVTInverse",
+    "SolverInfo",
+    "SolverLayout",
+    "SuccessAmplification",
+    "TemplateResources",
+    "TomographyResult",
+    "amplification_rounds",
+    "amplified_probability",
+    "estimate_real_vector",
+    "from_reference_coordinate",
+    "hhl_model",
+    "ideal_solution",
+    "inverse_angles",
+    "recommended_shots",
+    "required_wires",
+    "solver_state",
+    "structured_encoding_model",
+    "success_branch",
+    "success_oracle",
+    "unitary_dilation",
+    "with_reference_coordinate",
+]

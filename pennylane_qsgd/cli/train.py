@@ -122,7 +122,9 @@ def run_training(config: TrainConfig, resume: bool = False, progress: bool = Tru
     state = None
     if resume and checkpoint_path.exists():
         state = torch.load(checkpoint_path, weights_only=False)
-        if state["config"] != asdict(config):
+        # The number of windows may grow between runs; everything else must match.
+        saved = {k: v for k, v in state["config"].items() if k != "windows"}
+        if saved != {k: v for k, v in asdict(config).items() if k != "windows"}:
             raise ValueError(
                 f"{checkpoint_path} was written with another configuration; use the same options "
                 "or another --output-dir"

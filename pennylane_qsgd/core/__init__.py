@@ -1,1 +1,87 @@
-"""Mathematical core: numpy/scipy only (no PennyLane, no torch)."""
+"""Mathematical core: numpy/scipy only (no PennyLane, no torch).
+
+The polynomial ODE, its dissipation, the Carleman embedding, the forward-Euler system and its
+structured solve, the PNAS bounds, classical references, and the QSP/QSVT polynomials and phases.
+"""
+
+from pennylane_qsgd.core.bounds import (
+    StepSizeWarning,
+    check_step_size,
+    condition_number_bound,
+    euler_error_bound,
+    max_step_size,
+    success_probability_bound,
+    truncation_error_bound,
+)
+from pennylane_qsgd.core.carleman import carleman_dimension, carleman_forcing, carleman_matrix, lift
+from pennylane_qsgd.core.carleman_flow import carleman_flow
+from pennylane_qsgd.core.conditioning import condition_number
+from pennylane_qsgd.core.discrete_carleman import (
+    discrete_carleman_matrix,
+    iterate_discrete_carleman,
+)
+from pennylane_qsgd.core.dissipation import (
+    Dissipation,
+    dissipation,
+    dissipation_ratio,
+    provable_interval,
+    rescale_to_unit_ball,
+    rescaling_factor,
+)
+from pennylane_qsgd.core.euler import EulerSolution, euler_system, solve_euler
+from pennylane_qsgd.core.examples import burgers_problem, load_problem, logistic_problem
+from pennylane_qsgd.core.memory import MemoryBudgetError, check_memory, memory_limit_bytes
+from pennylane_qsgd.core.norms import spectral_norm
+from pennylane_qsgd.core.phase_angles import qsp_phases, qsp_unitary_entry, wx_to_qsvt_angles
+from pennylane_qsgd.core.polynomials import (
+    ChebyshevPolynomial,
+    inverse_polynomial,
+    jacobi_anger_cos,
+    jacobi_anger_sin,
+)
+from pennylane_qsgd.core.problem import PolynomialODE
+from pennylane_qsgd.core.reference import gradient_descent_map, integrate_ode
+
+__all__ = [
+    "ChebyshevPolynomial",
+    "Dissipation",
+    "EulerSolution",
+    "MemoryBudgetError",
+    "PolynomialODE",
+    "StepSizeWarning",
+    "burgers_problem",
+    "carleman_dimension",
+    "carleman_flow",
+    "carleman_forcing",
+    "carleman_matrix",
+    "check_memory",
+    "check_step_size",
+    "condition_number",
+    "condition_number_bound",
+    "discrete_carleman_matrix",
+    "dissipation",
+    "dissipation_ratio",
+    "euler_error_bound",
+    "euler_system",
+    "gradient_descent_map",
+    "integrate_ode",
+    "inverse_polynomial",
+    "iterate_discrete_carleman",
+    "jacobi_anger_cos",
+    "jacobi_anger_sin",
+    "lift",
+    "load_problem",
+    "logistic_problem",
+    "max_step_size",
+    "memory_limit_bytes",
+    "provable_interval",
+    "qsp_phases",
+    "qsp_unitary_entry",
+    "rescale_to_unit_ball",
+    "rescaling_factor",
+    "solve_euler",
+    "spectral_norm",
+    "success_probability_bound",
+    "truncation_error_bound",
+    "wx_to_qsvt_angles",
+]

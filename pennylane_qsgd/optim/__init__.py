@@ -1,1 +1,28 @@
-"""optim layer."""
+"""Torch layer: the QSGD optimizer, supports of pruned modules, Taylor coefficients on a support."""
+
+from pennylane_qsgd.optim.pruning import global_l1_prune, remove_pruning, sparsity
+from pennylane_qsgd.optim.qsgd import QSGD, NonDissipativeWindowError
+from pennylane_qsgd.optim.report import WindowReport
+from pennylane_qsgd.optim.support import Support
+from pennylane_qsgd.optim.taylor import (
+    TaylorCoefficients,
+    build_problem,
+    hessian_operator,
+    hessian_vector_product,
+    taylor_coefficients,
+)
+
+__all__ = [
+    "QSGD",
+    "NonDissipativeWindowError",
+    "Support",
+    "TaylorCoefficients",
+    "WindowReport",
+    "build_problem",
+    "global_l1_prune",
+    "hessian_operator",
+    "hessian_vector_product",
+    "remove_pruning",
+    "sparsity",
+    "taylor_coefficients",
+]

@@ -1,0 +1,142 @@
+"""Cost of Hessian-vector products and SLQ on the paper's 7.45M-parameter ResNet (CPU).
+
+Measures, on ``resnet32-4`` pruned to 90% (global L1, head dense) with a batch of generated
+CIFAR-shaped images and ``torch.set_num_threads(2)``:
+
+1. one gradient (``loss.backward()`` through the module), the reference cost;
+2. one Hessian-vector product on the unpruned weights, forward-over-reverse
+   (``torch.func.jvp`` of ``torch.func.grad``, :func:`pennylane_qsgd.optim.taylor.hessian_vector_product`)
+   and double backward for comparison; the target is at most 3x a gradient;
+3. an SLQ density (:func:`pennylane_qsgd.diagnostics.spectra.hessian_spectrum`) with 64 Lanczos
+   steps: wall time and peak resident memory.
+
+Usage::
+
+    python benchmarks/bench_hessian.py --quick          # batch 8, 8 Lanczos steps (minutes)
+    python benchmarks/bench_hessian.py                  # batch 32, 64 Lanczos steps (long)
+    python benchmarks/bench_hessian.py --batch 16 --json out.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import sys
+import time
+
+import torch
+
+from pennylane_qsgd.data import cifar_like
+from pennylane_qsgd.diagnostics.spectra import hessian_spectrum
+from pennylane_qsgd.models import build_model, parameter_count
+from pennylane_qsgd.optim.pruning import global_l1_prune
+from pennylane_qsgd.optim.support import Support
+from pennylane_qsgd.optim.taylor import hessian_vector_product
+
+
+def _peak_rss_mib() -> float:
+    """Peak resident set size of this process so far (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def _best_of(fn, repeats: int) -> float:
+    """Fastest wall time of ``repeats`` calls after one warm-up call."""
+    fn()
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="batch 8, 8 Lanczos steps, 1 repeat")
+    parser.add_argument("--batch", type=int, default=None, help="batch size (default 32; quick 8)")
+    parser.add_argument("--lanczos-steps", type=int, default=None, help="default 64; quick 8")
+    parser.add_argument("--probes", type=int, default=1, help="SLQ probes (default 1)")
+    parser.add_argument("--repeats", type=int, default=None, help="timing repeats (default 3)")
+    parser.add_argument("--threads", type=int, default=2, help="torch threads (default 2)")
+    parser.add_argument("--arch", default="resnet32-4", help="model (default resnet32-4)")
+    parser.add_argument(
+        "--slq-mode",
+        choices=("auto", "forward", "reverse"),
+        default="auto",
+        help="HVP scheme used by SLQ (default auto = forward-over-reverse)",
+    )
+    parser.add_argument("--skip-slq", action="store_true", help="time the products only")
+    parser.add_argument("--json", default=None, help="also write the results here")
+    args = parser.parse_args(argv)
+    batch = args.batch or (8 if args.quick else 32)
+    steps = args.lanczos_steps or (8 if args.quick else 64)
+    repeats = args.repeats or (1 if args.quick else 3)
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(0)
+
+    model = build_model(args.arch)
+    global_l1_prune(model, amount=0.9)
+    support = Support.from_masks(model)
+    x, y = cifar_like(batch, seed=0, num_classes=100)
+    loss_fn = torch.nn.functional.cross_entropy
+    res: dict = {
+        "arch": args.arch,
+        "parameters": parameter_count(model),
+        "support": support.size,
+        "batch": batch,
+        "threads": torch.get_num_threads(),
+        "torch": torch.__version__,
+    }
+    print(
+        f"{args.arch}: {res['parameters']:,} parameters, support {support.size:,}, "
+        f"batch {batch}, {res['threads']} threads"
+    )
+
+    def gradient():
+        model.zero_grad(set_to_none=True)
+        loss_fn(model(x), y).backward()
+
+    res["gradient_s"] = _best_of(gradient, repeats)
+    print(f"gradient (loss.backward)          {res['gradient_s']:8.3f} s")
+    v = torch.randn(support.size, dtype=torch.float64)
+    for mode in ("forward", "reverse"):
+        hvp = hessian_vector_product(model, loss_fn, (x, y), support, mode=mode)
+        t = _best_of(lambda hvp=hvp: hvp(v), repeats)
+        res[f"hvp_{mode}_s"] = t
+        res[f"hvp_{mode}_ratio"] = t / res["gradient_s"]
+        print(f"HVP {hvp.mode:<28} {t:8.3f} s  = {t / res['gradient_s']:.2f} x gradient")
+    res["rss_before_slq_mib"] = _peak_rss_mib()
+
+    if not args.skip_slq:
+        start = time.perf_counter()
+        dens = hessian_spectrum(
+            model,
+            loss_fn,
+            (x, y),
+            support,
+            method="slq",
+            steps=steps,
+            probes=args.probes,
+            seed=0,
+            hvp_mode=args.slq_mode,
+        )
+        res["slq_steps"] = steps
+        res["slq_probes"] = args.probes
+        res["slq_s"] = time.perf_counter() - start
+        res["slq_peak_rss_mib"] = _peak_rss_mib()
+        res["slq_extremes"] = list(dens.extremes)
+        print(
+            f"SLQ {steps} Lanczos steps x {args.probes} probe(s): {res['slq_s']:.1f} s, "
+            f"peak RSS {res['slq_peak_rss_mib']:.0f} MiB (before SLQ "
+            f"{res['rss_before_slq_mib']:.0f} MiB), Ritz extremes "
+            f"[{dens.extremes[0]:.3g}, {dens.extremes[1]:.3g}]"
+        )
+    if args.json:
+        with open(args.json, "w") as fh:
+            json.dump(res, fh, indent=1)
+    return res
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

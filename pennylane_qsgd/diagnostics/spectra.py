@@ -1,0 +1,532 @@
+"""Hessian spectra: exact eigenvalues and stochastic Lanczos quadrature (SLQ) densities.
+
+The spectral quantities of arXiv:2303.03428 (Fig. 2-3: the Hessian spectrum after pruning and the
+per-mode factors :math:`|1 - \\eta\\lambda|^t`) need the eigenvalues of the Hessian restricted to the
+support S of the unpruned weights. Small supports get them exactly (dense ``eigvalsh``); large ones
+get the spectral density
+
+.. math::
+
+    \\phi(\\lambda) = \\frac{1}{n} \\sum_{i=1}^{n} \\delta(\\lambda - \\lambda_i)
+    \\approx \\frac{1}{n_v} \\sum_{l=1}^{n_v} \\sum_{k=1}^{m} \\tau_k^{(l)}
+    \\delta(\\lambda - \\theta_k^{(l)}),
+
+where for each random probe :math:`v_l` the ``m``-step Lanczos tridiagonal matrix
+:math:`T^{(l)} = Q \\Theta Q^T` gives Ritz values :math:`\\theta_k^{(l)}` (the Gauss quadrature nodes)
+and weights :math:`\\tau_k^{(l)} = Q_{1k}^2` (Golub and Meurant, "Matrices, moments and
+quadrature", 1994; Ghorbani, Krishnan and Xiao, ICML 2019). The quadrature is exact for
+polynomials of degree up to ``2m - 1``: :math:`\\sum_k \\tau_k \\theta_k^j = v^T H^j v / v^T v`.
+
+Everything below the torch entry point :func:`hessian_spectrum` works on a matrix-vector product
+``matvec: R^n -> R^n`` (numpy float64) and a dimension, so it applies to any symmetric operator.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.linalg as sla
+import scipy.sparse as sp
+import torch
+from torch import nn
+
+from pennylane_qsgd.optim.pruning import masked_parameters
+from pennylane_qsgd.optim.support import Support
+from pennylane_qsgd.optim.taylor import hessian_vector_product, taylor_coefficients
+
+Matvec = Callable[[np.ndarray], np.ndarray]
+
+#: Largest dimension :func:`exact_spectrum` densifies by default (a 4096^2 float64 is 128 MiB).
+MAX_EXACT_DIM = 4096
+
+
+# ---------------------------------------------------------------------------------------------
+# Exact spectra
+# ---------------------------------------------------------------------------------------------
+
+
+def exact_spectrum(
+    matvec_or_matrix: Matvec | np.ndarray | sp.sparray | sp.spmatrix | torch.Tensor,
+    dim: int | None = None,
+    max_dim: int = MAX_EXACT_DIM,
+    symmetry_tol: float = 1e-6,
+) -> np.ndarray:
+    """All eigenvalues of a symmetric operator, by a dense ``eigvalsh``.
+
+    Parameters
+    ----------
+    matvec_or_matrix : callable or matrix
+        A symmetric ``(n, n)`` matrix (numpy, scipy sparse or torch), or a matrix-vector product
+        ``v (n,) -> A v (n,)`` applied to the ``n`` unit vectors to form the matrix.
+    dim : int, optional
+        ``n``; required for a callable, checked against the shape of a matrix.
+    max_dim : int
+        Refuse ``n > max_dim`` (a dense ``n x n`` matrix and an ``O(n^3)`` solve); use
+        :func:`slq_density` for larger operators.
+    symmetry_tol : float
+        Largest relative asymmetry ``max|A - A^T| / max|A|`` accepted. The matrix is
+        symmetrised, ``(A + A^T)/2``, before ``eigvalsh`` (matvecs in float32 are symmetric only
+        to rounding).
+
+    Returns
+    -------
+    numpy.ndarray, shape (n,)
+        Eigenvalues in ascending order.
+    """
+    if callable(matvec_or_matrix) and not isinstance(matvec_or_matrix, torch.Tensor):
+        n = _check_dim(dim, max_dim)
+        eye = np.eye(n)
+        dense = np.stack([_apply(matvec_or_matrix, eye[i], n) for i in range(n)], axis=1)
+    else:
+        dense = _as_dense(matvec_or_matrix)
+        if dense.ndim != 2 or dense.shape[0] != dense.shape[1]:
+            raise ValueError(f"matvec_or_matrix must be square; got shape {dense.shape}")
+        if dim is not None and dim != dense.shape[0]:
+            raise ValueError(f"dim={dim} does not match the matrix shape {dense.shape}")
+        _check_dim(dense.shape[0], max_dim)
+    if not np.all(np.isfinite(dense)):
+        raise ValueError("the operator has NaN or Inf entries")
+    scale = max(float(np.abs(dense).max(initial=0.0)), np.finfo(float).tiny)
+    asym = float(np.abs(dense - dense.T).max(initial=0.0)) / scale
+    if asym > symmetry_tol:
+        raise ValueError(
+            f"the operator is not symmetric: relative asymmetry {asym:.3g} > "
+            f"symmetry_tol={symmetry_tol}"
+        )
+    return np.linalg.eigvalsh(0.5 * (dense + dense.T))
+
+
+def _as_dense(matrix) -> np.ndarray:
+    if sp.issparse(matrix):
+        return matrix.toarray().astype(np.float64)
+    if isinstance(matrix, torch.Tensor):
+        return matrix.detach().cpu().to(torch.float64).numpy()
+    return np.asarray(matrix, dtype=np.float64)
+
+
+def _check_dim(dim: int | None, max_dim: int) -> int:
+    if dim is None or isinstance(dim, bool) or not isinstance(dim, (int, np.integer)) or dim < 1:
+        raise ValueError(f"dim must be a positive integer; got dim={dim!r}")
+    if dim > max_dim:
+        raise ValueError(
+            f"dim={dim} is too large for a dense eigendecomposition (max_dim={max_dim}); "
+            "use method='slq' (slq_density) or raise max_dim"
+        )
+    return int(dim)
+
+
+def _apply(matvec: Matvec, v: np.ndarray, n: int) -> np.ndarray:
+    w = np.asarray(matvec(v), dtype=np.float64).reshape(-1)
+    if w.shape != (n,):
+        raise ValueError(f"matvec returned shape {w.shape}; expected ({n},)")
+    return w
+
+
+# ---------------------------------------------------------------------------------------------
+# Lanczos and SLQ
+# ---------------------------------------------------------------------------------------------
+
+
+def lanczos(
+    matvec: Matvec,
+    dim: int,
+    steps: int,
+    v0: np.ndarray | None = None,
+    reorthogonalize: bool = True,
+    seed: int | None = 0,
+    basis_dtype: type | np.dtype = np.float64,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Symmetric Lanczos tridiagonalisation of ``matvec`` from ``v0``.
+
+    Builds an orthonormal basis :math:`V_m` of the Krylov space
+    :math:`\\mathcal{K}_m(A, v_0)` with :math:`V_m^T A V_m = T_m`, tridiagonal with diagonal
+    ``alpha`` and off-diagonal ``beta``.
+
+    Parameters
+    ----------
+    matvec : callable
+        ``v (dim,) -> A v (dim,)`` for a symmetric ``A``.
+    dim : int
+        ``n``.
+    steps : int
+        Number of Lanczos steps ``m`` (clipped to ``dim``). The iteration stops earlier when the
+        Krylov space becomes invariant (``beta`` below ``1e-10 ||A||`` estimate).
+    v0 : numpy.ndarray, shape (dim,), optional
+        Starting vector (normalised internally); a Rademacher vector drawn with ``seed`` if
+        omitted.
+    reorthogonalize : bool
+        Full re-orthogonalisation against the stored basis (twice, classical Gram-Schmidt), which
+        keeps the Ritz values free of spurious copies; costs ``O(m n)`` memory.
+    seed : int, optional
+        Seed for ``v0`` when it is not given.
+    basis_dtype : numpy dtype
+        Storage type of the basis (``float32`` halves the memory for very large ``n``).
+
+    Returns
+    -------
+    alpha : numpy.ndarray, shape (k,)
+        Diagonal of :math:`T_k`, ``k <= steps``.
+    beta : numpy.ndarray, shape (k - 1,)
+        Off-diagonal of :math:`T_k` (positive).
+    """
+    n = _positive(dim, "dim")
+    m = min(_positive(steps, "steps"), n)
+    if v0 is None:
+        v = np.random.default_rng(seed).choice([-1.0, 1.0], size=n)
+    else:
+        v = np.asarray(v0, dtype=np.float64).reshape(-1)
+        if v.shape != (n,):
+            raise ValueError(f"v0 must have shape ({n},); got {np.shape(v0)}")
+    norm = np.linalg.norm(v)
+    if not np.isfinite(norm) or norm == 0.0:
+        raise ValueError("v0 must be a finite non-zero vector")
+    v = v / norm
+    basis = np.empty((m, n), dtype=basis_dtype) if reorthogonalize else None
+    alpha: list[float] = []
+    beta: list[float] = []
+    v_prev = np.zeros(n)
+    b_prev = 0.0
+    scale = 0.0
+    for j in range(m):
+        if basis is not None:
+            basis[j] = v
+        w = _apply(matvec, v, n)
+        a = float(v @ w)
+        alpha.append(a)
+        w = w - a * v - b_prev * v_prev
+        if basis is not None:
+            block = basis[: j + 1]
+            for _ in range(2):
+                coeffs = block @ w.astype(block.dtype, copy=False)
+                w -= (block.T @ coeffs).astype(np.float64, copy=False)
+        b = float(np.linalg.norm(w))
+        scale = max(scale, abs(a), b)
+        if j == m - 1 or b <= 1e-10 * scale:
+            break
+        beta.append(b)
+        v_prev, v, b_prev = v, w / b, b
+    return np.asarray(alpha), np.asarray(beta)
+
+
+def gauss_quadrature(alpha: np.ndarray, beta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Nodes and weights of the Gauss quadrature of a Lanczos tridiagonal matrix.
+
+    Returns
+    -------
+    nodes : numpy.ndarray, shape (k,)
+        Ritz values (eigenvalues of :math:`T_k`), ascending.
+    weights : numpy.ndarray, shape (k,)
+        Squared first components of the eigenvectors of :math:`T_k`; they sum to 1.
+    """
+    alpha = np.asarray(alpha, dtype=np.float64)
+    beta = np.asarray(beta, dtype=np.float64)
+    if alpha.ndim != 1 or alpha.size == 0 or beta.shape != (alpha.size - 1,):
+        raise ValueError(
+            f"alpha (k,) and beta (k-1,) expected; got shapes {alpha.shape} and {beta.shape}"
+        )
+    if alpha.size == 1:
+        return alpha.copy(), np.ones(1)
+    nodes, vecs = sla.eigh_tridiagonal(alpha, beta)
+    return nodes, vecs[0] ** 2
+
+
+@dataclass(frozen=True)
+class SpectralDensity:
+    """A discrete spectral density :math:`\\sum_i w_i \\delta(\\lambda - \\theta_i)`, weights summing to 1.
+
+    Either the exact spectrum (``nodes`` the ``n`` eigenvalues, weights ``1/n``) or an SLQ estimate
+    (all probes' Ritz values, each probe's quadrature weights divided by the number of probes).
+
+    Attributes
+    ----------
+    nodes : numpy.ndarray, shape (K,)
+    weights : numpy.ndarray, shape (K,)
+    dim : int
+        Dimension ``n`` of the operator.
+    method : str
+        ``"exact"`` or ``"slq"``.
+    probe_sizes : tuple of int
+        Number of nodes contributed by each probe (``(n,)`` for exact).
+    """
+
+    nodes: np.ndarray
+    weights: np.ndarray
+    dim: int
+    method: str = "slq"
+    probe_sizes: tuple[int, ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        nodes = np.asarray(self.nodes, dtype=np.float64).reshape(-1)
+        weights = np.asarray(self.weights, dtype=np.float64).reshape(-1)
+        if nodes.shape != weights.shape or nodes.size == 0:
+            raise ValueError(
+                f"nodes and weights must be non-empty and of one shape; got {nodes.shape} "
+                f"and {weights.shape}"
+            )
+        if not (np.all(np.isfinite(nodes)) and np.all(np.isfinite(weights))):
+            raise ValueError("nodes and weights must be finite")
+        object.__setattr__(self, "nodes", nodes)
+        object.__setattr__(self, "weights", weights)
+        if not self.probe_sizes:
+            object.__setattr__(self, "probe_sizes", (nodes.size,))
+
+    @classmethod
+    def from_eigenvalues(cls, eigenvalues: np.ndarray) -> SpectralDensity:
+        """The exact density of ``n`` eigenvalues (each of weight ``1/n``)."""
+        eig = np.sort(np.asarray(eigenvalues, dtype=np.float64).reshape(-1))
+        return cls(eig, np.full(eig.size, 1.0 / max(eig.size, 1)), eig.size, "exact")
+
+    @property
+    def is_exact(self) -> bool:
+        return self.method == "exact"
+
+    @property
+    def eigenvalues(self) -> np.ndarray:
+        """The eigenvalues of an exact density (``ValueError`` for an SLQ estimate)."""
+        if not self.is_exact:
+            raise ValueError("an SLQ density has Ritz values, not the eigenvalues")
+        return self.nodes
+
+    @property
+    def extremes(self) -> tuple[float, float]:
+        """``(lambda_min, lambda_max)`` estimates: the outermost Ritz values over all probes.
+
+        Ritz values lie inside the spectrum and converge to its ends first, so these are inner
+        bounds that are sharp after a few tens of Lanczos steps.
+        """
+        return float(self.nodes.min()), float(self.nodes.max())
+
+    def expect(self, f: Callable[[np.ndarray], np.ndarray]) -> float:
+        """:math:`\\int f\\,d\\phi = \\sum_i w_i f(\\theta_i)`, estimating :math:`\\mathrm{tr} f(A)/n`."""
+        return float(np.sum(self.weights * np.asarray(f(self.nodes), dtype=np.float64)))
+
+    def moments(self, k: int) -> np.ndarray:
+        """Moments :math:`\\int \\lambda^j d\\phi \\approx \\mathrm{tr}(A^j)/n`, ``j = 0..k``.
+
+        Returns
+        -------
+        numpy.ndarray, shape (k + 1,)
+        """
+        k = int(k)
+        if k < 0:
+            raise ValueError(f"k must be non-negative; got k={k}")
+        powers = self.nodes[None, :] ** np.arange(k + 1)[:, None]
+        return powers @ self.weights
+
+    def density(self, grid: np.ndarray, sigma: float) -> np.ndarray:
+        """Gaussian-broadened density :math:`\\sum_i w_i \\mathcal{N}(x; \\theta_i, \\sigma^2)`.
+
+        Parameters
+        ----------
+        grid : numpy.ndarray, shape (G,)
+        sigma : float
+            Broadening width (same unit as the eigenvalues), positive.
+
+        Returns
+        -------
+        numpy.ndarray, shape (G,)
+            Integrates to 1 over the real line.
+        """
+        if not float(sigma) > 0:
+            raise ValueError(f"sigma must be positive; got sigma={sigma!r}")
+        x = np.asarray(grid, dtype=np.float64)
+        z = (x[..., None] - self.nodes) / sigma
+        return np.exp(-0.5 * z**2) @ self.weights / (sigma * np.sqrt(2.0 * np.pi))
+
+    def to_dict(self) -> dict:
+        """JSON-serialisable form (lists of floats)."""
+        return {
+            "method": self.method,
+            "dim": int(self.dim),
+            "nodes": self.nodes.tolist(),
+            "weights": self.weights.tolist(),
+            "probe_sizes": list(self.probe_sizes),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> SpectralDensity:
+        """Inverse of :meth:`to_dict`."""
+        return cls(
+            np.asarray(data["nodes"]),
+            np.asarray(data["weights"]),
+            int(data["dim"]),
+            str(data["method"]),
+            tuple(int(s) for s in data.get("probe_sizes", ())),
+        )
+
+
+def slq_density(
+    matvec: Matvec,
+    dim: int,
+    steps: int = 64,
+    probes: int = 8,
+    seed: int = 0,
+    reorthogonalize: bool = True,
+    basis_dtype: type | np.dtype = np.float64,
+    progress: Callable[[int], None] | None = None,
+) -> SpectralDensity:
+    """Stochastic Lanczos quadrature estimate of the spectral density of a symmetric operator.
+
+    Each of ``probes`` Rademacher vectors starts an ``steps``-step :func:`lanczos`; its Gauss
+    quadrature (Ritz values, squared first eigenvector components) is a density whose moments
+    up to ``2 steps - 1`` equal :math:`v^T A^j v / n`, and averaging over probes estimates
+    :math:`\\mathrm{tr}(A^j)/n` (Hutchinson). See the module docstring for references.
+
+    Parameters
+    ----------
+    matvec : callable
+        ``v (dim,) -> A v (dim,)``, symmetric ``A``.
+    dim : int
+    steps : int
+        Lanczos steps per probe (clipped to ``dim``).
+    probes : int
+        Number of random probes.
+    seed : int
+        Seed of the probes (probe ``l`` uses ``seed`` and ``l``).
+    reorthogonalize, basis_dtype
+        Passed to :func:`lanczos`.
+    progress : callable, optional
+        Called with the probe index after each probe.
+
+    Returns
+    -------
+    SpectralDensity
+        ``probes * steps`` nodes (fewer if a Krylov space became invariant).
+    """
+    n = _positive(dim, "dim")
+    n_probes = _positive(probes, "probes")
+    rng = np.random.default_rng(seed)
+    nodes, weights, sizes = [], [], []
+    for p in range(n_probes):
+        v0 = rng.choice([-1.0, 1.0], size=n)
+        alpha, beta = lanczos(matvec, n, steps, v0, reorthogonalize, basis_dtype=basis_dtype)
+        theta, tau = gauss_quadrature(alpha, beta)
+        nodes.append(theta)
+        weights.append(tau / n_probes)
+        sizes.append(theta.size)
+        if progress is not None:
+            progress(p)
+    return SpectralDensity(np.concatenate(nodes), np.concatenate(weights), n, "slq", tuple(sizes))
+
+
+def _positive(value, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{name} must be a positive integer; got {name}={value!r}")
+    return int(value)
+
+
+# ---------------------------------------------------------------------------------------------
+# Hessians of torch models
+# ---------------------------------------------------------------------------------------------
+
+
+def hessian_matvec(
+    module: nn.Module, loss_fn: Callable, batch, support: Support, mode: str = "auto"
+) -> Matvec:
+    """The Hessian of the loss on ``support`` as a numpy matvec ``R^s -> R^s``.
+
+    Wraps the forward-over-reverse product of
+    :func:`pennylane_qsgd.optim.taylor.hessian_vector_product` (evaluated in the parameters'
+    dtype, float64 on this side). ``mode`` picks forward-over-reverse (``"forward"``), double
+    backward (``"reverse"``) or the first that works (``"auto"``).
+    """
+    hvp = hessian_vector_product(module, loss_fn, batch, support, mode=mode)
+
+    def matvec(v: np.ndarray) -> np.ndarray:
+        out = hvp(torch.from_numpy(np.ascontiguousarray(v, dtype=np.float64)))
+        return out.detach().to(torch.float64).cpu().numpy().reshape(-1)
+
+    return matvec
+
+
+def default_support(module: nn.Module) -> Support:
+    """The unpruned weights of a pruned module (``Support.from_masks``), else every weight."""
+    return Support.from_masks(module) if masked_parameters(module) else Support.all(module)
+
+
+def hessian_spectrum(
+    module: nn.Module,
+    loss_fn: Callable,
+    batch,
+    support: Support | None = None,
+    method: str = "exact",
+    *,
+    steps: int = 64,
+    probes: int = 8,
+    seed: int = 0,
+    max_exact_dim: int = MAX_EXACT_DIM,
+    exact_chunk: int = 512,
+    hvp_mode: str = "auto",
+    basis_dtype: type | np.dtype | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> SpectralDensity:
+    """Spectrum of the Hessian of the loss restricted to a support of the model's weights.
+
+    Parameters
+    ----------
+    module : torch.nn.Module
+        The model (pruned or not). Its mode (train/eval) is used as is.
+    loss_fn : callable
+        ``loss_fn(module(x), y) -> scalar``, as in :func:`pennylane_qsgd.optim.taylor.support_loss`.
+    batch : tuple
+        ``(x, y)``.
+    support : Support, optional
+        Default :func:`default_support`: the unpruned weights when the module carries pruning
+        masks, every trainable weight otherwise.
+    method : {"exact", "slq"}
+        ``"exact"``: dense Hessian from ``s`` Hessian-vector products
+        (:func:`~pennylane_qsgd.optim.taylor.taylor_coefficients` at order 1) and ``eigvalsh``
+        (refused above ``max_exact_dim``). ``"slq"``: :func:`slq_density` with ``steps`` Lanczos
+        steps and ``probes`` probes.
+    steps, probes, seed
+        SLQ options.
+    max_exact_dim : int
+        Largest support for ``"exact"``.
+    exact_chunk : int
+        Hessian columns computed together by ``vmap`` for ``"exact"`` (memory ~ that many
+        forward passes).
+    hvp_mode : {"auto", "forward", "reverse"}
+        Differentiation scheme of the Hessian-vector products
+        (:class:`~pennylane_qsgd.optim.taylor.HessianVectorProduct`).
+    basis_dtype : numpy dtype, optional
+        Lanczos basis storage; default float64 up to 10^6 weights, float32 above.
+    progress : callable, optional
+        Called after each SLQ probe.
+
+    Returns
+    -------
+    SpectralDensity
+        ``method == "exact"``: the ``s`` eigenvalues with weights ``1/s``.
+    """
+    if method not in ("exact", "slq"):
+        raise ValueError(f"method must be 'exact' or 'slq'; got method={method!r}")
+    if support is None:
+        support = default_support(module)
+    dim = support.size
+    if method == "exact":
+        _check_dim(dim, max_exact_dim)
+        # the dense Hessian column block by column block (vmap over Hessian-vector products)
+        coeffs = taylor_coefficients(
+            module,
+            loss_fn,
+            batch,
+            support,
+            order=1,
+            chunk_size=min(dim, exact_chunk),
+            mode=hvp_mode,
+        )
+        return SpectralDensity.from_eigenvalues(exact_spectrum(coeffs.H, dim, max_dim=dim))
+    matvec = hessian_matvec(module, loss_fn, batch, support, hvp_mode)
+    if basis_dtype is None:
+        basis_dtype = np.float64 if dim <= 1_000_000 else np.float32
+    return slq_density(
+        matvec,
+        dim,
+        steps=steps,
+        probes=probes,
+        seed=seed,
+        basis_dtype=basis_dtype,
+        progress=progress,
+    )

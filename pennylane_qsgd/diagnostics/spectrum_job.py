@@ -1,0 +1,433 @@
+"""The ``qsgd spectrum`` job: Hessian spectra and dissipation over fine-tuning after pruning.
+
+The classical half of the pipeline of arXiv:2303.03428 (Methods, Figs. 2-3): dense pre-training,
+global unstructured L1 pruning of the convolution and linear weights (the head excluded), then
+classical fine-tuning with the Hessian spectrum on the unpruned weights and the dissipation
+measures of :mod:`pennylane_qsgd.diagnostics.dissipation` recorded every few steps. It shows
+whether, and for how many steps, the dynamics after pruning are dissipative enough for the
+quantum windows.
+
+Two settings are built in:
+
+- ``arch="mlp"`` (default): a 64-32-32-10 MLP on scikit-learn's digits, exact spectra of the
+  Hessian of the loss on 512 training digits (the support of the two 90%-pruned hidden layers has about
+  300 weights); well under a minute on two cores.
+- ``arch="resnet32-4"`` (or ``"resnet422-4"``): the paper's 7.45M (103.3M) parameter ResNet on
+  generated CIFAR-shaped data (:func:`pennylane_qsgd.data.cifar_like`), SLQ densities with small
+  defaults (batch 8, a few Lanczos steps, one probe) so that a measurement takes seconds to
+  minutes on a CPU.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+import torch
+from torch import nn
+from tqdm.auto import tqdm
+
+from pennylane_qsgd.data import cifar_like, load_digits_tensors
+from pennylane_qsgd.diagnostics.dissipation import (
+    DissipationRecord,
+    RatioHook,
+    records_to_json,
+    track_dissipation,
+)
+from pennylane_qsgd.diagnostics.plots import plot_all
+from pennylane_qsgd.diagnostics.spectra import default_support
+from pennylane_qsgd.models import build_model, parameter_count
+from pennylane_qsgd.optim.pruning import global_l1_prune, sparsity
+
+#: Per-architecture defaults (None in :func:`run_spectrum_job` means "take these").
+DEFAULTS: dict[str, dict[str, Any]] = {
+    "mlp": {
+        # two pruned hidden layers: the Hessian of one ReLU layer alone is a Gauss-Newton
+        # matrix (the net is piecewise linear in it), positive semi-definite, with no
+        # negative curvature to see
+        "model_kwargs": {"hidden": (32, 32)},
+        "lr": 0.1,
+        "batch": 64,
+        "pretrain_epochs": 10,
+        "lanczos_steps": 64,
+        "probes": 8,
+        "method": "auto",
+        "n_train": None,
+        "measure_size": 512,
+        "steps": 30,
+    },
+    # the ResNets: sized so that a measurement takes minutes on two CPU cores; double backward
+    # is about twice as fast as forward-over-reverse through batch norm on CPU
+    # (benchmarks/bench_hessian.py)
+    "resnet32-4": {
+        "lr": 0.01,
+        "batch": 8,
+        "pretrain_epochs": 1,
+        "lanczos_steps": 8,
+        "probes": 1,
+        "method": "slq",
+        "n_train": 32,
+        "measure_size": 8,
+        "steps": 2,
+        "hvp_mode": "reverse",
+    },
+    "resnet422-4": {
+        "lr": 0.01,
+        "batch": 4,
+        "pretrain_epochs": 1,
+        "lanczos_steps": 4,
+        "probes": 1,
+        "method": "slq",
+        "n_train": 8,
+        "measure_size": 4,
+        "steps": 1,
+        "hvp_mode": "reverse",
+    },
+}
+
+
+@dataclass
+class SpectrumJobResult:
+    """Everything the job produced.
+
+    Attributes
+    ----------
+    config : dict
+        The resolved options.
+    records : list of DissipationRecord
+        One per measurement step.
+    summary : dict
+        Sizes, accuracies, sparsity, the length of the early dissipative window, timings.
+    paths : dict of str to str
+        ``"json"`` and the figures (``"density"``, ``"factor"``, ``"negative"``).
+    """
+
+    config: dict
+    records: list[DissipationRecord]
+    summary: dict
+    paths: dict[str, str] = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        """JSON-serialisable form (the content of ``spectrum.json``)."""
+        return {
+            "config": self.config,
+            "summary": self.summary,
+            "records": records_to_json(self.records),
+        }
+
+
+def _accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch: int = 512) -> float:
+    was_training = model.training
+    model.eval()
+    correct = 0
+    with torch.no_grad():
+        for i in range(0, len(x), batch):
+            correct += int((model(x[i : i + batch]).argmax(1) == y[i : i + batch]).sum())
+    model.train(was_training)
+    return correct / max(len(x), 1)
+
+
+def _pretrain(
+    model: nn.Module, x: torch.Tensor, y: torch.Tensor, epochs: int, batch: int, gen
+) -> float:
+    """Dense pre-training with Adam (lr 1e-2 for the MLP, 1e-3 otherwise); returns the last loss."""
+    lr = 1e-2 if x.dim() == 2 else 1e-3
+    opt = torch.optim.Adam(model.parameters(), lr=lr)
+    model.train()
+    loss = torch.tensor(float("nan"))
+    for _ in range(epochs):
+        perm = torch.randperm(len(x), generator=gen)
+        for i in range(0, len(x), batch):
+            idx = perm[i : i + batch]
+            opt.zero_grad()
+            loss = nn.functional.cross_entropy(model(x[idx]), y[idx])
+            loss.backward()
+            opt.step()
+    return float(loss.detach())
+
+
+def _data(arch: str, n_train: int | None, seed: int):
+    if arch == "mlp":
+        split = load_digits_tensors(seed=seed)
+        x_tr, y_tr = split.x_train, split.y_train
+        if n_train is not None:
+            x_tr, y_tr = x_tr[:n_train], y_tr[:n_train]
+        return x_tr, y_tr, split.x_test, split.y_test, 10
+    x_tr, y_tr = cifar_like(n_train, seed=seed)
+    x_te, y_te = cifar_like(max(n_train, 16), seed=seed + 1)
+    return x_tr, y_tr, x_te, y_te, 100
+
+
+def _early_window(records: list[DissipationRecord]) -> int | None:
+    """Steps ``t`` for which the mean per-mode factor stays below 1 (None if it never exceeds 1)."""
+    for r in records:
+        if r.per_mode_factor > 1.0:
+            return r.step
+    return None
+
+
+def format_table(records: list[DissipationRecord]) -> str:
+    """A short fixed-width table of the measures (one row per measurement)."""
+    head = (
+        f"{'step':>4} {'loss':>8} {'lam_min':>9} {'lam_max':>9} {'neg%':>6} "
+        f"{'f(1)':>7} {'f(t)':>9} {'R':>7}"
+    )
+    rows = [head]
+    for r in records:
+        ratio = "-" if r.dissipation_ratio is None else f"{r.dissipation_ratio:.3g}"
+        rows.append(
+            f"{r.step:>4} {r.loss:>8.4f} {r.lambda_min:>9.3g} {r.lambda_max:>9.3g} "
+            f"{100 * r.negative_fraction:>6.1f} {r.factor_one_step:>7.4f} "
+            f"{r.per_mode_factor:>9.4g} {ratio:>7}"
+        )
+    return "\n".join(rows)
+
+
+def run_spectrum_job(
+    arch: str = "mlp",
+    steps: int | None = None,
+    lr: float | None = None,
+    sparsity_level: float = 0.9,
+    method: str | None = None,
+    output_dir: str | Path = "qsgd-spectrum",
+    seed: int = 0,
+    batch: int | None = None,
+    lanczos_steps: int | None = None,
+    probes: int | None = None,
+    *,
+    every: int = 1,
+    pretrain_epochs: int | None = None,
+    n_train: int | None = None,
+    momentum: float = 0.0,
+    weight_decay: float = 0.0,
+    max_exact_dim: int = 2048,
+    plots: bool = True,
+    progress: bool = True,
+    stream: TextIO | None = None,
+    ratio_hook: RatioHook | None = None,
+    threads: int | None = None,
+    model_kwargs: dict | None = None,
+    hvp_mode: str | None = None,
+    measure_size: int | None = None,
+) -> SpectrumJobResult:
+    """Pre-train, prune, fine-tune and record the Hessian spectrum and dissipation measures.
+
+    Parameters
+    ----------
+    arch : {"mlp", "resnet32-4", "resnet422-4"}
+        Model and data (digits for the MLP, generated CIFAR-shaped data for the ResNets).
+    steps : int, optional
+        Fine-tuning steps after pruning (default 30 for the MLP, 2 for resnet32-4).
+    lr : float, optional
+        Fine-tuning learning rate :math:`\\eta` of SGD, also used in the measures (default 0.1
+        for the MLP, 0.01 for the ResNets, the paper's value).
+    sparsity_level : float
+        Fraction of the conv/linear weights pruned (the head excluded), default 0.9.
+    method : {"auto", "exact", "slq"}, optional
+        Spectrum method; ``"auto"`` is exact up to ``max_exact_dim`` weights.
+    output_dir : path
+        Receives ``spectrum.json`` and the PNG figures.
+    seed : int
+        Seeds the data split, the initialisation, the batch order and the SLQ probes.
+    batch : int, optional
+        Minibatch size of pre-training and fine-tuning (64 for the MLP, 8 for resnet32-4).
+    lanczos_steps, probes : int, optional
+        SLQ options.
+    every : int
+        Measure every ``every`` steps.
+    pretrain_epochs : int, optional
+        Epochs of dense pre-training (Adam).
+    n_train : int, optional
+        Training samples (all 1347 digits; 32 generated images for resnet32-4).
+    momentum, weight_decay : float
+        Of the fine-tuning SGD (default plain SGD, the dynamics the measures describe).
+    max_exact_dim : int
+        Threshold of ``method="auto"``.
+    plots : bool
+        Write the figures.
+    progress : bool
+        Show a progress bar (tqdm, on stderr).
+    stream : text stream, optional
+        Where the summary table is printed (default stdout; pass ``io.StringIO()`` to silence).
+    ratio_hook : callable, optional
+        R of the window starting at each measurement (see
+        :func:`~pennylane_qsgd.diagnostics.dissipation.track_dissipation`).
+    threads : int, optional
+        ``torch.set_num_threads`` for the run (restored afterwards).
+    model_kwargs : dict, optional
+        Overrides of the architecture's builder arguments (the MLP of the job has two hidden
+        layers of 32 by default).
+    hvp_mode : {"auto", "forward", "reverse"}, optional
+        Differentiation scheme of the Hessian-vector products (default: the architecture's).
+    measure_size : int, optional
+        The Hessian of every step is that of the loss on the first ``measure_size`` training
+        samples (512 digits for the MLP, one batch for the ResNets).
+
+    Returns
+    -------
+    SpectrumJobResult
+    """
+    if arch not in DEFAULTS:
+        raise ValueError(f"arch must be one of {sorted(DEFAULTS)}; got arch={arch!r}")
+    if not 0.0 <= float(sparsity_level) < 1.0:
+        raise ValueError(f"sparsity_level must lie in [0, 1); got {sparsity_level!r}")
+    d = DEFAULTS[arch]
+    cfg = {
+        "arch": arch,
+        "steps": d["steps"] if steps is None else int(steps),
+        "lr": d["lr"] if lr is None else float(lr),
+        "sparsity": float(sparsity_level),
+        "method": d["method"] if method is None else method,
+        "seed": int(seed),
+        "batch": d["batch"] if batch is None else int(batch),
+        "lanczos_steps": d["lanczos_steps"] if lanczos_steps is None else int(lanczos_steps),
+        "probes": d["probes"] if probes is None else int(probes),
+        "every": int(every),
+        "pretrain_epochs": int(
+            d["pretrain_epochs"] if pretrain_epochs is None else pretrain_epochs
+        ),
+        "n_train": d["n_train"] if n_train is None else int(n_train),
+        "momentum": float(momentum),
+        "weight_decay": float(weight_decay),
+        "max_exact_dim": int(max_exact_dim),
+        "model_kwargs": dict(d.get("model_kwargs", {}) if model_kwargs is None else model_kwargs),
+        "hvp_mode": d.get("hvp_mode", "auto") if hvp_mode is None else hvp_mode,
+        "measure_size": d["measure_size"] if measure_size is None else int(measure_size),
+    }
+    for key in ("steps", "batch", "lanczos_steps", "probes", "every", "measure_size"):
+        if cfg[key] < (0 if key == "steps" else 1):
+            raise ValueError(f"{key} must be a positive integer; got {key}={cfg[key]!r}")
+    if not cfg["lr"] > 0:
+        raise ValueError(f"lr must be positive; got lr={cfg['lr']!r}")
+    if cfg["method"] not in ("auto", "exact", "slq"):
+        raise ValueError(f"method must be 'auto', 'exact' or 'slq'; got method={method!r}")
+    if cfg["hvp_mode"] not in ("auto", "forward", "reverse"):
+        raise ValueError(
+            f"hvp_mode must be 'auto', 'forward' or 'reverse'; got hvp_mode={hvp_mode!r}"
+        )
+    if cfg["pretrain_epochs"] < 0:
+        raise ValueError(f"pretrain_epochs must be >= 0; got {pretrain_epochs!r}")
+    out_dir = Path(output_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stream = sys.stdout if stream is None else stream
+    old_threads = torch.get_num_threads()
+    if threads is not None:
+        torch.set_num_threads(int(threads))
+    try:
+        return _run(cfg, out_dir, plots, progress, stream, ratio_hook)
+    finally:
+        torch.set_num_threads(old_threads)
+
+
+def _run(
+    cfg: dict,
+    out_dir: Path,
+    plots: bool,
+    progress: bool,
+    stream: TextIO,
+    ratio_hook: Callable | None,
+) -> SpectrumJobResult:
+    t0 = time.perf_counter()
+    torch.manual_seed(cfg["seed"])
+    gen = torch.Generator().manual_seed(cfg["seed"])
+    x_tr, y_tr, x_te, y_te, num_classes = _data(cfg["arch"], cfg["n_train"], cfg["seed"])
+    model = build_model(cfg["arch"], num_classes=num_classes, **cfg["model_kwargs"])
+    n_params = parameter_count(model)
+
+    pre_loss = _pretrain(model, x_tr, y_tr, int(cfg["pretrain_epochs"]), cfg["batch"], gen)
+    acc_dense = _accuracy(model, x_te, y_te)
+    global_l1_prune(model, amount=cfg["sparsity"])
+    acc_pruned = _accuracy(model, x_te, y_te)
+    support = default_support(model)
+    t_setup = time.perf_counter() - t0
+
+    # a fixed measurement batch, so that the spectra of different steps are comparable
+    m = len(x_tr) if cfg["measure_size"] is None else min(cfg["measure_size"], len(x_tr))
+    measure_batch = (x_tr[:m], y_tr[:m])
+
+    def batches(step: int):
+        start = (step * cfg["batch"]) % len(x_tr)
+        idx = torch.arange(start, start + cfg["batch"]) % len(x_tr)
+        return x_tr[idx], y_tr[idx]
+
+    def factory(params):
+        return torch.optim.SGD(
+            params, lr=cfg["lr"], momentum=cfg["momentum"], weight_decay=cfg["weight_decay"]
+        )
+
+    bar = tqdm(
+        total=cfg["steps"], desc=f"spectrum {cfg['arch']}", disable=not progress, leave=False
+    )
+    records = track_dissipation(
+        model,
+        nn.functional.cross_entropy,
+        batches,
+        factory,
+        cfg["steps"],
+        every=cfg["every"],
+        method=cfg["method"],
+        support=support,
+        measure_batch=measure_batch,
+        lanczos_steps=cfg["lanczos_steps"],
+        probes=cfg["probes"],
+        seed=cfg["seed"],
+        max_exact_dim=cfg["max_exact_dim"],
+        ratio_hook=ratio_hook,
+        progress=lambda _step: bar.update(1),
+        hvp_mode=cfg["hvp_mode"],
+    )
+    bar.close()
+
+    report = sparsity(model)
+    summary = {
+        "parameters": n_params,
+        "support_size": support.size,
+        "pruned_fraction": report.pruned_fraction,
+        "overall_sparsity": report.overall,
+        "pretrain_last_loss": pre_loss,
+        "test_accuracy_dense": acc_dense,
+        "test_accuracy_pruned": acc_pruned,
+        "test_accuracy_finetuned": _accuracy(model, x_te, y_te),
+        "method": records[0].method if records else cfg["method"],
+        "early_window_steps": _early_window(records),
+        "setup_s": t_setup,
+        "measure_s": float(sum(r.wall_s for r in records)),
+        "total_s": 0.0,
+    }
+    result = SpectrumJobResult(dict(cfg), records, summary)
+    if plots and records:
+        result.paths.update({k: str(p) for k, p in plot_all(records, out_dir).items()})
+    summary["total_s"] = time.perf_counter() - t0
+    json_path = out_dir / "spectrum.json"
+    json_path.write_text(json.dumps(result.to_dict(), indent=1))
+    result.paths["json"] = str(json_path)
+
+    print(_header(cfg, summary), file=stream)
+    print(format_table(records), file=stream)
+    print(f"wrote {json_path}" + (" and figures" if plots else ""), file=stream)
+    return result
+
+
+def _header(cfg: dict, s: dict) -> str:
+    window = s["early_window_steps"]
+    if window is None:
+        window_txt = "mean per-mode factor below 1 at every measured step"
+    else:
+        window_txt = f"mean per-mode factor first above 1 at step {window}"
+    return (
+        f"{cfg['arch']}: {s['parameters']:,} parameters, {s['pruned_fraction']:.0%} of the "
+        f"prunable weights pruned, support s = {s['support_size']:,}; spectra: {s['method']}\n"
+        f"test accuracy dense {s['test_accuracy_dense']:.3f}, pruned "
+        f"{s['test_accuracy_pruned']:.3f}, fine-tuned {s['test_accuracy_finetuned']:.3f}; "
+        f"lr {cfg['lr']}: {window_txt}"
+    )
+
+
+def load_result(path: str | Path) -> dict:
+    """Read a ``spectrum.json`` written by :func:`run_spectrum_job`."""
+    return json.loads(Path(path).read_text())
