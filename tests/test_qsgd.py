@@ -241,3 +241,14 @@ def test_stochastic_window_uses_one_minibatch_gradient_per_step():
         ((reference(x) - y - noise[k]) ** 2).mean().backward()
         sgd.step()
     np.testing.assert_allclose(flat(model), flat(reference), atol=1e-10)
+
+
+def test_matrix_free_window_equals_the_dense_one():
+    dense_model, _, _, dense_closure = regression(7)
+    free_model, _, _, free_closure = regression(7)
+    QSGD(dense_model.parameters(), lr=0.1, window=4, level="ideal").step(dense_closure)
+    opt = QSGD(free_model.parameters(), lr=0.1, window=4, level="ideal", matrix_free=True)
+    opt.step(free_closure)
+    np.testing.assert_allclose(flat(free_model), flat(dense_model), atol=1e-10)
+    report = opt.reports[-1]
+    assert report.lambda_min > 0 and report.action == "quantum" and report.negative_fraction is None

@@ -117,6 +117,9 @@ class QSGD(torch.optim.Optimizer):
         entries are outside S and stay pruned.
     seed : int, optional
         Seed of the download shots (window ``k`` uses ``seed + k``).
+    matrix_free : bool, optional
+        Order 1 only: never form the Hessian, one Hessian-vector product per Euler step, at the
+        ideal level. Default: when ``s > DENSE_HESSIAN_LIMIT``.
 
     Notes
     -----
@@ -154,6 +157,7 @@ class QSGD(torch.optim.Optimizer):
         on_nondissipative: str = "run",
         masks: nn.Module | Mapping | None = None,
         seed: int | None = None,
+        matrix_free: bool | None = None,
     ) -> None:
         if not (isinstance(lr, int | float) and np.isfinite(lr) and lr > 0):
             raise ValueError(f"lr must be a positive number; got {lr!r}")
@@ -187,7 +191,10 @@ class QSGD(torch.optim.Optimizer):
             max_support=max_support,
             stochastic=stochastic,
             on_nondissipative=on_nondissipative,
+            matrix_free=matrix_free,
         )
+        if matrix_free and (order != 1 or level != "ideal"):
+            raise ValueError("matrix_free=True needs order=1 and level='ideal'")
         super().__init__(params, defaults)
         self._masks = _masks_by_param(masks)
         self.seed = seed
@@ -289,7 +296,9 @@ class QSGD(torch.optim.Optimizer):
         wd = group["weight_decay"]
         window_index = self.state["qsgd"]["windows"]
         seed = None if self.seed is None else self.seed + window_index
-        matrix_free = order == 1 and s > DENSE_HESSIAN_LIMIT
+        matrix_free = group["matrix_free"]
+        if matrix_free is None:
+            matrix_free = order == 1 and s > DENSE_HESSIAN_LIMIT
         if matrix_free:
             return self._run_matrix_free(closure, group, index, entries, start)
         with torch.enable_grad():

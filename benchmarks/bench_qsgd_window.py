@@ -1,0 +1,110 @@
+"""QSGD windows against classical SGD, measured side by side in one run.
+
+1. Order 1, matrix-free, ideal level, exact download: one window of T steps vs T steps of
+   torch.optim.SGD on the same model and support, for s = 1e3 .. 1e5 (target: within 4x).
+2. Order 2 on the pruned digits MLP with s = 64: time per window and where it goes.
+
+Run: ``python benchmarks/bench_qsgd_window.py [--quick]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import pstats
+import time
+
+import torch
+from torch import nn
+
+from pennylane_qsgd.optim.qsgd import QSGD
+
+
+def linear_model(s: int, seed: int = 0):
+    torch.manual_seed(seed)
+    width = max(1, s // 64)
+    model = nn.Sequential(nn.Linear(64, width), nn.Tanh(), nn.Linear(width, 1))
+    x = torch.randn(256, 64)
+    y = torch.randn(256, 1)
+    return model, x, y
+
+
+def time_window(s: int, T: int) -> tuple[int, float, float]:
+    model, x, y = linear_model(s)
+    size = sum(p.numel() for p in model.parameters())
+
+    def closure():
+        return nn.functional.mse_loss(model(x), y)
+
+    opt = QSGD(model.parameters(), lr=0.01, window=T, level="ideal", matrix_free=True)
+    start = time.perf_counter()
+    opt.step(closure)
+    quantum = time.perf_counter() - start
+    model, x, y = linear_model(s)
+    sgd = torch.optim.SGD(model.parameters(), lr=0.01)
+    start = time.perf_counter()
+    for _ in range(T):
+        sgd.zero_grad()
+        nn.functional.mse_loss(model(x), y).backward()
+        sgd.step()
+    classical = time.perf_counter() - start
+    return size, quantum, classical
+
+
+def order_two_window() -> None:
+    from pennylane_qsgd.data import load_digits_tensors
+    from pennylane_qsgd.models import mlp
+    from pennylane_qsgd.optim.pruning import global_l1_prune
+
+    torch.manual_seed(0)
+    data = load_digits_tensors()
+    model = mlp(64, (16,), 10)
+    opt = torch.optim.SGD(model.parameters(), lr=0.5)
+    for _ in range(100):
+        opt.zero_grad()
+        nn.functional.cross_entropy(model(data.x_train), data.y_train).backward()
+        opt.step()
+    global_l1_prune(model, 0.9)
+    qsgd = QSGD(
+        model.parameters(), lr=0.1, window=5, order=2, max_support=64, level="native", masks=model
+    )
+    profile = cProfile.Profile()
+    start = time.perf_counter()
+    profile.enable()
+    qsgd.step(lambda: nn.functional.cross_entropy(model(data.x_train), data.y_train))
+    profile.disable()
+    total = time.perf_counter() - start
+    report = qsgd.reports[-1]
+    print(
+        f"\norder-2 window, digits MLP, s = {report.support_size}, T = 5, level native: "
+        f"{total:.1f} s (qubits {report.qubits}, degree {report.polynomial_degree})"
+    )
+    stats = pstats.Stats(profile)
+    wanted = {
+        "Taylor coefficients (g, H, T3)": "closure_taylor_coefficients",
+        "dissipation (eigenvalues, norms)": "dissipation",
+        "solver on qsgd.sim": "solve_window",
+        "Taylor-model reference (solve_ivp)": "integrate_ode",
+    }
+    for label, name in wanted.items():
+        spent = sum(v[3] for k, v in stats.stats.items() if k[2] == name)
+        print(f"  {label:<36} {spent:6.2f} s ({spent / total:5.1%})")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="s up to 1e4 only")
+    parser.add_argument("--window", type=int, default=10)
+    args = parser.parse_args()
+    torch.set_num_threads(2)
+    sizes = [1_000, 10_000] if args.quick else [1_000, 10_000, 100_000]
+    print(f"order 1, matrix-free, ideal level, exact download, T = {args.window}")
+    print(f"{'s':>8} {'QSGD (s)':>10} {'SGD (s)':>10} {'ratio':>7}")
+    for s in sizes:
+        size, quantum, classical = time_window(s, args.window)
+        print(f"{size:>8} {quantum:10.3f} {classical:10.3f} {quantum / classical:7.2f}")
+    order_two_window()
+
+
+if __name__ == "__main__":
+    main()
