@@ -137,6 +137,11 @@ def run_training(config: TrainConfig, resume: bool = False, progress: bool = Tru
         classical.load_state_dict(base.state_dict())
         history = []
         start_window = 0
+        start = {
+            "step": 0,
+            "loss": _loss(quantum, x, y),
+            "test_accuracy": _accuracy(quantum, data.x_test, data.y_test),
+        }
     else:
         names = state["pruned"]
         quantum = _build_pruned_model(config, names)
@@ -145,6 +150,7 @@ def run_training(config: TrainConfig, resume: bool = False, progress: bool = Tru
         classical.load_state_dict(state["classical"])
         history = state["history"]
         start_window = state["window"]
+        start = state["start"]
     qsgd = QSGD(
         quantum.parameters(),
         lr=config.lr,
@@ -206,6 +212,7 @@ def run_training(config: TrainConfig, resume: bool = False, progress: bool = Tru
                     "qsgd": qsgd.state_dict(),
                     "sgd": sgd.state_dict(),
                     "history": history,
+                    "start": start,
                 },
                 checkpoint_path,
             )
@@ -215,9 +222,9 @@ def run_training(config: TrainConfig, resume: bool = False, progress: bool = Tru
             "run again with --resume to continue"
         )
         raise
-    result = {"config": asdict(config), "windows": history}
+    result = {"config": asdict(config), "start": start, "windows": history}
     (out / "report.json").write_text(json.dumps(result, indent=2, default=float))
-    _plot(history, config, out / "training.png")
+    _plot(start, history, config, out / "training.png")
     if progress:
         print(f"wrote {out / 'report.json'} and {out / 'training.png'}")
     return result
@@ -242,21 +249,26 @@ def _format_row(row: dict) -> str:
     )
 
 
-def _plot(history: list[dict], config: TrainConfig, path: Path) -> None:
+def _plot(start: dict, history: list[dict], config: TrainConfig, path: Path) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    steps = [row["step"] for row in history]
+    steps = [0] + [row["step"] for row in history]
     fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
-    left.plot(steps, [r["loss_qsgd"] for r in history], "o-", label="QSGD (qsgd.sim)")
-    left.plot(steps, [r["loss_sgd"] for r in history], "s--", label="SGD")
+    left.plot(
+        steps, [start["loss"]] + [r["loss_qsgd"] for r in history], "o-", label="QSGD (qsgd.sim)"
+    )
+    left.plot(steps, [start["loss"]] + [r["loss_sgd"] for r in history], "s--", label="SGD")
     left.set_xlabel("gradient steps after pruning")
     left.set_ylabel("training loss")
     left.legend()
-    right.plot(steps, [r["test_accuracy_qsgd"] for r in history], "o-", label="QSGD (qsgd.sim)")
-    right.plot(steps, [r["test_accuracy_sgd"] for r in history], "s--", label="SGD")
+    acc0 = [start["test_accuracy"]]
+    right.plot(
+        steps, acc0 + [r["test_accuracy_qsgd"] for r in history], "o-", label="QSGD (qsgd.sim)"
+    )
+    right.plot(steps, acc0 + [r["test_accuracy_sgd"] for r in history], "s--", label="SGD")
     right.set_xlabel("gradient steps after pruning")
     right.set_ylabel("test accuracy")
     right.legend()
