@@ -252,3 +252,20 @@ def test_matrix_free_window_equals_the_dense_one():
     np.testing.assert_allclose(flat(free_model), flat(dense_model), atol=1e-10)
     report = opt.reports[-1]
     assert report.lambda_min > 0 and report.action == "quantum" and report.negative_fraction is None
+
+
+def test_matrix_free_window_on_a_nonlinear_model_equals_the_dense_one():
+    def build():
+        torch.manual_seed(8)
+        net = torch.nn.Sequential(torch.nn.Linear(3, 5), torch.nn.Tanh(), torch.nn.Linear(5, 1))
+        return net.double()
+
+    x = torch.randn(30, 3, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
+    y = torch.sin(x.sum(1, keepdim=True))
+    dense, free = build(), build()
+    QSGD(dense.parameters(), lr=0.1, window=3, euler_steps=6, level="ideal").step(
+        lambda: ((dense(x) - y) ** 2).mean()
+    )
+    opt = QSGD(free.parameters(), lr=0.1, window=3, euler_steps=6, level="ideal", matrix_free=True)
+    opt.step(lambda: ((free(x) - y) ** 2).mean())
+    np.testing.assert_allclose(flat(free), flat(dense), atol=1e-9)

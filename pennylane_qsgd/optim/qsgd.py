@@ -454,15 +454,15 @@ class QSGD(torch.optim.Optimizer):
                 f"the flow is not dissipative (smallest Hessian eigenvalue {lam_min:.3g} <= 0)"
             )
         theta = op.theta.numpy()
+        # Before the write-back: the retained graph refers to the parameters' current values.
+        norm_u = float(np.linalg.norm(theta))
+        norm_F0 = float(np.linalg.norm(lr * (op.gradient - op.matvec(theta))))
         window_index = self.state["qsgd"]["windows"]
         seed = None if self.seed is None else self.seed + window_index
         sol = solve_linear_window_matrix_free(
             op.matvec, op.gradient, theta, lr, float(T), steps, shots=group["shots"], seed=seed
         )
         scatter_values(entries, torch.as_tensor(sol.u_final))
-        g = op.gradient
-        norm_u = float(np.linalg.norm(theta))
-        norm_F0 = float(np.linalg.norm(lr * (g - op.matvec(theta))))
         R = (norm_F0 / norm_u) / abs(re_lambda1) if re_lambda1 < 0 and norm_u > 0 else float("inf")
         report = WindowReport(
             window=window_index,
