@@ -1,0 +1,561 @@
+"""Resource estimate of one training window of ``T`` gradient steps, from scalar inputs.
+
+The window (arXiv:2303.03428) runs the Carleman–Euler solver of arXiv:2011.03185 on the gradient
+flow of the ``s`` unpruned weights. From a handful of scalars (parameters, sparsity, norms) this
+module derives every quantity of the solver template as the template itself would
+(:class:`~pennylane_qsgd.circuits.solver.GradientFlowSolver`), and counts gates with the
+:mod:`pennylane.estimator` operators of :mod:`.estimator_ops`.
+
+Model (each line is printed by :func:`assumption_lines`)
+--------------------------------------------------------
+* support :math:`s = \\lceil(1 - \\text{sparsity})\\,n\\rceil` (magnitude pruning keeps a fraction);
+* norms: :math:`\\|F_1\\| = \\eta\\lambda_{\\max}`, :math:`\\|F_2\\|`, :math:`\\|F_0\\|` given, after
+  rescaling :math:`\\|u_{\\rm in}\\|` < 1; the window is assumed dissipative (``R < 1``) with
+  :math:`\\|I + hA\\| \\le 1`; evolution time ``T`` (the flow is in units of gradient steps);
+* Euler step (Lemma 2): :math:`h = \\min\\big(\\varepsilon / (3N^{2.5}T(\\|F_2\\|+\\|F_1\\|+
+  \\|F_0\\|)^2),\\ 1/(N\\|F_1\\|),\\ T\\big)`, :math:`m = \\lceil T/h\\rceil`, ``p`` the solver's
+  default idle steps (:func:`~pennylane_qsgd.circuits.solver.default_idle`);
+* structured LCU encoding of :math:`L` with subnormalisation :math:`\\lambda = 2 + h(n_1\\|F_1\\| +
+  n_2\\|F_2\\| + n_0\\|F_0\\|)` (:mod:`~pennylane_qsgd.circuits.structured_encoding`);
+* condition number of :math:`L/\\lambda` (Lemma 3 with :math:`\\|L\\| \\ge \\sqrt{1 + \\|I+hA\\|^2}
+  = \\sqrt 2`): :math:`\\kappa = 3\\lambda(m+p+1)/\\sqrt 2`;
+* 1/x polynomial degree: the closed form of ``core.polynomials.inverse_polynomial``,
+  :math:`d = 2\\lceil\\operatorname{arccosh}(1/\\varepsilon_{\\rm poly}) /
+  (2\\operatorname{artanh}(1/\\kappa))\\rceil - 1` (no polynomial is built);
+* the QSVT inversion is taken to return the normalised solution with these ``d`` calls (an optimal
+  QLSA; the post-selection of the polynomial's own flag is not amplified separately); the
+  success event of Lemma 5, :math:`P \\ge (p+1)/(9(m+p+1)Nq^2)`, is amplified with
+  :math:`k = \\lfloor\\pi/(4\\arcsin\\sqrt P)\\rfloor` rounds: ``d (2k+1)`` calls;
+* :math:`|B\\rangle`: :math:`N(N+1)/2` copies of :math:`u_{\\rm in}` (for :math:`y_{\\rm in}`) and one of
+  :math:`F_0`, each a controlled Kerenidis–Prakash preparation, and controlled Hadamards on the
+  time register; the Carleman truncation bound of Lemma 1, :math:`TN\\|F_2\\|\\|u_{\\rm in}\\|^{N+1}`,
+  is reported, not enforced;
+* :math:`F_1, F_2` by sparse access (``row_sparsity`` nonzeros a row, ``value_bits`` bits) and
+  :math:`F_0`, :math:`u_{\\rm in}` by Kerenidis–Prakash trees, all in a bucket-brigade QRAM
+  (``qre.BBQRAM`` gate count: every router gate counted);
+* T-count: Clifford+T after ``pennylane.estimator``'s decompositions (its rotation synthesis and
+  Toffoli); depth: non-QRAM gates in series, each QRAM query :math:`6\\lceil\\log_2 M\\rceil + w`
+  layers;
+* classical cost: ``T`` SGD steps of the dense ``n``-parameter model,
+  :math:`3\\,n\\,\\text{batch}` FLOPs a step (forward plus backward, one multiply-add per weight
+  per sample; convolutions reuse weights, so this is a lower bound).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from pennylane_qsgd.circuits.amplification import amplification_rounds
+from pennylane_qsgd.circuits.solver import GradientFlowSolver, default_idle
+from pennylane_qsgd.core.bounds import forcing_norm, spectral_norm, success_probability_bound
+from pennylane_qsgd.diagnostics.estimator_ops import (
+    CLIFFORD_T,
+    AmplifiedWindow,
+    CarlemanEulerEncoding,
+    DenseEncoding,
+    DenseStatePrep,
+    QRAMQuery,
+    QRAMStatePrep,
+    QSVTInversion,
+    RHSPrep,
+    bits,
+    gate_counts,
+    leaf_count,
+    qram_wires,
+    serial_depth,
+    structured_registers,
+    structured_term_counts,
+)
+
+PAPER_MODELS = {"ResNet-32 (k=4)": 7_450_000, "ResNet-422 (k=4)": 103_300_000}
+"""Parameter counts of the paper's two CIFAR ResNets (DESIGN section 7)."""
+
+DEFAULT_STEPS = (10, 30, 100, 300, 1000, 3000, 10_000)
+"""Window lengths ``T`` of the default table."""
+
+
+def inverse_degree(kappa: float, eps: float) -> int:
+    """Degree of ``inverse_polynomial(kappa, eps)`` without building it.
+
+    :math:`d = 2m - 1`, :math:`m = \\max(1, \\lceil\\operatorname{arccosh}(1/\\varepsilon) /
+    (2\\operatorname{artanh}(1/\\kappa))\\rceil)`: about :math:`\\kappa\\ln(2/\\varepsilon)`.
+    ``log1p`` keeps :math:`\\operatorname{artanh}(1/\\kappa)` accurate for any :math:`\\kappa`.
+    """
+    if not (np.isfinite(kappa) and kappa > 1.0):
+        raise ValueError(f"kappa must be a finite number > 1; got {kappa!r}")
+    if not (np.isfinite(eps) and 0.0 < eps < 1.0):
+        raise ValueError(f"eps must lie in (0, 1); got {eps!r}")
+    a = 1.0 / float(kappa)
+    t0 = math.log1p(2.0 * a / (1.0 - a))  # 2 artanh(a)
+    m = max(1, math.ceil(math.acosh(1.0 / eps) / t0))
+    return 2 * m - 1
+
+
+def lcu_subnormalisation(
+    h: float, level: int, f1: float, f2: float, f0: float, has_forcing: bool = True
+) -> float:
+    """:math:`\\lambda` of the structured encoding: :math:`2 + h(n_1\\|F_1\\| + n_2\\|F_2\\| +
+    n_0\\|F_0\\|)` with the term counts of :func:`.estimator_ops.structured_term_counts`."""
+    n = structured_term_counts(level, has_forcing)
+    return 2.0 + h * (n["F1"] * f1 + n["F2"] * f2 + n["F0"] * f0)
+
+
+# ----------------------------------------------------------------------------------------------
+# Assumptions and the window
+
+
+def _positive(name: str, value: object, integer: bool = False) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name} must be a number; got {value!r}")
+    if not np.isfinite(value) or value <= 0 or (integer and int(value) != value):
+        kind = "positive integer" if integer else "positive finite number"
+        raise ValueError(f"{name} must be a {kind}; got {value!r}")
+    return value
+
+
+@dataclass(frozen=True)
+class WindowAssumptions:
+    """Scalar inputs of a window estimate (module docstring states the model).
+
+    Attributes
+    ----------
+    params : int
+        ``n``, parameters of the model.
+    sparsity : float
+        Pruned fraction in [0, 1); ``s = ceil((1 - sparsity) n)``.
+    eps : float
+        Tolerance of Lemma 2's Euler error bound; also the 1/x polynomial's relative accuracy.
+    lr, lambda_max : float
+        :math:`\\eta` and the largest Hessian eigenvalue: :math:`\\|F_1\\| = \\eta\\lambda_{\\max}`.
+    f2_norm, f0_norm : float
+        :math:`\\|F_2\\|` and :math:`\\|F_0\\|` after rescaling.
+    u_norm : float
+        :math:`\\|u_{\\rm in}\\|` after rescaling (< 1).
+    q : float
+        :math:`\\|u_{\\rm in}\\|/\\|u(T)\\|` of Lemma 5.
+    level : int
+        Carleman truncation ``N``.
+    row_sparsity : int
+        Nonzeros per row of :math:`F_1` and :math:`F_2` in the QRAM.
+    value_bits : int
+        Bits per stored value and rotation angle.
+    batch : int
+        Samples per classical SGD step.
+    """
+
+    params: int
+    sparsity: float = 0.9
+    eps: float = 1e-2
+    lr: float = 0.01
+    lambda_max: float = 6.0
+    f2_norm: float = 5e-3
+    f0_norm: float = 1e-3
+    u_norm: float = 0.5
+    q: float = 1.0
+    level: int = 2
+    row_sparsity: int = 16
+    value_bits: int = 16
+    batch: int = 512
+
+    def __post_init__(self) -> None:
+        for name in ("params", "level", "row_sparsity", "value_bits", "batch"):
+            _positive(name, getattr(self, name), integer=True)
+        for name in ("eps", "lr", "lambda_max", "f2_norm", "f0_norm", "u_norm", "q"):
+            _positive(name, getattr(self, name))
+        if not 0.0 <= self.sparsity < 1.0:
+            raise ValueError(f"sparsity must lie in [0, 1); got {self.sparsity!r}")
+        if not self.eps < 1.0:
+            raise ValueError(f"eps must lie in (0, 1); got {self.eps!r}")
+        if not self.u_norm < 1.0:
+            raise ValueError(f"u_norm must lie in (0, 1) after rescaling; got {self.u_norm!r}")
+
+    @property
+    def support(self) -> int:
+        """``s``, the unpruned weights of the window."""
+        return max(1, math.ceil((1.0 - self.sparsity) * self.params - 1e-9))
+
+    @property
+    def f1_norm(self) -> float:
+        """:math:`\\|F_1\\| = \\eta\\lambda_{\\max}`."""
+        return self.lr * self.lambda_max
+
+    def bend(self) -> float:
+        """``T*`` above which Lemma 2 sets ``h`` (:math:`m \\propto T^2`); below it the cap
+        :math:`1/(N\\|F_1\\|)` would (:math:`m \\propto T`), but there
+        :math:`N\\|F_1\\|T \\le \\varepsilon/(3\\sqrt N) < 1`, so ``m = 1``."""
+        N = self.level
+        total = self.f2_norm + self.f1_norm + self.f0_norm
+        return self.eps * N * self.f1_norm / (3.0 * N**2.5 * total**2)
+
+
+@dataclass(frozen=True)
+class WindowEstimate:
+    """Resources of one window of ``T`` steps (:func:`estimate_window`).
+
+    Attributes
+    ----------
+    T : int
+        Window length (gradient steps = evolution time).
+    support, level, steps, idle : int
+        ``s``, ``N``, ``m``, ``p``.
+    h, subnormalisation, kappa : float
+        Euler step, :math:`\\lambda`, :math:`\\kappa` of :math:`L/\\lambda`.
+    degree : int
+        1/x polynomial degree (block-encoding calls per inversion).
+    success_bound : float
+        Lemma 5's :math:`P`.
+    rounds : int
+        Amplitude-amplification rounds ``k``.
+    block_encoding_calls : int
+        ``d (2k+1)``.
+    registers : dict[str, int]
+        Qubits by register (``real_part`` included).
+    logical_qubits : int
+        Their sum (the QRAM's routers excluded).
+    qram_qubits : int
+        Qubits of the largest QRAM (routers, bus, address, target).
+    qram_queries : int
+        QRAM queries of the window.
+    t_count, t_count_oracle : int
+        T gates with QRAM gates counted, and with each query as a free oracle.
+    depth : int
+        Depth estimate (module docstring).
+    classical_flops : float
+        ``T * 3 * n * batch``.
+    truncation_bound : float
+        Lemma 1: :math:`T N \\|F_2\\| \\|u_{\\rm in}\\|^{N+1}`.
+    gates : dict[str, int]
+        Clifford+T counts of the window.
+    """
+
+    T: int
+    support: int
+    level: int
+    steps: int
+    idle: int
+    h: float
+    subnormalisation: float
+    kappa: float
+    degree: int
+    success_bound: float
+    rounds: int
+    block_encoding_calls: int
+    registers: dict
+    logical_qubits: int
+    qram_qubits: int
+    qram_queries: int
+    t_count: int
+    t_count_oracle: int
+    depth: int
+    classical_flops: float
+    truncation_bound: float
+    gates: dict = field(repr=False)
+
+
+def euler_steps(a: WindowAssumptions, T: float) -> tuple[float, int]:
+    """``(h, m)``: Lemma 2's step for ``a.eps`` capped by :math:`1/(N\\|F_1\\|)` and ``T``."""
+    N = a.level
+    total = a.f2_norm + a.f1_norm + a.f0_norm
+    h = min(a.eps / (3.0 * N**2.5 * T * total**2), 1.0 / (N * a.f1_norm), float(T))
+    return h, max(1, math.ceil(T / h - 1e-9))
+
+
+def classical_flops(params: int, T: int, batch: int) -> float:
+    """``T`` SGD steps of an ``params``-weight model: :math:`3\\,n\\,\\text{batch}` FLOPs a step."""
+    return 3.0 * float(params) * float(batch) * float(T)
+
+
+def estimate_window(a: WindowAssumptions, T: int) -> WindowEstimate:
+    """Resources of a window of ``T`` gradient steps under the assumptions ``a``.
+
+    Parameters
+    ----------
+    a : WindowAssumptions
+    T : int
+        Window length, >= 1.
+
+    Returns
+    -------
+    WindowEstimate
+    """
+    T = int(_positive("T", T, integer=True))
+    N, s = a.level, a.support
+    h, m = euler_steps(a, T)
+    p = default_idle(m)
+    t = max(bits(m + p + 1), 1)
+    lam = lcu_subnormalisation(h, N, a.f1_norm, a.f2_norm, a.f0_norm)
+    kappa = 3.0 * lam * (m + p + 1) / math.sqrt(2.0)
+    degree = inverse_degree(kappa, a.eps)
+    success = success_probability_bound(m, p, N, a.q)
+    rounds = amplification_rounds(min(success, 1.0))
+    encoding = CarlemanEulerEncoding.resource_rep(
+        size=s,
+        level=N,
+        time_qubits=t,
+        has_forcing=True,
+        forcing_pieces=1,
+        f_model="qram",
+        row_sparsity=a.row_sparsity,
+        value_bits=a.value_bits,
+    )
+    inversion = QSVTInversion.resource_rep(encoding=encoding, degree=degree)
+    copies = N * (N + 1) // 2 + 1
+    prep = RHSPrep.resource_rep(
+        base=QRAMStatePrep.resource_rep(size=s, angle_bits=a.value_bits),
+        copies=copies,
+        time_qubits=t,
+    )
+    flag = 2 + 1 + bits(N)  # r, a, top time wire, level register
+    window = AmplifiedWindow.resource_rep(
+        prep=prep, inversion=inversion, rounds=rounds, flag_wires=flag
+    )
+    gates = gate_counts(window)
+    oracle = gate_counts(window, CLIFFORD_T | {"QRAMQuery"})
+    registers = {
+        "real_part": 1,
+        **structured_registers(s, N, t, "qram", a.row_sparsity, a.value_bits),
+    }
+    return WindowEstimate(
+        T=T,
+        support=s,
+        level=N,
+        steps=m,
+        idle=p,
+        h=h,
+        subnormalisation=lam,
+        kappa=kappa,
+        degree=degree,
+        success_bound=success,
+        rounds=rounds,
+        block_encoding_calls=degree * (2 * rounds + 1),
+        registers=registers,
+        logical_qubits=int(sum(registers.values())),
+        qram_qubits=qram_wires(window),
+        qram_queries=leaf_count(window, QRAMQuery),
+        t_count=int(gates.get("T", 0)),
+        t_count_oracle=int(oracle.get("T", 0)),
+        depth=serial_depth(window),
+        classical_flops=classical_flops(a.params, T, a.batch),
+        truncation_bound=T * N * a.f2_norm * a.u_norm ** (N + 1),
+        gates=gates,
+    )
+
+
+# ----------------------------------------------------------------------------------------------
+# Small instances: the same operators against a GradientFlowSolver
+
+
+@dataclass(frozen=True)
+class SolverEstimate:
+    """:mod:`.estimator_ops` model of one :class:`GradientFlowSolver` (no amplification).
+
+    Attributes
+    ----------
+    logical_qubits : int
+    block_encoding_calls : int
+    kappa : float
+        Condition number used for the degree.
+    degree : int
+    counts : dict[str, int]
+        ``qre.estimate`` counts with the template-level gates kept as leaves (``DenseEncoding``,
+        ``CarlemanEulerEncoding``, ``DenseStatePrep``, ``MultiRZ``, ``Hadamard``).
+    """
+
+    logical_qubits: int
+    block_encoding_calls: int
+    kappa: float
+    degree: int
+    counts: dict
+
+
+def solver_estimate(op: GradientFlowSolver, encoding: str = "dense") -> SolverEstimate:
+    """The estimator operators of ``op``: preparation of |B> and the QSVT inversion.
+
+    ``kappa`` and ``alpha`` come from ``op.info()``; with ``encoding="structured"`` the degree uses
+    :math:`\\kappa\\max(1, \\lambda/\\alpha)`, :math:`\\lambda` from :func:`lcu_subnormalisation`
+    with the problem's norms.
+    """
+    hp = op.hyperparameters
+    info = op.info()
+    layout = op.layout
+    problem = op.problem
+    kappa = float(info.kappa)
+    if encoding == "dense":
+        enc = DenseEncoding.resource_rep(num_wires=len(layout.register_wires) + 1)
+        register = len(layout.register_wires)
+    elif encoding == "structured":
+        t = len(layout.time_wires)
+        h = hp["T"] / hp["steps"]
+        has_forcing = bool(np.any(problem.F0))
+        lam = lcu_subnormalisation(
+            h,
+            hp["level"],
+            spectral_norm(problem.F1),
+            spectral_norm(problem.F2),
+            forcing_norm(problem),
+            has_forcing,
+        )
+        kappa *= max(lam / float(info.alpha), 1.0)
+        enc = CarlemanEulerEncoding.resource_rep(
+            size=problem.size,
+            level=hp["level"],
+            time_qubits=t,
+            has_forcing=has_forcing,
+            forcing_pieces=int(problem.F0.shape[0]),
+            f_model="dense",
+            row_sparsity=1,
+            value_bits=1,
+        )
+        register = t + bits(hp["level"]) + hp["level"] * bits(problem.size)
+    else:
+        raise ValueError(f"encoding must be 'dense' or 'structured'; got {encoding!r}")
+    degree = inverse_degree(kappa, hp["precision"])
+    inversion = QSVTInversion.resource_rep(encoding=enc, degree=degree)
+    prep = DenseStatePrep.resource_rep(num_wires=register)
+    leaves = {"DenseEncoding", "CarlemanEulerEncoding", "DenseStatePrep", "MultiRZ", "Hadamard"}
+    counts = gate_counts(inversion, leaves)
+    counts["DenseStatePrep"] = counts.get("DenseStatePrep", 0) + 1
+    return SolverEstimate(
+        logical_qubits=max(inversion.num_wires, prep.num_wires),
+        block_encoding_calls=degree,
+        kappa=kappa,
+        degree=degree,
+        counts=counts,
+    )
+
+
+# ----------------------------------------------------------------------------------------------
+# Tables
+
+
+def assumption_lines(a: WindowAssumptions) -> list[str]:
+    """The model and the assumptions of :func:`estimate_window`, one statement a line."""
+    return [
+        f"support: s = ceil((1 - sparsity) n), sparsity = {a.sparsity:g} (magnitude pruning)",
+        f"norms (after rescaling, dissipative window R < 1, ||I + hA|| <= 1): ||F1|| = lr * "
+        f"lambda_max = {a.lr:g} * {a.lambda_max:g} = {a.f1_norm:g}, ||F2|| = {a.f2_norm:g}, "
+        f"||F0|| = {a.f0_norm:g}, ||u_in|| = {a.u_norm:g}, q = ||u_in||/||u(T)|| = {a.q:g}",
+        f"Carleman level N = {a.level}; evolution time = T (the flow is in units of SGD steps)",
+        f"Euler step (PNAS Lemma 2): h = min(eps / (3 N^2.5 T (||F2||+||F1||+||F0||)^2), "
+        f"1/(N ||F1||), T), eps = {a.eps:g}; m = ceil(T/h); p = solver default idle (~m)",
+        f"Lemma 2 sets h (m ~ T^2) above T* = {a.bend():.3g}; below it the cap 1/(N ||F1||) "
+        "would (m ~ T), but there m <= eps/(3 sqrt(N)) < 1: one step",
+        "encoding: structured LCU of L, lambda = 2 + h (n1 ||F1|| + n2 ||F2|| + n0 ||F0||); "
+        "kappa(L/lambda) = 3 lambda (m+p+1)/sqrt(2) (Lemma 3, ||L|| >= sqrt(2))",
+        f"QSVT 1/x degree d = 2 ceil(arccosh(1/eps) / (2 artanh(1/kappa))) - 1, accuracy "
+        f"{a.eps:g}; the inversion returns the normalised solution with d calls (optimal QLSA)",
+        "amplitude amplification of Lemma 5's success P >= (p+1)/(9(m+p+1) N q^2): "
+        "k = floor(pi/(4 arcsin sqrt P)) rounds, d (2k+1) block-encoding calls",
+        f"QRAM: bucket-brigade (pennylane.estimator BBQRAM, every router gate counted); F1, F2 "
+        f"by sparse access, {a.row_sparsity} nonzeros a row, {a.value_bits}-bit values; "
+        "u_in and F0 by Kerenidis-Prakash trees; |B>: N(N+1)/2 copies of u_in and one of F0",
+        "T-count: Clifford+T after pennylane.estimator decompositions; 'T (oracle QRAM)' counts "
+        "each query as free; depth: non-QRAM gates in series + 6 log2(M) + w per query",
+        f"classical: T SGD steps of the dense n-parameter model, 3 n batch FLOPs a step, "
+        f"batch = {a.batch} (lower bound: convolutions reuse weights)",
+    ]
+
+
+TABLE_COLUMNS = (
+    ("T", "T", "{:d}"),
+    ("steps", "m", "{:.3g}"),
+    ("kappa", "kappa", "{:.3g}"),
+    ("degree", "d", "{:.3g}"),
+    ("rounds", "k", "{:d}"),
+    ("block_encoding_calls", "BE calls", "{:.3g}"),
+    ("logical_qubits", "qubits", "{:d}"),
+    ("qram_qubits", "QRAM qubits", "{:.3g}"),
+    ("qram_queries", "QRAM queries", "{:.3g}"),
+    ("t_count", "T-count", "{:.3g}"),
+    ("t_count_oracle", "T (oracle QRAM)", "{:.3g}"),
+    ("depth", "depth", "{:.3g}"),
+    ("classical_flops", "classical FLOPs", "{:.3g}"),
+)
+
+
+def format_table(rows: list[WindowEstimate]) -> str:
+    """Fixed-width table of :data:`TABLE_COLUMNS`."""
+    cells = [[head for _, head, _ in TABLE_COLUMNS]]
+    for row in rows:
+        line = []
+        for key, _, fmt in TABLE_COLUMNS:
+            value = getattr(row, key)
+            line.append(fmt.format(float(value) if "g" in fmt else int(value)))
+        cells.append(line)
+    widths = [max(len(r[i]) for r in cells) for i in range(len(TABLE_COLUMNS))]
+    return "\n".join("  ".join(c.rjust(w) for c, w in zip(r, widths, strict=True)) for r in cells)
+
+
+def crossover(rows: list[WindowEstimate], key: str, other: str) -> float | None:
+    """``T`` (log-log interpolation between rows) where ``key`` first rises to ``other``.
+
+    ``None`` when it never crosses from below within the rows (including when the first row is
+    already above).
+    """
+    for prev, row in zip(rows, rows[1:], strict=False):
+        d0 = math.log(getattr(prev, key)) - math.log(getattr(prev, other))
+        d1 = math.log(getattr(row, key)) - math.log(getattr(row, other))
+        if d0 < 0 <= d1:
+            x = math.log(prev.T) + (math.log(row.T) - math.log(prev.T)) * (-d0) / (d1 - d0)
+            return math.exp(x)
+    return None
+
+
+def loglog_slope(xs: list[float], ys: list[float]) -> float:
+    """Least-squares slope of :math:`\\log y` against :math:`\\log x`."""
+    return float(np.polyfit(np.log(np.asarray(xs, float)), np.log(np.asarray(ys, float)), 1)[0])
+
+
+def plot_resources(tables: dict[str, list[WindowEstimate]], path: str | Path) -> Path:
+    """Log-log PNG of the quantum cost of a window against ``T``, one colour per model.
+
+    Left: T-count (QRAM gates counted, solid; QRAM as oracle, dashed) and the classical FLOPs
+    of the same window (dotted), with a :math:`T^2` reference line. Right: block-encoding calls
+    with its own :math:`T^2` line.
+
+    Parameters
+    ----------
+    tables : dict[str, list[WindowEstimate]]
+        Label -> rows of :func:`estimate_window`, ordered by ``T``.
+    path : str or pathlib.Path
+        Output PNG.
+
+    Returns
+    -------
+    pathlib.Path
+    """
+    if not tables or not all(tables.values()):
+        raise ValueError("tables must hold at least one non-empty list of rows")
+    fig = Figure(figsize=(11, 4.5))
+    left, right = fig.add_subplot(1, 2, 1), fig.add_subplot(1, 2, 2)
+    colours = ("C0", "C1", "C2", "C3", "C4")
+    for i, (label, rows) in enumerate(tables.items()):
+        c = colours[i % len(colours)]
+        T = np.array([r.T for r in rows], dtype=float)
+        left.loglog(T, [r.t_count for r in rows], "-o", color=c, label=f"{label}: T-count")
+        left.loglog(T, [r.t_count_oracle for r in rows], "--", color=c, label="  oracle QRAM")
+        left.loglog(T, [r.classical_flops for r in rows], ":", color=c, label="  classical FLOPs")
+        right.loglog(T, [r.block_encoding_calls for r in rows], "-o", color=c, label=label)
+    for ax, key in ((left, "t_count"), (right, "block_encoding_calls")):
+        rows = next(iter(tables.values()))
+        T = np.array([r.T for r in rows], dtype=float)
+        ref = getattr(rows[-1], key) * (T / T[-1]) ** 2
+        ax.loglog(T, ref, color="grey", lw=0.8, label="T^2")
+        ax.set_xlabel("window length T (SGD steps)")
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend(fontsize=7)
+    left.set_ylabel("gates / FLOPs per window")
+    right.set_ylabel("block-encoding calls per window")
+    fig.suptitle("Quantum cost of one window (Euler + QSVT) vs classical SGD")
+    fig.tight_layout()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    FigureCanvasAgg(fig)
+    fig.savefig(path, dpi=120)
+    return path
