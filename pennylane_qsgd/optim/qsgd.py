@@ -13,12 +13,12 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import numpy as np
-import scipy.sparse.linalg as spla
 import torch
 from torch import nn
 
 from pennylane_qsgd.core.bounds import euler_error_bound, truncation_error_bound
 from pennylane_qsgd.core.dissipation import dissipation
+from pennylane_qsgd.core.lanczos import lanczos_extremes
 from pennylane_qsgd.core.memory import check_memory
 from pennylane_qsgd.core.reference import integrate_ode
 from pennylane_qsgd.optim.closure_taylor import (
@@ -42,6 +42,8 @@ from pennylane_qsgd.optim.window import (
 ACTIONS = ("run", "classical", "raise")
 DENSE_HESSIAN_LIMIT = 2048
 """Largest support whose Hessian is formed; above it order-1 windows go matrix-free (ideal level)."""
+LANCZOS_STEPS = 8
+"""Hessian-vector products spent estimating the extreme eigenvalues of a matrix-free window."""
 MEASURE_ODE_LIMIT = 256
 """Largest support for which each report measures the Taylor-model flow with scipy."""
 
@@ -437,13 +439,8 @@ class QSGD(torch.optim.Optimizer):
         with torch.enable_grad():
             op = ClosureHessian(closure, entries, wd)
         s = op.size
-        linop = spla.LinearOperator((s, s), matvec=op.matvec, dtype=np.float64)
-        lam_min = float(
-            spla.eigsh(linop, k=1, which="SA", return_eigenvectors=False, tol=1e-4, maxiter=200)[0]
-        )
-        lam_max = float(
-            spla.eigsh(linop, k=1, which="LA", return_eigenvectors=False, tol=1e-4, maxiter=200)[0]
-        )
+        # A short Lanczos run: the window's own cost is T products, so the estimate stays cheap.
+        lam_min, lam_max = lanczos_extremes(op.matvec, s, steps=LANCZOS_STEPS)
         re_lambda1 = -lr * lam_min
         steps = group["euler_steps"] or max(
             T, int(np.ceil(T * lr * max(abs(lam_max), abs(lam_min))))
