@@ -3,7 +3,8 @@
 Measures, on ``resnet32-4`` pruned to 90% (global L1, head dense) with a batch of generated
 CIFAR-shaped images and ``torch.set_num_threads(2)``:
 
-1. one gradient (``loss.backward()`` through the module), the reference cost;
+1. one gradient (``loss.backward()`` through the module), the reference cost, and the gradient
+   on the support through ``torch.func`` (the machinery the products use);
 2. one Hessian-vector product on the unpruned weights, forward-over-reverse
    (``torch.func.jvp`` of ``torch.func.grad``, :func:`pennylane_qsgd.optim.taylor.hessian_vector_product`)
    and double backward for comparison; the target is at most 3x a gradient;
@@ -32,7 +33,7 @@ from pennylane_qsgd.diagnostics.spectra import hessian_spectrum
 from pennylane_qsgd.models import build_model, parameter_count
 from pennylane_qsgd.optim.pruning import global_l1_prune
 from pennylane_qsgd.optim.support import Support
-from pennylane_qsgd.optim.taylor import hessian_vector_product
+from pennylane_qsgd.optim.taylor import gradient_on_support, hessian_vector_product
 
 
 def _peak_rss_mib() -> float:
@@ -99,6 +100,10 @@ def main(argv: list[str] | None = None) -> dict:
 
     res["gradient_s"] = _best_of(gradient, repeats)
     print(f"gradient (loss.backward)          {res['gradient_s']:8.3f} s")
+    res["support_gradient_s"] = _best_of(
+        lambda: gradient_on_support(model, loss_fn, (x, y), support), repeats
+    )
+    print(f"gradient on S (torch.func.grad)   {res['support_gradient_s']:8.3f} s")
     v = torch.randn(support.size, dtype=torch.float64)
     for mode in ("forward", "reverse"):
         hvp = hessian_vector_product(model, loss_fn, (x, y), support, mode=mode)

@@ -9,6 +9,7 @@ import pytest
 import torch
 
 from pennylane_qsgd.cli import spectrum as cli
+from pennylane_qsgd.diagnostics.plots import density_grid, plot_all
 from pennylane_qsgd.diagnostics.spectra import SpectralDensity
 from pennylane_qsgd.diagnostics.spectrum_job import format_table, run_spectrum_job
 
@@ -44,6 +45,12 @@ def test_job_end_to_end_tiny(tmp_path):
         lr, t = rec["lr"], rec["step"] + 1
         assert np.isclose(rec["per_mode_factor"], np.mean(np.abs(1 - lr * eig) ** t))
         assert np.isclose(rec["lambda_max"], eig.max())
+    # the figures also draw from the JSON records
+    again = plot_all(data["records"], tmp_path / "again")
+    assert all(p.read_bytes()[:8] == PNG for p in again.values())
+    grid, dens_grid, sigma = density_grid(data["records"])
+    assert dens_grid.shape == (4, grid.size) and sigma > 0
+    assert np.allclose(np.trapezoid(dens_grid, grid, axis=1), 1.0, atol=1e-3)
     text = out.getvalue()
     assert "support s = 307" in text and "f(t)" in text
     assert len(result.records) == 4 and result.paths["json"].endswith("spectrum.json")
@@ -116,4 +123,14 @@ def test_cli_parser_and_run(tmp_path, capsys):
 
 
 def test_format_table_rows():
-    assert format_table([]).count("\n") == 0
+    from pennylane_qsgd.diagnostics.dissipation import measure
+
+    dens = SpectralDensity.from_eigenvalues(np.array([-1.0, 0.5, 2.0]))
+    recs = [measure(dens, 0.1, k, loss=0.25) for k in range(3)]
+    recs[1].dissipation_ratio = 0.75
+    lines = format_table(recs).splitlines()
+    assert len(lines) == 4 and lines[0].split()[0] == "step"
+    cols = lines[2].split()
+    assert cols[0] == "1" and float(cols[2]) == -1.0 and float(cols[3]) == 2.0
+    assert float(cols[4]) == pytest.approx(100 / 3, abs=0.1) and cols[-1] == "0.75"
+    assert lines[1].split()[-1] == "-"

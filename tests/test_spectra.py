@@ -191,7 +191,7 @@ def test_spectral_density_from_eigenvalues_and_json():
     with pytest.raises(ValueError, match="shape"):
         SpectralDensity(np.zeros(3), np.zeros(2), 3)
     with pytest.raises(ValueError, match="Ritz"):
-        slq_density(lambda v: v, 4, steps=2, probes=1).eigenvalues
+        _ = slq_density(lambda v: v, 4, steps=2, probes=1).eigenvalues
 
 
 # ------------------------------------------------------------------------------- torch models
@@ -228,7 +228,9 @@ def _reference_hessian(net, batch, support):
 
     full = torch.autograd.functional.hessian(loss, flat0).numpy()
     offsets = np.cumsum([0] + sizes[:-1])
-    keep = np.concatenate([off + idx.numpy() for off, (_, idx) in zip(offsets, support.entries)])
+    keep = np.concatenate(
+        [off + idx.numpy() for off, (_, idx) in zip(offsets, support.entries, strict=True)]
+    )
     return full[np.ix_(keep, keep)]
 
 
