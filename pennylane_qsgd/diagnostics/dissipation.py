@@ -31,9 +31,10 @@ import numpy as np
 import torch
 from torch import nn
 
+from pennylane_qsgd.core.dissipation import dissipation
 from pennylane_qsgd.diagnostics.spectra import SpectralDensity, default_support, hessian_spectrum
 from pennylane_qsgd.optim.support import Support
-from pennylane_qsgd.optim.taylor import support_loss
+from pennylane_qsgd.optim.taylor import build_problem, support_loss, taylor_coefficients
 
 SpectrumLike = np.ndarray | SpectralDensity
 
@@ -434,3 +435,23 @@ def _jsonable(obj):
     if isinstance(obj, np.ndarray):
         return _jsonable(obj.tolist())
     return obj
+
+
+def window_ratio_hook(max_support: int = 256) -> RatioHook:
+    """A ``ratio_hook`` giving R of the order-1 window flow that QSGD would solve at each step.
+
+    The window's support is the whole ``support`` when it has at most ``max_support`` weights,
+    otherwise its ``max_support`` largest-magnitude weights (the dense Hessian is formed). R follows
+    PNAS section 2 for :math:`du/dt = -\\eta (g + H(u - \\bar\\theta))` with
+    :math:`u(0) = \\bar\\theta` (``inf`` when the Hessian on the window has a negative eigenvalue).
+    """
+
+    def hook(module, loss_fn, batch, support, lr):
+        window = support
+        if support.size > max_support:
+            window = Support.top_k(module, max_support, within=support)
+        coeffs = taylor_coefficients(module, loss_fn, batch, window, order=1)
+        info = dissipation(build_problem(coeffs, lr))
+        return info.R, {"window_support": window.size, "re_lambda1": info.re_lambda1}
+
+    return hook

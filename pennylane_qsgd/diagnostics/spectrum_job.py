@@ -38,6 +38,7 @@ from pennylane_qsgd.diagnostics.dissipation import (
     RatioHook,
     records_to_json,
     track_dissipation,
+    window_ratio_hook,
 )
 from pennylane_qsgd.diagnostics.plots import plot_all
 from pennylane_qsgd.diagnostics.spectra import default_support
@@ -256,7 +257,8 @@ def run_spectrum_job(
         Where the summary table is printed (default stdout; pass ``io.StringIO()`` to silence).
     ratio_hook : callable, optional
         R of the window starting at each measurement (see
-        :func:`~pennylane_qsgd.diagnostics.dissipation.track_dissipation`).
+        :func:`~pennylane_qsgd.diagnostics.dissipation.track_dissipation`); for the MLP the
+        default is :func:`~pennylane_qsgd.diagnostics.dissipation.window_ratio_hook`.
     threads : int, optional
         ``torch.set_num_threads`` for the run (restored afterwards).
     model_kwargs : dict, optional
@@ -319,6 +321,8 @@ def run_spectrum_job(
     if threads is not None:
         torch.set_num_threads(int(threads))
     try:
+        if ratio_hook is None and cfg["arch"] == "mlp":
+            ratio_hook = window_ratio_hook()
         return _run(cfg, out_dir, plots, progress, stream, ratio_hook)
     finally:
         torch.set_num_threads(old_threads)
