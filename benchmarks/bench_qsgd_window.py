@@ -51,7 +51,7 @@ def time_window(s: int, T: int) -> tuple[int, float, float]:
     return size, quantum, classical
 
 
-def order_two_window() -> None:
+def order_two_window(level: str, support: int) -> None:
     from pennylane_qsgd.data import load_digits_tensors
     from pennylane_qsgd.models import mlp
     from pennylane_qsgd.optim.pruning import global_l1_prune
@@ -96,19 +96,33 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="s up to 1e4 only")
     parser.add_argument("--window", type=int, default=10)
     parser.add_argument("--repeats", type=int, default=3, help="best of this many runs")
+    parser.add_argument("--part", choices=("1", "2", "both"), default="both")
+    parser.add_argument(
+        "--order-two-level",
+        default="ideal",
+        choices=("ideal", "native"),
+        help="qsgd.sim level of the order-2 window (native needs ~20 qubits at s = 64)",
+    )
+    parser.add_argument("--order-two-support", type=int, default=64, help="s of the order-2 window")
     args = parser.parse_args()
     torch.set_num_threads(2)
     sizes = [1_000, 10_000] if args.quick else [1_000, 10_000, 100_000]
-    print(f"order 1, matrix-free, ideal level, exact download, T = {args.window}")
+    if args.part != "2":
+        order_one_table(sizes, args.window, args.repeats)
+    if args.part != "1":
+        order_two_window(args.order_two_level, args.order_two_support)
+
+
+def order_one_table(sizes: list[int], window: int, repeats: int) -> None:
+    print(f"order 1, matrix-free, ideal level, exact download, T = {window}")
     print(f"{'s':>8} {'QSGD (s)':>10} {'SGD (s)':>10} {'ratio':>7}")
     time_window(sizes[0], 2)  # warm-up: imports and first-call overheads
     for s in sizes:
-        runs = [time_window(s, args.window) for _ in range(args.repeats)]
+        runs = [time_window(s, window) for _ in range(repeats)]
         size = runs[0][0]
         quantum = min(r[1] for r in runs)
         classical = min(r[2] for r in runs)
         print(f"{size:>8} {quantum:10.3f} {classical:10.3f} {quantum / classical:7.2f}")
-    order_two_window()
 
 
 if __name__ == "__main__":
