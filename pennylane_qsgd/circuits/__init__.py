@@ -8,7 +8,14 @@ from pennylane_qsgd.circuits.amplification import (
     success_oracle,
 )
 from pennylane_qsgd.circuits.block_encoding import DenseBlockEncoding, unitary_dilation
+from pennylane_qsgd.circuits.hamiltonian_simulation import (
+    AmplifiedHamiltonianSimulation,
+    HamiltonianSimulation,
+    HermitianQSVT,
+    trotter_evolution,
+)
 from pennylane_qsgd.circuits.hhl import HHLModel, hhl_model
+from pennylane_qsgd.circuits.hhl_solver import HHLOutput, HHLSolver, hermitian_dilation, hhl_output
 from pennylane_qsgd.circuits.qsvt_solver import InverseAngles, QSVTInverse, inverse_angles
 from pennylane_qsgd.circuits.reference_coordinate import (
     from_reference_coordinate,
@@ -33,6 +40,14 @@ from pennylane_qsgd.circuits.tomography import (
 )
 
 __all__ = [
+    "AmplifiedHamiltonianSimulation",
+    "HHLOutput",
+    "HHLSolver",
+    "HamiltonianSimulation",
+    "HermitianQSVT",
+    "hermitian_dilation",
+    "hhl_output",
+    "trotter_evolution",
     "DenseBlockEncoding",
     "GradientFlowSolver",
     "HHLModel",

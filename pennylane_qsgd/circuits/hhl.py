@@ -1,6 +1,7 @@
-"""HHL for the Euler–Carleman system: a resource model (second solver, not built as gates).
+"""HHL for the Euler–Carleman system: the resource model of the large-window construction.
 
-Status: **resource model only**; the gradient-flow solver's circuits use QSVT
+The circuits are :class:`~.hhl_solver.HHLSolver` (gates and native kernel; its ``evolution="qsvt"``
+is the construction counted here); :class:`~.solver.GradientFlowSolver` composes the QSVT solver
 (:mod:`.qsvt_solver`). The model counts the HHL algorithm of Harrow, Hassidim and Lloyd
 (arXiv:0811.3171) on the Hermitian dilation
 

@@ -1,0 +1,499 @@
+"""Hamiltonian simulation :math:`e^{-iHt}`: QSVT with Jacobi–Anger polynomials, and Trotter products.
+
+QSVT (Gilyén, Su, Low, Wiebe, arXiv:1806.01838, Corollary 62; Martyn, Rossi, Tan, Chuang,
+arXiv:2105.02859, section IV.B). For a Hermitian :math:`H` with :math:`\\|H\\| \\le \\alpha`, block-encoded
+by the dilation :class:`~.DenseBlockEncoding` of :math:`A = H/\\alpha` (a Hermitian reflection, so
+:math:`U_H^\\dagger = U_H`), the Jacobi–Anger polynomials of
+:func:`~pennylane_qsgd.core.polynomials.jacobi_anger_cos` / ``jacobi_anger_sin`` with
+:math:`\\tau = \\alpha t`,
+
+.. math::
+
+    P_c(x) \\approx s\\cos(\\tau x), \\qquad P_s(x) \\approx s\\sin(\\tau x), \\qquad
+    |P - \\text{target}| \\le \\varepsilon s \\text{ on } [-1, 1],
+
+are applied to :math:`A` by :class:`HermitianQSVT` (the real-part construction of
+:mod:`.qsvt_solver`, DESIGN.md trap 2, for either parity) and combined by a one-ancilla LCU
+(ancilla ``l``: Hadamard, :math:`P_c` controlled on :math:`l = 0`, :math:`P_s` on :math:`l = 1`,
+phase :math:`-i` on :math:`l = 1`, Hadamard). On :math:`|0\\rangle_l|0\\rangle_r|0\\rangle_a` the
+block is
+
+.. math::
+
+    \\tfrac12\\bigl[P_c(H/\\alpha) - i P_s(H/\\alpha)\\bigr] = \\tfrac{s}{2}\\, e^{-iHt} + E,
+    \\qquad \\|E\\| \\le \\varepsilon s,
+
+so the success amplitude is :math:`s/2` for every input (probability :math:`s^2/4`, about 0.245 for
+the default :math:`s = 0.99`). :class:`AmplifiedHamiltonianSimulation` takes
+:math:`s = 2\\sin(\\pi/10)` and two rounds of oblivious amplitude amplification, which raise the
+amplitude to 1 exactly: a unitary to the polynomial precision, usable inside phase estimation. Cost: :math:`d_c + d_s \\approx e\\tau + 2\\ln(1/\\varepsilon)` controlled
+block-encoding calls.
+
+Trotter. For :math:`H` given as a short Pauli sum, :func:`trotter_evolution` returns PennyLane's
+``qml.TrotterProduct`` with the sign chosen so that it approximates :math:`e^{-iHt}` (PennyLane's
+product formula approximates :math:`e^{iHt}`).
+
+Wire layouts: :class:`HermitianQSVT` ``[r, a, system...]``; :class:`HamiltonianSimulation` and
+:class:`AmplifiedHamiltonianSimulation` ``[l, r, a, system...]``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+import pennylane as qml
+from pennylane.operation import Operation
+from pennylane.wires import Wires
+
+from pennylane_qsgd.circuits._data_hash import FullDataHashMixin, queued
+from pennylane_qsgd.circuits.block_encoding import DenseBlockEncoding, _check_square_matrix
+from pennylane_qsgd.circuits.resources import TemplateResources
+from pennylane_qsgd.core.phase_angles import qsp_phases, wx_to_qsvt_angles
+from pennylane_qsgd.core.polynomials import ChebyshevPolynomial, jacobi_anger_cos, jacobi_anger_sin
+
+DEFAULT_SCALE = 0.99
+"""Prefactor :math:`s` of the Jacobi–Anger polynomials (success amplitude :math:`s/2`)."""
+
+OAA_ROUNDS = 2
+"""Rounds of oblivious amplitude amplification in :class:`AmplifiedHamiltonianSimulation`."""
+
+AMPLIFIED_SCALE = 2.0 * np.sin(np.pi / (2 * (2 * OAA_ROUNDS + 1)))
+"""Default :math:`s = 2\\sin(\\pi/10) \\approx 0.618` of :class:`AmplifiedHamiltonianSimulation`:
+the amplitude :math:`s/2 = \\sin(\\pi/10)` is raised to :math:`\\sin(5\\pi/10) = 1` exactly by two
+rounds (one round would need :math:`s = 1`, beyond any QSP polynomial)."""
+
+DEFAULT_EPS = 1e-10
+"""Default relative accuracy of the Jacobi–Anger polynomials."""
+
+HERMITIAN_ATOL = 1e-12
+
+
+@dataclass(frozen=True)
+class SimulationAngles:
+    """Jacobi–Anger polynomials of :math:`e^{-i\\tau x}` and their QSVT angles.
+
+    Attributes
+    ----------
+    cos, sin : ChebyshevPolynomial
+        :math:`\\approx s\\cos(\\tau x)` (even) and :math:`s\\sin(\\tau x)` (odd).
+    cos_angles, sin_angles : ndarray
+        ``qml.QSVT`` projector phases whose blocks have real parts ``cos`` and ``sin``.
+    tau : float
+        :math:`\\alpha t`.
+    """
+
+    cos: ChebyshevPolynomial
+    sin: ChebyshevPolynomial
+    cos_angles: np.ndarray
+    sin_angles: np.ndarray
+    tau: float
+
+    @property
+    def scale(self) -> float:
+        """:math:`s`: the success amplitude is :math:`s/2`."""
+        return self.cos.scale
+
+    @property
+    def error(self) -> float:
+        """Bound on :math:`\\|\\tfrac12(P_c - iP_s) - \\tfrac{s}{2}e^{-i\\tau x}\\|` on [-1, 1]."""
+        return 0.5 * (self.cos.target_error + self.sin.target_error)
+
+
+@lru_cache(maxsize=16)
+def _simulation_angles_cached(tau: float, eps: float, scale: float) -> SimulationAngles:
+    cos = jacobi_anger_cos(tau, eps, scale)
+    sin = jacobi_anger_sin(tau, eps, scale)
+    cos_angles = wx_to_qsvt_angles(qsp_phases(cos.coeffs, parity=0))
+    sin_angles = wx_to_qsvt_angles(qsp_phases(sin.coeffs, parity=1))
+    cos_angles.setflags(write=False)
+    sin_angles.setflags(write=False)
+    return SimulationAngles(cos, sin, cos_angles, sin_angles, tau)
+
+
+def simulation_angles(
+    tau: float, eps: float = DEFAULT_EPS, scale: float = DEFAULT_SCALE
+) -> SimulationAngles:
+    """QSVT angles of :math:`s\\cos(\\tau x)` and :math:`s\\sin(\\tau x)` (cached).
+
+    Parameters
+    ----------
+    tau : float
+        :math:`\\alpha t`, the evolution time in units of the subnormalisation (any sign).
+    eps : float
+        Relative accuracy in (0, 1) of each polynomial (``jacobi_anger_cos`` convention).
+    scale : float
+        :math:`s` in (0, 1); :math:`s(1 + \\varepsilon)` must stay below 1.
+    """
+    if not np.isfinite(tau):
+        raise ValueError(f"tau must be finite; got {tau}")
+    if not np.isfinite(eps) or not 0 < eps < 1:
+        raise ValueError(f"eps must lie in (0, 1); got {eps}")
+    if not np.isfinite(scale) or not 0 < scale * (1.0 + eps) < 1.0 - 1e-6:
+        raise ValueError(f"scale must lie in (0, 1) with scale * (1 + eps) < 1; got {scale}")
+    return _simulation_angles_cached(float(tau), float(eps), float(scale))
+
+
+def check_hermitian(matrix: object, name: str = "hamiltonian") -> np.ndarray:
+    """``matrix`` as a square array if it is Hermitian (to 1e-12 relative), else ValueError."""
+    arr = _check_square_matrix(matrix, name)
+    scale = max(1.0, float(np.max(np.abs(arr))))
+    if np.max(np.abs(arr - arr.conj().T)) > HERMITIAN_ATOL * scale:
+        raise ValueError(
+            f"{name} must be Hermitian; got max|H - H^dagger| = "
+            f"{np.max(np.abs(arr - arr.conj().T)):.3e}"
+        )
+    return arr
+
+
+def _check_angles(angles: object, name: str = "angles") -> np.ndarray:
+    arr = np.asarray(angles, dtype=np.float64).reshape(-1)
+    if arr.size < 1 or not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} must be a non-empty finite 1-D array; got {arr.size} entries")
+    return arr
+
+
+# ----------------------------------------------------------------------------------------------
+# Exact 8x8 (l, r, a) blocks per eigenvalue: the classical twin of the gate sequence
+
+
+def _reflection(x: np.ndarray) -> np.ndarray:
+    """The dilation on the invariant plane of eigenvalue ``x``: shape (k, 2, 2), index ``a``."""
+    c = np.sqrt(np.clip(1.0 - x * x, 0.0, None))
+    return np.stack([np.stack([x, c], -1), np.stack([c, -x], -1)], -2).astype(np.complex128)
+
+
+def real_part_blocks(x: np.ndarray, angles: np.ndarray) -> np.ndarray:
+    """:class:`HermitianQSVT` restricted to eigenvalue ``x`` of :math:`A`: shape (k, 4, 4).
+
+    Index ``2 r + a``. The top-left entry is the real part of the QSVT polynomial at ``x``.
+    """
+    x = np.atleast_1d(np.asarray(x, dtype=np.float64))
+    had = np.kron(np.array([[1, 1], [1, -1]]) / np.sqrt(2.0), np.eye(2))
+    zz = np.array([1.0, -1.0, -1.0, 1.0])  # z_r z_a over index 2 r + a
+    refl = np.kron(np.eye(2), np.ones((2, 2)))[None] * np.tile(_reflection(x), (1, 2, 2))
+    out = np.broadcast_to(had, (x.size, 4, 4)).astype(np.complex128)
+    out = np.exp(1j * angles[0] * zz)[None, :, None] * out
+    for phi in angles[1:]:
+        out = np.exp(1j * phi * zz)[None, :, None] * (refl @ out)
+    return had[None] @ out
+
+
+def simulation_blocks(x: np.ndarray, angles: SimulationAngles) -> np.ndarray:
+    """:class:`HamiltonianSimulation` on eigenvalue ``x`` of :math:`A`: shape (k, 8, 8).
+
+    Index ``4 l + 2 r + a``; entry ``[0, 0]`` is :math:`\\tfrac12(P_c(x) - iP_s(x))`.
+    """
+    cos = real_part_blocks(x, angles.cos_angles)
+    sin = real_part_blocks(x, angles.sin_angles)
+    k = cos.shape[0]
+    select = np.zeros((k, 8, 8), dtype=np.complex128)
+    select[:, :4, :4] = cos
+    select[:, 4:, 4:] = -1j * sin
+    had = np.kron(np.array([[1, 1], [1, -1]]) / np.sqrt(2.0), np.eye(4))
+    return had[None] @ select @ had[None]
+
+
+def amplified_blocks(blocks: np.ndarray, rounds: int = OAA_ROUNDS) -> np.ndarray:
+    """Oblivious amplitude amplification on per-eigenvalue (k, 8, 8) blocks :math:`U`.
+
+    :math:`(-U F U^\\dagger F)^{\\text{rounds}}\\, U` with :math:`F = I - 2|000\\rangle\\langle 000|`
+    on ``(l, r, a)``: an entry :math:`b = \\sin\\theta\\,e^{i\\gamma}` of
+    :math:`|000\\rangle\\langle 000|` becomes :math:`\\sin((2\\,\\text{rounds} + 1)\\theta)\\,e^{i\\gamma}`.
+    """
+    flip = np.ones(8)
+    flip[0] = -1.0
+    dag = np.conj(np.swapaxes(blocks, 1, 2))
+    out = blocks
+    for _ in range(rounds):
+        out = -blocks @ (flip[:, None] * (dag @ (flip[:, None] * out)))
+    return out
+
+
+def simulation_block(hamiltonian: np.ndarray, alpha: float, angles: SimulationAngles) -> np.ndarray:
+    """The success block :math:`\\tfrac12[P_c(H/\\alpha) - iP_s(H/\\alpha)]` (dense, eigh)."""
+    w, V = np.linalg.eigh(np.asarray(hamiltonian) / alpha)
+    vals = 0.5 * (angles.cos(w) - 1j * angles.sin(w))
+    return (V * vals) @ V.conj().T
+
+
+# ----------------------------------------------------------------------------------------------
+# Templates
+
+
+class HermitianQSVT(FullDataHashMixin, Operation):
+    """Real part of a QSVT polynomial (either parity) of a Hermitian matrix.
+
+    On :math:`|0\\rangle_r|0\\rangle_a` the block is :math:`\\operatorname{Re}P(H/\\alpha)`, i.e. the
+    polynomial whose ``qml.QSVT`` angles are ``angles`` (``wx_to_qsvt_angles`` of ``qsp_phases``).
+
+    Parameters
+    ----------
+    hamiltonian : array_like, shape (2**n, 2**n)
+        Hermitian :math:`H`.
+    alpha : float
+        :math:`\\alpha \\ge \\|H\\|_2`.
+    angles : array_like, shape (d + 1,)
+    wires : sequence
+        ``[r, a, system...]``.
+    validate : bool
+        Check Hermiticity and ``alpha >= ||H||``.
+    """
+
+    grad_method = None
+    num_params = 3
+    ndim_params = (2, 0, 1)
+
+    def __init__(self, hamiltonian, alpha, angles, wires, validate: bool = True, id=None) -> None:
+        wires = Wires(wires)
+        if len(wires) < 3:
+            raise ValueError(f"wires must hold r, a and >= 1 system wire; got {wires.tolist()}")
+        arr = check_hermitian(hamiltonian) if validate else np.asarray(hamiltonian)
+        with qml.QueuingManager.stop_recording():
+            DenseBlockEncoding(arr, alpha, wires=wires[1:], validate=validate)
+        super().__init__(arr, float(alpha), _check_angles(angles), wires=wires, id=id)
+
+    @property
+    def degree(self) -> int:
+        """Block-encoding calls."""
+        return len(self.data[2]) - 1
+
+    @staticmethod
+    def compute_decomposition(hamiltonian, alpha, angles, wires) -> list:
+        """``H_r``, ``MultiRZ(-2 phi_0)`` on ``[a, r]``, then :math:`U_H` and ``MultiRZ(-2 phi_k)``
+        alternately (:math:`U_H^\\dagger = U_H`), ``H_r``."""
+        r, a = wires[0], wires[1]
+        with qml.QueuingManager.stop_recording():
+            enc = DenseBlockEncoding(hamiltonian, alpha, wires=wires[1:], validate=False)
+            ops = [qml.Hadamard(r), qml.MultiRZ(-2.0 * angles[0], wires=[a, r])]
+            for phi in angles[1:]:
+                ops += [enc, qml.MultiRZ(-2.0 * phi, wires=[a, r])]
+            ops.append(qml.Hadamard(r))
+        return queued(ops)
+
+    def label(self, decimals=None, base_label=None, cache=None) -> str:  # noqa: D102
+        return base_label or "Re QSVT"
+
+    def _flatten(self):
+        return self.data, (self.wires, ())
+
+    @classmethod
+    def _unflatten(cls, data, metadata):
+        return cls(*data, wires=metadata[0], validate=False)
+
+
+class HamiltonianSimulation(FullDataHashMixin, Operation):
+    """:math:`e^{-iHt}` block-encoded by QSVT with Jacobi–Anger polynomials (module docstring).
+
+    On :math:`|0\\rangle_l|0\\rangle_r|0\\rangle_a|\\psi\\rangle` the success branch
+    :math:`|000\\rangle_{lra}` holds :math:`\\tfrac12[P_c - iP_s](H/\\alpha)|\\psi\\rangle =
+    \\tfrac{s}{2} e^{-iHt}|\\psi\\rangle` up to ``angles.error``.
+
+    Parameters
+    ----------
+    hamiltonian : array_like, shape (2**n, 2**n)
+        Hermitian :math:`H`.
+    alpha : float
+        Subnormalisation :math:`\\alpha \\ge \\|H\\|_2` (checked, never chosen silently).
+    time : float
+        :math:`t`.
+    wires : sequence
+        ``[l, r, a, system...]``: LCU ancilla, real-part ancilla, encoding ancilla, ``n`` wires.
+    eps : float
+        Relative accuracy of each polynomial (``simulation_angles``).
+    scale : float
+        :math:`s`; success amplitude :math:`s/2`.
+    validate : bool
+        Check Hermiticity and ``alpha >= ||H||``.
+
+    Examples
+    --------
+    >>> H = np.array([[0.3, 0.5], [0.5, -0.2]])
+    >>> op = HamiltonianSimulation(H, alpha=1.0, time=2.0, wires=["l", "r", "a", 0])
+    >>> block = qml.matrix(op, wire_order=op.wires)[:2, :2]
+    >>> bool(np.allclose(block, 0.99 / 2 * scipy.linalg.expm(-2j * H), atol=1e-9))  # doctest: +SKIP
+    True
+    """
+
+    grad_method = None
+    num_params = 3
+    ndim_params = (2, 0, 0)
+
+    def __init__(
+        self,
+        hamiltonian: object,
+        alpha: float,
+        time: float,
+        wires: object,
+        eps: float = DEFAULT_EPS,
+        scale: float = DEFAULT_SCALE,
+        validate: bool = True,
+        id=None,
+    ) -> None:
+        wires = Wires(wires)
+        if len(wires) < 4:
+            raise ValueError(f"wires must hold l, r, a and >= 1 system wire; got {wires.tolist()}")
+        arr = check_hermitian(hamiltonian) if validate else np.asarray(hamiltonian)
+        with qml.QueuingManager.stop_recording():
+            DenseBlockEncoding(arr, alpha, wires=wires[2:], validate=validate)
+        if isinstance(time, bool) or not np.isscalar(time) or not np.isfinite(time):
+            raise ValueError(f"time must be a finite real number; got {time!r}")
+        simulation_angles(float(alpha) * float(time), eps, scale)  # validates eps and scale
+        self._hyperparameters = {"eps": float(eps), "scale": float(scale)}
+        super().__init__(arr, float(alpha), float(time), wires=wires, id=id)
+
+    @property
+    def alpha(self) -> float:
+        """Subnormalisation :math:`\\alpha`."""
+        return float(self.data[1])
+
+    @property
+    def time(self) -> float:
+        """Evolution time :math:`t`."""
+        return float(self.data[2])
+
+    @property
+    def angles(self) -> SimulationAngles:
+        """The polynomials and their QSVT angles for :math:`\\tau = \\alpha t`."""
+        hp = self.hyperparameters
+        return simulation_angles(self.alpha * self.time, hp["eps"], hp["scale"])
+
+    @property
+    def success_amplitude(self) -> float:
+        """:math:`s/2`: amplitude of the success branch for every normalised input."""
+        return 0.5 * self.hyperparameters["scale"]
+
+    @staticmethod
+    def compute_decomposition(hamiltonian, alpha, time, wires, eps, scale) -> list:
+        """``H_l``; :class:`HermitianQSVT` of :math:`P_c` controlled on :math:`l = 0` and of
+        :math:`P_s` on :math:`l = 1`; ``PhaseShift(-pi/2)_l``; ``H_l``."""
+        ang = simulation_angles(float(alpha) * float(time), eps, scale)
+        lcu, rest = wires[0], wires[1:]
+        with qml.QueuingManager.stop_recording():
+            cos = HermitianQSVT(hamiltonian, alpha, ang.cos_angles, rest, validate=False)
+            sin = HermitianQSVT(hamiltonian, alpha, ang.sin_angles, rest, validate=False)
+            ops = [
+                qml.Hadamard(lcu),
+                qml.ctrl(cos, control=lcu, control_values=[0]),
+                qml.ctrl(sin, control=lcu, control_values=[1]),
+                qml.PhaseShift(-np.pi / 2, wires=lcu),
+                qml.Hadamard(lcu),
+            ]
+        return queued(ops)
+
+    def resources(self) -> TemplateResources:
+        """:math:`d_c + d_s` controlled block-encoding calls and their controlled phases."""
+        ang = self.angles
+        calls = ang.cos.degree + ang.sin.degree
+        with qml.QueuingManager.stop_recording():
+            enc = DenseBlockEncoding(self.data[0], self.alpha, self.wires[2:], validate=False)
+        return TemplateResources(
+            logical_qubits=len(self.wires),
+            block_encoding_calls=calls,
+            gates={"C(MultiRZ(2))": calls + 2, "C(Hadamard)": 4, "Hadamard": 2, "PhaseShift": 1},
+            block_encoding=enc.resources(),
+            notes="QSVT Hamiltonian simulation, LCU of cos and sin (calls are controlled)",
+        )
+
+    def label(self, decimals=None, base_label=None, cache=None) -> str:  # noqa: D102
+        return base_label or "exp(-iHt)"
+
+    def _flatten(self):
+        hp = self.hyperparameters
+        return self.data, (self.wires, (("eps", hp["eps"]), ("scale", hp["scale"])))
+
+    @classmethod
+    def _unflatten(cls, data, metadata):
+        return cls(*data, wires=metadata[0], **dict(metadata[1]), validate=False)
+
+
+def trotter_evolution(
+    hamiltonian: qml.operation.Operator, time: float, steps: int = 1, order: int = 2
+) -> qml.TrotterProduct:
+    """Product formula for :math:`e^{-iHt}` of a Pauli sum (``qml.TrotterProduct``).
+
+    Suzuki order ``order`` (1 or even) with ``steps`` repetitions: error
+    :math:`O(t^{k+1}/\\text{steps}^k)` for order :math:`k` (Childs et al., arXiv:1912.08854).
+
+    Parameters
+    ----------
+    hamiltonian : Operator
+        A sum of Pauli words (e.g. ``qml.dot(coeffs, words)`` or ``qml.pauli_decompose(H)``).
+    time : float
+        :math:`t`; PennyLane's formula approximates :math:`e^{+iHt}`, so it receives ``-time``.
+    steps, order : int
+    """
+    if isinstance(time, bool) or not np.isscalar(time) or not np.isfinite(time):
+        raise ValueError(f"time must be a finite real number; got {time!r}")
+    if int(steps) != steps or steps < 1:
+        raise ValueError(f"steps must be a positive integer; got {steps!r}")
+    if order != 1 and (int(order) != order or order < 1 or order % 2):
+        raise ValueError(f"order must be 1 or a positive even integer; got {order!r}")
+    return qml.TrotterProduct(hamiltonian, time=-float(time), n=int(steps), order=int(order))
+
+
+class AmplifiedHamiltonianSimulation(HamiltonianSimulation):
+    """:class:`HamiltonianSimulation` made unitary by oblivious amplitude amplification.
+
+    Decomposition :math:`(-U F U^\\dagger F)^2 U` (Berry, Childs, Cleve, Kothari, Somma,
+    arXiv:1312.1414, Lemma 3.6; arXiv:1806.01838, Theorem 28), :math:`F` the sign flip of
+    :math:`|000\\rangle_{lra}`, :math:`U` the LCU of amplitude :math:`s/2 = \\sin(\\pi/10)`. On
+    :math:`|000\\rangle_{lra}` each eigenvalue's entry :math:`b = \\tfrac12(P_c - iP_s) =
+    \\sin(\\pi/10)e^{-i\\tau x} + O(\\text{angles.error})` becomes
+    :math:`e^{-i\\tau x} + O(5\\,\\text{angles.error})`, and the ancillas return to
+    :math:`|000\\rangle` up to that error: a unitary (to the polynomial precision) that can be
+    controlled and used inside phase estimation. Cost: five calls of :class:`HamiltonianSimulation`.
+
+    Parameters as for :class:`HamiltonianSimulation`; ``scale`` defaults to :data:`AMPLIFIED_SCALE`.
+    """
+
+    def __init__(
+        self,
+        hamiltonian: object,
+        alpha: float,
+        time: float,
+        wires: object,
+        eps: float = DEFAULT_EPS,
+        scale: float = AMPLIFIED_SCALE,
+        validate: bool = True,
+        id=None,
+    ) -> None:
+        super().__init__(hamiltonian, alpha, time, wires, eps, scale, validate, id)
+
+    @property
+    def success_amplitude(self) -> float:
+        """:math:`\\sin(5\\arcsin(s/2))` (1 for the default ``scale``)."""
+        theta = np.arcsin(0.5 * self.hyperparameters["scale"])
+        return float(np.sin((2 * OAA_ROUNDS + 1) * theta))
+
+    @staticmethod
+    def compute_decomposition(hamiltonian, alpha, time, wires, eps, scale) -> list:
+        """:math:`U`, then twice: ``FlipSign`` of :math:`|000\\rangle_{lra}`, :math:`U^\\dagger`,
+        ``FlipSign``, :math:`U`, global phase :math:`-1`."""
+        with qml.QueuingManager.stop_recording():
+            sim = HamiltonianSimulation(
+                hamiltonian, alpha, time, wires, eps=eps, scale=scale, validate=False
+            )
+            flip = qml.FlipSign([0, 0, 0], wires=wires[:3])
+            ops = [sim]
+            for _ in range(OAA_ROUNDS):
+                ops += [flip, qml.adjoint(sim), flip, sim, qml.GlobalPhase(np.pi, wires=wires)]
+        return queued(ops)
+
+    def resources(self) -> TemplateResources:
+        """Five times :class:`HamiltonianSimulation`, four ``FlipSign``."""
+        one = super().resources()
+        calls = 2 * OAA_ROUNDS + 1
+        gates = {name: calls * count for name, count in one.gates.items()}
+        gates["FlipSign(3)"] = 2 * OAA_ROUNDS
+        return TemplateResources(
+            logical_qubits=one.logical_qubits,
+            block_encoding_calls=calls * one.block_encoding_calls,
+            gates=gates,
+            block_encoding=one.block_encoding,
+            notes="QSVT Hamiltonian simulation with two rounds of oblivious amplification",
+        )
+
+    def label(self, decimals=None, base_label=None, cache=None) -> str:  # noqa: D102
+        return base_label or "OAA exp(-iHt)"
