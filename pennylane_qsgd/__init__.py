@@ -5,6 +5,7 @@
 
 from pennylane_qsgd.circuits import (
     GradientFlowSolver,
+    HHLSolver,
     QSVTInverse,
     estimate_real_vector,
     required_wires,
@@ -25,6 +26,7 @@ __version__ = "0.1.0"
 __all__ = [
     "QSGD",
     "GradientFlowSolver",
+    "HHLSolver",
     "MemoryBudgetError",
     "PolynomialODE",
     "QSGDSimulator",
