@@ -105,8 +105,8 @@ def test_idle_too_small_and_missing_arguments_are_refused():
         register_sizes(2, 1, 5, 0)  # 6 slots -> t = 3, but 2**2 < 5
     with pytest.raises(ValueError, match="steps"):
         GradientFlowSolver(problem, T=1.0, level=1, wires=range(6))
-    with pytest.raises(ValueError, match="solver"):
-        GradientFlowSolver(problem, T=1.0, level=1, steps=2, solver="hhl", wires=range(5))
+    with pytest.raises(ValueError, match="solver must be one of"):
+        GradientFlowSolver(problem, T=1.0, level=1, steps=2, solver="lcu", wires=range(5))
     with pytest.raises(ValueError, match="needs 5 wires"):
         GradientFlowSolver(problem, T=1.0, level=1, steps=2, wires=range(4))
     with pytest.raises(ValueError, match="alpha"):

@@ -1,8 +1,8 @@
 """HHL for the Euler–Carleman system: the resource model of the large-window construction.
 
 The circuits are :class:`~.hhl_solver.HHLSolver` (gates and native kernel; its ``evolution="qsvt"``
-is the construction counted here); :class:`~.solver.GradientFlowSolver` composes the QSVT solver
-(:mod:`.qsvt_solver`). The model counts the HHL algorithm of Harrow, Hassidim and Lloyd
+is the construction counted here); :class:`~.solver.GradientFlowSolver` composes either it (``solver="hhl"``, small windows) or the
+QSVT solver (:mod:`.qsvt_solver`). The model counts the HHL algorithm of Harrow, Hassidim and Lloyd
 (arXiv:0811.3171) on the Hermitian dilation
 
 .. math:: H = \\frac{1}{\\alpha}\\begin{pmatrix} 0 & L \\\\ L^\\dagger & 0 \\end{pmatrix},

@@ -1,4 +1,4 @@
-"""The composed gradient-flow solver: :math:`|B\\rangle`, QSVT inversion of the Euler–Carleman system.
+"""The composed gradient-flow solver: :math:`|B\\rangle`, QSVT or HHL inversion of the Euler–Carleman system.
 
 :class:`GradientFlowSolver` prepares :math:`|B\\rangle/\\|B\\|` and applies :class:`~.QSVTInverse`
 to the block encoding of the forward-Euler matrix :math:`L` of the Carleman-linearised ODE
@@ -9,11 +9,14 @@ to the block encoding of the forward-Euler matrix :math:`L` of the Carleman-line
 * Carleman level register at level 1,
 
 the system register holds :math:`\\approx u(T)/\\|u(T)\\|` (the Euler–Carleman approximation, up to
-the QSVT polynomial error).
+the QSVT polynomial error). ``solver="hhl"`` replaces the QSVT inversion with
+:class:`~.HHLSolver` on the Hermitian dilation of :math:`L` (a dense eigendecomposition: small
+windows only); its flags are ``anc = 1``, clock 0, ``d = 1`` instead of ``r = a = 0``.
 
 Register layout (``wires`` in this order; :class:`SolverLayout`)::
 
     r | a | time (t wires, MSB first) | Carleman level (c - b wires) | system (b wires)
+    anc | clock (n_c wires) | d | time | Carleman level | system        (solver="hhl")
 
 * time: :math:`K = 2^t` slots, the Euler steps ``k = 0..m`` and idle steps ``m+1..m+p``, the slots
   past ``m + p`` padded with the identity (their amplitude stays 0). ``K/2 >= m`` is required, so
@@ -50,6 +53,7 @@ from pennylane_qsgd.circuits.amplification import (
     amplified_probability,
     success_oracle,
 )
+from pennylane_qsgd.circuits.hhl_solver import MAX_CLOCK, HHLSolver, apply_hhl, fejer_filter
 from pennylane_qsgd.circuits.linear_maps import (
     EncodedMatrix,
     matrix_norm,
@@ -87,7 +91,16 @@ ALPHA_MARGIN = 1.01
 """Factor on the norm bound :math:`1 + \\max(1, \\|I + hA\\|)` in the default subnormalisation;
 keeps :math:`\\|L\\|/\\alpha \\le 1/1.01`, so the dilation's square roots have short series."""
 
-SOLVERS = ("qsvt",)
+SOLVERS = ("qsvt", "hhl")
+"""Linear solvers of :class:`GradientFlowSolver`: QSVT inversion, or HHL (:class:`~.HHLSolver`)."""
+
+DEFAULT_CLOCK_QUBITS = 8
+"""Clock qubits of ``solver="hhl"``: a fixed default, so the wire count does not depend on
+:math:`\\kappa`. The relative error of :math:`1/x` on the smallest singular values is about
+:math:`2\\pi\\kappa/(2^{n_c} t_0)` (:mod:`.hhl_solver`); raise it for large :math:`\\kappa`."""
+
+HHL_EVOLUTIONS = ("exact",)
+"""Hamiltonian simulations of ``solver="hhl"`` (the dense :math:`e^{iHt_0}` of :class:`~.HHLSolver`)."""
 
 
 # ----------------------------------------------------------------------------------------------
@@ -117,7 +130,8 @@ class SolverLayout:
     Attributes
     ----------
     real_part_wire, encoding_wire : wire label
-        Ancillas ``r`` (real-part LCU) and ``a`` (block encoding).
+        Ancillas ``r`` (real-part LCU) and ``a`` (block encoding); for ``solver="hhl"`` the
+        rotation ancilla ``anc`` and the dilation wire ``d`` of :class:`~.HHLSolver`.
     time_wires : Wires
         ``t`` wires, most significant first; :math:`K = 2^t` slots.
     level_wires : Wires
@@ -126,6 +140,10 @@ class SolverLayout:
         ``b`` wires holding :math:`u` (padded to :math:`2^b`) on level 1.
     size, level, steps, idle : int
         ``s``, ``N``, ``m``, ``p``.
+    solver : {"qsvt", "hhl"}
+        Wire order ``r, a, register`` or ``anc, clock..., d, register``.
+    clock_wires : Wires
+        Phase-estimation clock of ``solver="hhl"`` (MSB first); empty for QSVT.
     """
 
     real_part_wire: object
@@ -137,6 +155,8 @@ class SolverLayout:
     level: int
     steps: int
     idle: int
+    solver: str = "qsvt"
+    clock_wires: Wires = field(default_factory=lambda: Wires([]))
 
     @property
     def carleman_wires(self) -> Wires:
@@ -151,6 +171,13 @@ class SolverLayout:
     @property
     def wires(self) -> Wires:
         """All wires in the operation's order."""
+        if self.solver == "hhl":
+            return (
+                Wires([self.real_part_wire])
+                + self.clock_wires
+                + Wires([self.encoding_wire])
+                + self.register_wires
+            )
         return Wires([self.real_part_wire, self.encoding_wire]) + self.register_wires
 
     @property
@@ -175,8 +202,17 @@ class SolverLayout:
 
     @property
     def success_condition(self) -> dict:
-        """Wire -> value of the success event (the post-selection and the amplification oracle)."""
-        cond = {self.real_part_wire: 0, self.encoding_wire: 0, self.time_wires[0]: 1}
+        """Wire -> value of the success event (the post-selection and the amplification oracle).
+
+        QSVT: ``r = 0, a = 0``; HHL: ``anc = 1``, clock 0, ``d = 1``. Then the top time wire 1 and
+        the level wires 0.
+        """
+        if self.solver == "hhl":
+            cond = {self.real_part_wire: 1}
+            cond.update({w: 0 for w in self.clock_wires})
+            cond.update({self.encoding_wire: 1, self.time_wires[0]: 1})
+        else:
+            cond = {self.real_part_wire: 0, self.encoding_wire: 0, self.time_wires[0]: 1}
         cond.update({w: 0 for w in self.level_wires})
         return cond
 
@@ -218,32 +254,71 @@ def register_sizes(size: int, level: int, steps: int, idle: int) -> tuple[int, i
     return t, c, b
 
 
-def required_wires(size: int, level: int, steps: int, idle: int | None = None) -> int:
-    """Number of wires of a :class:`GradientFlowSolver` (``2 + t + c``)."""
+def _check_solver(solver: str, clock_qubits: int) -> int:
+    """Validate ``solver`` and return the clock wires it adds (0 for QSVT)."""
+    if solver not in SOLVERS:
+        raise ValueError(f"solver must be one of {SOLVERS}; got {solver!r}")
+    if solver == "qsvt":
+        return 0
+    if (
+        isinstance(clock_qubits, bool)
+        or not isinstance(clock_qubits, int | np.integer)
+        or not 1 <= clock_qubits <= MAX_CLOCK
+    ):
+        raise ValueError(
+            f"clock_qubits must be an integer in [1, {MAX_CLOCK}]; got {clock_qubits!r}"
+        )
+    return int(clock_qubits)
+
+
+def required_wires(
+    size: int,
+    level: int,
+    steps: int,
+    idle: int | None = None,
+    solver: str = "qsvt",
+    clock_qubits: int = DEFAULT_CLOCK_QUBITS,
+) -> int:
+    """Number of wires of a :class:`GradientFlowSolver`: ``2 + t + c``, plus ``clock_qubits``
+    for ``solver="hhl"``."""
+    clock = _check_solver(solver, clock_qubits)
     idle = default_idle(steps) if idle is None else idle
     t, c, _ = register_sizes(size, level, steps, idle)
-    return 2 + t + c
+    return 2 + clock + t + c
 
 
-def solver_layout(size: int, level: int, steps: int, idle: int, wires: object) -> SolverLayout:
-    """Assign ``wires`` to the registers (order ``r, a, time, level, system``)."""
+def solver_layout(
+    size: int,
+    level: int,
+    steps: int,
+    idle: int,
+    wires: object,
+    solver: str = "qsvt",
+    clock_qubits: int = DEFAULT_CLOCK_QUBITS,
+) -> SolverLayout:
+    """Assign ``wires`` to the registers: ``r, a, time, level, system`` for QSVT,
+    ``anc, clock..., d, time, level, system`` for HHL."""
     wires = Wires(wires)
+    clock = _check_solver(solver, clock_qubits)
     t, c, b = register_sizes(size, level, steps, idle)
-    if len(wires) != 2 + t + c:
+    if len(wires) != 2 + clock + t + c:
         raise ValueError(
-            f"the solver needs {2 + t + c} wires (2 ancillas, {t} time, {c} Carleman); got "
-            f"{len(wires)}: {wires.tolist()}"
+            f"the {solver} solver needs {2 + clock + t + c} wires (2 ancillas, {clock} clock, "
+            f"{t} time, {c} Carleman); got {len(wires)}: {wires.tolist()}"
         )
+    start = 2 + clock
     return SolverLayout(
         real_part_wire=wires[0],
-        encoding_wire=wires[1],
-        time_wires=wires[2 : 2 + t],
-        level_wires=wires[2 + t : 2 + t + c - b],
-        system_wires=wires[2 + t + c - b :],
+        encoding_wire=wires[1 + clock],
+        time_wires=wires[start : start + t],
+        level_wires=wires[start + t : start + t + c - b],
+        system_wires=wires[start + t + c - b :],
         size=size,
         level=level,
         steps=steps,
         idle=idle,
+        solver=solver,
+        clock_wires=wires[1 : 1 + clock],
     )
 
 
@@ -475,12 +550,19 @@ class GradientFlowSolver(FullDataHashMixin, Operation):
         Tolerance of the Euler error bound (Lemma 2) that sets ``m`` when ``steps`` is omitted.
     idle : int, optional
         Idle steps ``p``; default :func:`default_idle` (needs ``2**(t-1) >= m``).
-    solver : {"qsvt"}
-        Linear solver (HHL is a resource model: :mod:`.hhl`).
+    solver : {"qsvt", "hhl"}
+        Linear solver. ``"qsvt"``: :class:`~.QSVTInverse` of the block encoding of :math:`L`.
+        ``"hhl"``: :class:`~.HHLSolver` on the Hermitian dilation of :math:`L`, with rotation
+        constant :math:`C = 1/\\kappa`; its phase estimation and its native map use a dense
+        eigendecomposition of the :math:`2KC \\times 2KC` dilation, so it is for small windows
+        only. Its success event is ``anc = 1``, clock 0, ``d = 1`` (plus the time and level
+        conditions); ``precision``, ``scale`` and the polynomial do not apply.
     precision : float
         Relative accuracy of the 1/x polynomial.
     wires : sequence
-        ``required_wires(s, level, steps, idle)`` wires: ``r, a, time..., level..., system...``.
+        ``required_wires(s, level, steps, idle, solver, clock_qubits)`` wires: ``r, a, time...,
+        level..., system...``; for ``solver="hhl"`` ``anc, clock..., d, time..., level...,
+        system...``.
     alpha : float or {"bound", "norm"}
         Subnormalisation of the block encoding of :math:`L`: ``"bound"`` (default)
         :math:`1.01\\,(1 + \\max(1, \\|I + hA\\|))`, ``"norm"`` :math:`1.001\\|L\\|_2` (an ARPACK
@@ -493,6 +575,12 @@ class GradientFlowSolver(FullDataHashMixin, Operation):
         :math:`\\kappa(L) \\le 3(m+p+1)` (valid when :math:`\\|I + hA\\| \\le 1`), or a number.
     scale : float, optional
         Scale of the 1/x polynomial (default: the largest with :math:`\\max|P| \\le 0.9`).
+    clock_qubits : int
+        Clock register of ``solver="hhl"`` (default :data:`DEFAULT_CLOCK_QUBITS`, a fixed 8:
+        relative error about :math:`2\\pi\\kappa/(2^{n_c} t_0)` on :math:`1/x`, so raise it for
+        ill-conditioned windows). Ignored by QSVT.
+    evolution : {"exact"}
+        Hamiltonian simulation of ``solver="hhl"``: the dense :math:`e^{iHt_0}`. Ignored by QSVT.
 
     Notes
     -----
@@ -526,6 +614,8 @@ class GradientFlowSolver(FullDataHashMixin, Operation):
         alpha: float | str = "bound",
         kappa: float | str = "auto",
         scale: float | None = None,
+        clock_qubits: int = DEFAULT_CLOCK_QUBITS,
+        evolution: str = "exact",
         id=None,
     ) -> None:
         if not isinstance(problem, PolynomialODE):
@@ -533,10 +623,9 @@ class GradientFlowSolver(FullDataHashMixin, Operation):
         if isinstance(T, bool) or not np.isscalar(T) or not np.isfinite(T) or T <= 0:
             raise ValueError(f"T must be a positive finite time; got {T!r}")
         level = as_count(level, "level")
-        if solver not in SOLVERS:
-            raise ValueError(
-                f"solver must be one of {SOLVERS}; got {solver!r} (HHL: see circuits.hhl)"
-            )
+        _check_solver(solver, clock_qubits)
+        if solver == "hhl" and evolution not in HHL_EVOLUTIONS:
+            raise ValueError(f"evolution must be one of {HHL_EVOLUTIONS}; got {evolution!r}")
         if steps is None:
             if eps is None:
                 raise ValueError("give steps (Euler steps) or eps (Euler error tolerance)")
@@ -546,11 +635,10 @@ class GradientFlowSolver(FullDataHashMixin, Operation):
         if not np.isfinite(precision) or not 0 < precision < 1:
             raise ValueError(f"precision must lie in (0, 1); got {precision!r}")
         if wires is None:
-            raise ValueError(
-                f"wires are required: {required_wires(problem.size, level, steps, idle)} wires "
-                "(r, a, time, Carleman)"
-            )
-        layout = solver_layout(problem.size, level, steps, idle, wires)
+            n = required_wires(problem.size, level, steps, idle, solver, clock_qubits)
+            names = "anc, clock, d" if solver == "hhl" else "r, a"
+            raise ValueError(f"wires are required: {n} wires ({names}, time, Carleman)")
+        layout = solver_layout(problem.size, level, steps, idle, wires, solver, clock_qubits)
         if isinstance(alpha, str) and alpha not in ("bound", "norm"):
             raise ValueError(f"alpha must be a number, 'bound' or 'norm'; got {alpha!r}")
         if isinstance(kappa, str) and kappa not in ("auto", "exact", "bound"):
@@ -566,6 +654,9 @@ class GradientFlowSolver(FullDataHashMixin, Operation):
             "kappa": kappa if isinstance(kappa, str) else float(kappa),
             "scale": None if scale is None else float(scale),
         }
+        if solver == "hhl":
+            self._hyperparameters["clock_qubits"] = int(clock_qubits)
+            self._hyperparameters["evolution"] = evolution
         super().__init__(*_pack_problem(problem), wires=layout.wires, id=id)
 
     # -- accessors -----------------------------------------------------------------------------
@@ -578,14 +669,15 @@ class GradientFlowSolver(FullDataHashMixin, Operation):
     @property
     def layout(self) -> SolverLayout:
         """Register layout of the operation's wires."""
-        hp = self.hyperparameters
-        return solver_layout(
-            int(np.asarray(self.data[7]).shape[0]), hp["level"], hp["steps"], hp["idle"], self.wires
-        )
+        return _layout_for(self.data, self.hyperparameters, self.wires)
 
     def system(self) -> SolverSystem:
         """The padded Euler system, :math:`\\alpha` and :math:`\\kappa` (cached)."""
         return _system_for(self.data, self.hyperparameters, self.wires)
+
+    def hhl_operator(self) -> HHLSolver:
+        """The :class:`~.HHLSolver` of ``solver="hhl"`` on ``[anc, clock..., d, register...]``."""
+        return _hhl_for(self.system(), self.hyperparameters)
 
     def inverse_angles(self) -> InverseAngles:
         """The 1/x polynomial and its QSVT angles (cached)."""
@@ -601,7 +693,8 @@ class GradientFlowSolver(FullDataHashMixin, Operation):
     @staticmethod
     def compute_decomposition(*data, wires: Wires, **hyperparameters) -> list:
         """:class:`~.NormalizedStatePrep` of :math:`B` on the register, then
-        :class:`~.QSVTInverse` of the dense :math:`L` on ``[r, a, register]``."""
+        :class:`~.QSVTInverse` of the dense :math:`L` on ``[r, a, register]`` (or
+        :class:`~.HHLSolver` on ``[anc, clock..., d, register]``)."""
         system = _system_for(data, hyperparameters, wires)
         layout = system.layout
         dim = system.L.shape[0]
@@ -610,6 +703,13 @@ class GradientFlowSolver(FullDataHashMixin, Operation):
             f"the dense block encoding of L ({dim} x {dim}) for the gates level",
             'Use qsgd.sim\'s level="native", which never forms dense matrices.',
         )
+        if hyperparameters["solver"] == "hhl":
+            with qml.QueuingManager.stop_recording():
+                ops = [
+                    NormalizedStatePrep(system.B, wires=layout.register_wires),
+                    _hhl_for(system, hyperparameters),
+                ]
+            return queued(ops)
         angles = inverse_angles(
             system.kappa, hyperparameters["precision"], hyperparameters["scale"]
         )
@@ -640,8 +740,20 @@ class GradientFlowSolver(FullDataHashMixin, Operation):
         The degree follows from :math:`\\kappa` and ``precision`` without computing phases.
         """
         hp = self.hyperparameters
-        alpha, kappa = _alpha_kappa(self)
         register = len(self.layout.register_wires)
+        if hp["solver"] == "hhl":
+            hhl = self.hhl_operator().resources()
+            prep = NormalizedStatePrep.prep_resources(register)
+            gates = dict(hhl.gates)
+            for name, count in prep.gates.items():
+                gates[name] = gates.get(name, 0) + count
+            return TemplateResources(
+                logical_qubits=len(self.wires),
+                block_encoding_calls=hhl.block_encoding_calls,
+                gates=gates,
+                notes=f"state preparation, then {hhl.notes}",
+            )
+        alpha, kappa = _alpha_kappa(self)
         if encoding == "dense":
             qubits = len(self.wires)
             inner = TemplateResources(
@@ -688,12 +800,39 @@ def _system_for(data: tuple, hyperparameters: dict, wires: Wires) -> SolverSyste
         return cached
     problem = _unpack_problem(data)
     hp = hyperparameters
-    layout = solver_layout(problem.size, hp["level"], hp["steps"], hp["idle"], wires)
+    layout = _layout_for(data, hp, wires)
     system = _build_system(problem, hp["T"], layout, hp["alpha"], hp["kappa"])
     _SYSTEM_CACHE[key] = system
     while len(_SYSTEM_CACHE) > _SYSTEM_CACHE_SIZE:
         _SYSTEM_CACHE.popitem(last=False)
     return system
+
+
+def _layout_for(data: tuple, hyperparameters: dict, wires: Wires) -> SolverLayout:
+    hp = hyperparameters
+    return solver_layout(
+        int(np.asarray(data[7]).shape[0]),
+        hp["level"],
+        hp["steps"],
+        hp["idle"],
+        wires,
+        hp["solver"],
+        hp.get("clock_qubits", DEFAULT_CLOCK_QUBITS),
+    )
+
+
+def _hhl_for(system: SolverSystem, hyperparameters: dict) -> HHLSolver:
+    """:class:`~.HHLSolver` of :math:`L` with :math:`C = 1/\\kappa` (below every
+    :math:`\\sigma_i(L)/\\alpha`, so the rotations never clip on the exact spectrum)."""
+    with qml.QueuingManager.stop_recording():
+        return HHLSolver(
+            system.L.toarray(),
+            system.alpha,
+            wires=system.layout.wires,
+            C=1.0 / system.kappa,
+            evolution=hyperparameters["evolution"],
+            validate=False,
+        )
 
 
 # ----------------------------------------------------------------------------------------------
@@ -708,10 +847,14 @@ def solver_state(op: GradientFlowSolver) -> np.ndarray:
     :math:`\\sqrt{I - LL^T/\\alpha^2}` on the garbage (a Chebyshev series). Includes the polynomial
     error and every branch, so it equals the gate-level state to rounding.
 
+    For ``solver="hhl"`` it is :func:`hhl_solver_state`.
+
     Returns
     -------
     ndarray of complex, shape (2**len(op.wires),), big-endian over ``op.wires``.
     """
+    if op.hyperparameters["solver"] == "hhl":
+        return hhl_solver_state(op)
     system = op.system()
     angles = op.inverse_angles()
     dim = system.L.shape[0]
@@ -728,6 +871,35 @@ def solver_state(op: GradientFlowSolver) -> np.ndarray:
     return np.concatenate([out.success, garbage[:, 0], out.imaginary, garbage[:, 1]])
 
 
+def hhl_solver_state(op: GradientFlowSolver) -> np.ndarray:
+    """The state that the gates of a ``solver="hhl"`` ``op`` prepare, over ``op.wires``.
+
+    :func:`~.hhl_solver.apply_hhl` (the exact map of :class:`~.HHLSolver`'s gates, in the
+    eigenbasis of the dilation: a dense eigendecomposition, small windows only) on
+    :math:`|0\\rangle_{anc}|0\\rangle_{clock}|0\\rangle_d|B/\\|B\\|\\rangle`.
+
+    Returns
+    -------
+    ndarray of complex, shape (2**len(op.wires),), big-endian over ``anc, clock, d, register``.
+    """
+    if op.hyperparameters["solver"] != "hhl":
+        raise ValueError(
+            f"hhl_solver_state needs solver='hhl'; got {op.hyperparameters['solver']!r}"
+        )
+    system = op.system()
+    dim = system.L.shape[0]
+    clock = 2 ** len(op.layout.clock_wires)
+    check_memory(
+        16 * 8 * clock * dim + 16 * 4 * dim * dim,
+        f"the native HHL solver state ({4 * clock * dim} amplitudes, a {2 * dim}-dimensional "
+        "dense eigendecomposition)",
+        "Lower the level, the steps or clock_qubits.",
+    )
+    state = np.zeros((2, clock, 2 * dim, 1), dtype=np.complex128)
+    state[0, 0, :dim, 0] = system.B / np.linalg.norm(system.B)
+    return apply_hhl(op.hhl_operator(), state).reshape(-1)
+
+
 @dataclass(frozen=True)
 class IdealSolution:
     """The ideal solver's output without a state vector (exact Euler solve, exact 1/x).
@@ -741,7 +913,8 @@ class IdealSolution:
     flag_probability : float
         Probability of :math:`|0\\rangle_r|0\\rangle_a` with an exact polynomial
         :math:`\\text{scale}/(\\kappa x)`: :math:`(\\text{scale}\\,\\alpha/\\kappa)^2
-        \\|L^{-1}B\\|^2/\\|B\\|^2`.
+        \\|L^{-1}B\\|^2/\\|B\\|^2` (for HHL, of ``anc = 1``, clock 0, ``d = 1`` with exact
+        eigenvalues: scale 1, as :math:`C = 1/\\kappa`).
     subset_probability : float
         Probability of the time and level part of the success event given the flag:
         :math:`(m + p + 1 - K/2)\\|u_m\\|^2/\\|Y\\|^2`.
@@ -802,14 +975,16 @@ def ideal_solution(op: GradientFlowSolver, scale: float | None = None) -> IdealS
     op : GradientFlowSolver
     scale : float, optional
         Polynomial scale for the flag probability; default that of ``inverse_polynomial``
-        for the op's :math:`\\kappa` and precision.
+        for the op's :math:`\\kappa` and precision (1 for HHL).
     """
     hp = op.hyperparameters
     layout = op.layout
     problem = op.problem
     sol = solve_euler(problem, hp["level"], hp["T"], hp["steps"], hp["idle"])
     alpha, kappa = _alpha_kappa(op)
-    if scale is None:
+    if scale is None and hp["solver"] == "hhl":
+        scale = 1.0
+    elif scale is None:
         scale = inverse_polynomial(kappa, hp["precision"], hp["scale"]).scale
     norm_B = _rhs_norm(problem, hp["level"], hp["T"], hp["steps"])
     flag = (scale * alpha / kappa * sol.norm_Y / norm_B) ** 2
@@ -827,7 +1002,8 @@ def ideal_solver_state(op: GradientFlowSolver) -> np.ndarray:
     :math:`|0\\rangle_r\\,[\\,c\\,|0\\rangle_a + \\sqrt{1-c^2}\\,|1\\rangle_a\\,]\\,|\\hat Y\\rangle` with
     :math:`c^2` the flag probability of :func:`ideal_solution` (an exact 1/x polynomial, no
     imaginary part). The failure branch carries :math:`\\hat Y` too: only post-selected outcomes
-    of the ideal level are meaningful.
+    of the ideal level are meaningful. For ``solver="hhl"``: :math:`c\\,|1\\rangle_{anc}|0\\rangle
+    |1\\rangle_d|\\hat Y\\rangle + \\sqrt{1-c^2}\\,|0\\rangle_{anc}|0\\rangle|1\\rangle_d|\\hat Y\\rangle`.
     """
     hp = op.hyperparameters
     layout = op.layout
@@ -837,6 +1013,12 @@ def ideal_solver_state(op: GradientFlowSolver) -> np.ndarray:
     y = np.zeros(dim)
     y[layout.register_index()] = sol.history.reshape(-1) / sol.norm_Y
     c = np.sqrt(ideal_solution(op).flag_probability)
+    if hp["solver"] == "hhl":
+        clock = 2 ** len(layout.clock_wires)
+        out = np.zeros((2, clock, 2, dim), dtype=np.complex128)
+        out[1, 0, 1] = c * y
+        out[0, 0, 1] = np.sqrt(max(1.0 - c * c, 0.0)) * y
+        return out.reshape(-1)
     out = np.zeros(4 * dim, dtype=np.complex128)
     out[:dim] = c * y
     out[dim : 2 * dim] = np.sqrt(max(1.0 - c * c, 0.0)) * y
@@ -862,9 +1044,11 @@ class SolverInfo:
     kappa_bound : float
         Lemma 3's :math:`3(m+p+1)`.
     degree : int
-        Polynomial degree = block-encoding calls.
+        Polynomial degree = block-encoding calls (0 for HHL).
     scale, polynomial_error : float
-        :math:`P \\approx \\text{scale}/(\\kappa x)` within ``polynomial_error``.
+        :math:`P \\approx \\text{scale}/(\\kappa x)` within ``polynomial_error``. For HHL: scale
+        1 and the largest :math:`|g(\\lambda) - C/\\lambda|` of the clock's filter
+        (:func:`~.hhl_solver.fejer_filter`) over the spectrum of the dilation.
     success_probability : float
         Exact probability of the success event for the circuit (polynomial included).
     ideal_success_probability : float
@@ -911,7 +1095,10 @@ def success_branch(op: GradientFlowSolver, state: np.ndarray) -> tuple[np.ndarra
     """
     layout = op.layout
     dim = layout.time_slots * layout.carleman_slots
-    block = np.asarray(state)[:dim]  # r = 0, a = 0
+    if layout.solver == "hhl":
+        block = np.asarray(state).reshape(2, -1, 2, dim)[1, 0, 1]  # anc = 1, clock 0, d = 1
+    else:
+        block = np.asarray(state)[:dim]  # r = 0, a = 0
     grid = block.reshape(layout.time_slots, layout.carleman_slots)
     good = grid[layout.time_slots // 2 :, : layout.padded_size]
     prob = float(np.sum(np.abs(good) ** 2))
@@ -923,11 +1110,18 @@ def success_branch(op: GradientFlowSolver, state: np.ndarray) -> tuple[np.ndarra
 def solver_info(op: GradientFlowSolver) -> SolverInfo:
     """Compute :class:`SolverInfo` for ``op`` (uses :func:`solver_state`: one native solve)."""
     system = op.system()
-    angles = op.inverse_angles()
     layout = system.layout
+    if op.hyperparameters["solver"] == "hhl":
+        hhl = op.hhl_operator()
+        lam = np.linalg.svd(system.L.toarray() / system.alpha, compute_uv=False)
+        filtered = fejer_filter(lam, hhl.num_clock, hhl.t0, hhl.C)
+        degree, scale, error = 0, 1.0, float(np.max(np.abs(filtered - hhl.C / lam)))
+    else:
+        angles = op.inverse_angles()
+        degree, scale, error = angles.degree, angles.scale, angles.polynomial.target_error
     state = solver_state(op)
     output, prob = success_branch(op, state)
-    ideal = ideal_solution(op, scale=angles.scale)
+    ideal = ideal_solution(op, scale=scale)
     rounds = amplification_rounds(prob) if prob > 0 else 0
     return SolverInfo(
         layout=layout,
@@ -937,9 +1131,9 @@ def solver_info(op: GradientFlowSolver) -> SolverInfo:
         kappa=system.kappa,
         kappa_source=system.kappa_source,
         kappa_bound=condition_number_bound(layout.steps, layout.idle),
-        degree=angles.degree,
-        scale=angles.scale,
-        polynomial_error=angles.polynomial.target_error,
+        degree=degree,
+        scale=scale,
+        polynomial_error=error,
         success_probability=prob,
         ideal_success_probability=ideal.success_probability,
         rounds=rounds,
@@ -956,6 +1150,7 @@ def solver_oracle(op: GradientFlowSolver) -> qml.FlipSign:
 
 
 __all__ = [
+    "DEFAULT_CLOCK_QUBITS",
     "DEFAULT_PRECISION",
     "GradientFlowSolver",
     "IdealSolution",
@@ -971,6 +1166,7 @@ __all__ = [
     "solver_info",
     "solver_layout",
     "solver_oracle",
+    "hhl_solver_state",
     "solver_state",
     "success_branch",
 ]

@@ -11,8 +11,10 @@ template                       kernel (level ``"native"``; ``"ideal"`` where sta
 ``QSVTInverse``                the real-part QSVT map by Clenshaw recurrences on sparse products
                                (encoding ancilla in 0), else the phase sequence applied literally
 ``NormalizedStatePrep``        writes :math:`B/\\|B\\|` on wires in :math:`|0\\rangle`
-``GradientFlowSolver``         native: :func:`~pennylane_qsgd.circuits.solver.solver_state`;
-                               ideal: exact forward substitution,
+``GradientFlowSolver``         native, by the ``solver`` hyperparameter:
+                               :func:`~pennylane_qsgd.circuits.solver.solver_state` (QSVT) or
+                               :func:`~pennylane_qsgd.circuits.solver.hhl_solver_state` (HHL,
+                               dense eigendecomposition); ideal: exact forward substitution,
                                :func:`~pennylane_qsgd.circuits.solver.ideal_solver_state`
 ``SuccessAmplification``       the oracle and the reflections about :math:`U|0\\rangle` as rank-one
                                updates (standard and fixed-point schedules), at both levels
@@ -39,7 +41,12 @@ from pennylane_qsgd.circuits.amplification import SuccessAmplification, fixed_po
 from pennylane_qsgd.circuits.block_encoding import DenseBlockEncoding
 from pennylane_qsgd.circuits.linear_maps import EncodedMatrix, qsvt_response, real_part_qsvt
 from pennylane_qsgd.circuits.qsvt_solver import QSVTInverse
-from pennylane_qsgd.circuits.solver import GradientFlowSolver, ideal_solver_state, solver_state
+from pennylane_qsgd.circuits.solver import (
+    GradientFlowSolver,
+    hhl_solver_state,
+    ideal_solver_state,
+    solver_state,
+)
 from pennylane_qsgd.circuits.state_prep import NormalizedStatePrep
 from pennylane_qsgd.device.native import native_kernel_for, register_native_kernel
 
@@ -184,6 +191,17 @@ def _state_prep_kernel(state: np.ndarray, op: Operator, wire_order: Wires) -> np
     return _from_front(np.outer(op.data[0], rest), axes, len(wire_order))
 
 
+_NATIVE_SOLVERS: dict[str, Callable[[GradientFlowSolver], np.ndarray]] = {
+    "qsvt": solver_state,
+    "hhl": hhl_solver_state,
+}
+
+
+def native_solver_state(op: GradientFlowSolver) -> np.ndarray:
+    """:math:`U|0\\rangle` of ``op`` from the exact map of its linear solver (``solver``)."""
+    return _NATIVE_SOLVERS[op.hyperparameters["solver"]](op)
+
+
 def _solver_kernel(model: Callable[[GradientFlowSolver], np.ndarray], tag: str):
     def kernel(state: np.ndarray, op: Operator, wire_order: Wires) -> np.ndarray:
         mat, axes = _to_front(state, wire_order, op.wires)
@@ -288,7 +306,7 @@ def register_circuit_kernels() -> None:
     )
     register_native_kernel(QSVTInverse, _qsvt_inverse_kernel)
     register_native_kernel(NormalizedStatePrep, _state_prep_kernel)
-    register_native_kernel(GradientFlowSolver, _solver_kernel(solver_state, "native"))
+    register_native_kernel(GradientFlowSolver, _solver_kernel(native_solver_state, "native"))
     register_native_kernel(
         GradientFlowSolver, _solver_kernel(ideal_solver_state, "ideal"), level="ideal"
     )
