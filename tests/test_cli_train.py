@@ -12,8 +12,9 @@ SMALL = dict(hidden=4, pretrain_steps=30, window=3, level="ideal", shots=20000, 
 
 
 def test_resume_after_interruption_equals_uninterrupted_run(tmp_path, monkeypatch):
-    full = run_training(TrainConfig(windows=3, output_dir=str(tmp_path / "a"), **SMALL),
-                        progress=False)
+    full = run_training(
+        TrainConfig(windows=3, output_dir=str(tmp_path / "a"), **SMALL), progress=False
+    )
     interrupted = TrainConfig(windows=3, output_dir=str(tmp_path / "b"), **SMALL)
     real_step = QSGD.step
     calls = []
@@ -38,9 +39,25 @@ def test_resume_after_interruption_equals_uninterrupted_run(tmp_path, monkeypatc
 
 def test_cli_writes_report_and_plot(tmp_path, capsys):
     out = tmp_path / "run"
-    code = main(["train", "--hidden", "4", "--pretrain-steps", "30", "--window", "2",
-                 "--windows", "2", "--level", "native", "--shots", "0",
-                 "--output-dir", str(out)])
+    code = main(
+        [
+            "train",
+            "--hidden",
+            "4",
+            "--pretrain-steps",
+            "30",
+            "--window",
+            "2",
+            "--windows",
+            "2",
+            "--level",
+            "native",
+            "--shots",
+            "0",
+            "--output-dir",
+            str(out),
+        ]
+    )
     assert code == 0
     report = json.loads((out / "report.json").read_text())
     assert len(report["windows"]) == 2
@@ -50,6 +67,16 @@ def test_cli_writes_report_and_plot(tmp_path, capsys):
     assert (out / "training.png").stat().st_size > 10_000
     assert "loss QSGD" in capsys.readouterr().out
     with pytest.raises(ValueError, match="another configuration"):
-        run_training(TrainConfig(windows=2, output_dir=str(out), hidden=5, pretrain_steps=30,
-                                 window=2, level="native", shots=None), resume=True,
-                     progress=False)
+        run_training(
+            TrainConfig(
+                windows=2,
+                output_dir=str(out),
+                hidden=5,
+                pretrain_steps=30,
+                window=2,
+                level="native",
+                shots=None,
+            ),
+            resume=True,
+            progress=False,
+        )
