@@ -199,7 +199,15 @@ def test_bad_inputs_leave_parameters_unchanged(monkeypatch):
     empty = QSGD([model.weight], lr=0.1, masks={model.weight: torch.zeros_like(model.weight)})
     with pytest.raises(ValueError, match="support is empty"):
         empty.step(closure)
-    for kwargs in ({"lr": -1}, {"window": 0}, {"order": 3}, {"level": "fast"}, {"shots": 1}):
+    bad = (
+        {"lr": -1},
+        {"window": 0},
+        {"order": 3},
+        {"level": "fast"},
+        {"shots": 1},
+        {"solver": "hhl"},
+    )
+    for kwargs in bad:
         with pytest.raises(ValueError):
             QSGD(model.parameters(), **{"lr": 0.1, **kwargs})
     np.testing.assert_array_equal(flat(model), before)

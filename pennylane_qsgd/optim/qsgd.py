@@ -169,6 +169,11 @@ class QSGD(torch.optim.Optimizer):
             raise ValueError(f"order must be 1 or 2; got {order!r}")
         if level not in LEVELS:
             raise ValueError(f"level must be one of {LEVELS}; got {level!r}")
+        if solver != "qsvt":
+            raise ValueError(
+                f"QSGD windows use solver='qsvt'; got {solver!r} (HHLSolver and "
+                "GradientFlowSolver(solver='hhl') are available as circuits for small windows)"
+            )
         if on_nondissipative not in ACTIONS:
             raise ValueError(
                 f"on_nondissipative must be one of {ACTIONS}; got {on_nondissipative!r}"
