@@ -70,6 +70,23 @@ def _masks_by_param(masks: nn.Module | Mapping | None) -> dict[int, torch.Tensor
     return out
 
 
+def _solution_fields(sol) -> dict:
+    """The report fields that come from a window's solve and download."""
+    return dict(
+        euler_steps=sol.steps,
+        idle_steps=sol.idle,
+        kappa=sol.kappa,
+        kappa_bound=sol.kappa_bound,
+        success_probability=sol.success_probability,
+        amplification_rounds=sol.rounds,
+        shots=sol.shots,
+        solver_calls=sol.solver_calls,
+        download_error=sol.download_error,
+        qubits=sol.qubits,
+        polynomial_degree=sol.degree,
+    )
+
+
 class QSGD(torch.optim.Optimizer):
     """Windows of gradient descent solved by Carleman linearisation on the ``qsgd.sim`` device.
 
@@ -364,22 +381,12 @@ class QSGD(torch.optim.Optimizer):
             re_lambda1=info.re_lambda1,
             lambda_min=float(eigs[0]),
             negative_fraction=float(np.mean(eigs < 0)),
-            euler_steps=sol.steps,
-            idle_steps=sol.idle,
             truncation_bound=truncation_error_bound(scaled, N, float(T))
             if info.is_provable
             else None,
             euler_bound=euler_error_bound(scaled, N, float(T), h),
             taylor_model_error=measured,
-            kappa=sol.kappa,
-            kappa_bound=sol.kappa_bound,
-            success_probability=sol.success_probability,
-            amplification_rounds=sol.rounds,
-            shots=sol.shots,
-            solver_calls=sol.solver_calls,
-            download_error=sol.download_error,
-            qubits=sol.qubits,
-            polynomial_degree=sol.degree,
+            **_solution_fields(sol),
             wall_time=time.perf_counter() - start,
         )
         return report, loss.detach()
@@ -479,20 +486,10 @@ class QSGD(torch.optim.Optimizer):
             re_lambda1=re_lambda1,
             lambda_min=lam_min,
             negative_fraction=None,
-            euler_steps=steps,
-            idle_steps=steps,
             truncation_bound=0.0,
             euler_bound=None,
             taylor_model_error=None,
-            kappa=sol.kappa,
-            kappa_bound=sol.kappa_bound,
-            success_probability=sol.success_probability,
-            amplification_rounds=sol.rounds,
-            shots=sol.shots,
-            solver_calls=sol.solver_calls,
-            download_error=sol.download_error,
-            qubits=sol.qubits,
-            polynomial_degree=0,
+            **_solution_fields(sol),
             wall_time=time.perf_counter() - start,
         )
         return report, op.loss.detach()
