@@ -18,6 +18,9 @@ from pennylane_qsgd.optim.taylor import TaylorCoefficients
 
 Closure = Callable[[], torch.Tensor]
 
+T3_CHUNK = 4
+"""Directions per batched third-derivative product (larger batches thrash memory on CPU)."""
+
 
 @dataclass(frozen=True)
 class SupportEntry:
@@ -173,8 +176,9 @@ def closure_taylor_coefficients(
             row = H_rows[a]
             if not row.requires_grad:
                 continue  # the loss is quadratic along this row: its third derivatives vanish
-            block = _fill_unused(_batched_vjp(row, params, eye, False), params, s)
-            T3[a] = _gather_rows(block, entries).detach().to(torch.float64)
+            for lo, hi in _chunks(s, T3_CHUNK):
+                block = _fill_unused(_batched_vjp(row, params, eye[lo:hi], False), params, hi - lo)
+                T3[a, lo:hi] = _gather_rows(block, entries).detach().to(torch.float64)
         _check_finite(T3, "third-derivative tensor")
         # Symmetrise: float32 autograd leaves asymmetries of order 1e-7 relative.
         T3 = sum(T3.permute(p) for p in _PERMUTATIONS) / 6.0
