@@ -66,7 +66,7 @@ def order_two_window(level: str, support: int) -> None:
         opt.step()
     global_l1_prune(model, 0.9)
     qsgd = QSGD(
-        model.parameters(), lr=0.1, window=5, order=2, max_support=64, level="native", masks=model
+        model.parameters(), lr=0.1, window=5, order=2, max_support=support, level=level, masks=model
     )
     profile = cProfile.Profile()
     start = time.perf_counter()
@@ -76,7 +76,7 @@ def order_two_window(level: str, support: int) -> None:
     total = time.perf_counter() - start
     report = qsgd.reports[-1]
     print(
-        f"\norder-2 window, digits MLP, s = {report.support_size}, T = 5, level native: "
+        f"\norder-2 window, digits MLP, s = {report.support_size}, T = 5, level {level}: "
         f"{total:.1f} s (qubits {report.qubits}, degree {report.polynomial_degree})"
     )
     stats = pstats.Stats(profile)
@@ -99,7 +99,7 @@ def main() -> None:
     parser.add_argument("--part", choices=("1", "2", "both"), default="both")
     parser.add_argument(
         "--order-two-level",
-        default="ideal",
+        default="native",
         choices=("ideal", "native"),
         help="qsgd.sim level of the order-2 window (native needs ~20 qubits at s = 64)",
     )
