@@ -23,7 +23,7 @@ from tqdm import tqdm
 
 from pennylane_qsgd.data import load_digits_tensors
 from pennylane_qsgd.models import mlp
-from pennylane_qsgd.optim.closure_taylor import gather_values, scatter_values
+from pennylane_qsgd.optim.closure_taylor import closure_gradient, gather_values, scatter_values
 from pennylane_qsgd.optim.pruning import global_l1_prune
 from pennylane_qsgd.optim.qsgd import QSGD
 
@@ -75,16 +75,9 @@ def _classical_window(optimizer: QSGD, closure, steps: int, lr: float) -> np.nda
     entries = optimizer._support(optimizer.param_groups[0])
     start = gather_values(entries)
     for _ in range(steps):
-        params = [e.param for e in entries]
         with torch.enable_grad():
-            grads = torch.autograd.grad(closure(), params, allow_unused=True)
-        g = torch.cat(
-            [
-                (gr if gr is not None else torch.zeros_like(p)).reshape(-1)[e.index].double()
-                for gr, p, e in zip(grads, params, entries, strict=True)
-            ]
-        )
-        scatter_values(entries, gather_values(entries) - lr * g)
+            g, _ = closure_gradient(closure, entries)
+        scatter_values(entries, gather_values(entries) - lr * torch.as_tensor(g))
     result = gather_values(entries).numpy()
     scatter_values(entries, start)
     return result

@@ -53,6 +53,22 @@ def scatter_values(entries: Sequence[SupportEntry], values: torch.Tensor) -> Non
             offset += k
 
 
+def _on_support(
+    grads: Sequence[torch.Tensor | None], entries: Sequence[SupportEntry]
+) -> torch.Tensor:
+    """Concatenate the S-entries of per-parameter gradients (``None`` = unused = zero), shape (s,)."""
+    return torch.cat(
+        [
+            (
+                g.reshape(-1)[e.index]
+                if g is not None
+                else torch.zeros(e.index.numel(), dtype=e.param.dtype)
+            )
+            for g, e in zip(grads, entries, strict=True)
+        ]
+    )
+
+
 def _gather_rows(grads: Sequence[torch.Tensor], entries: Sequence[SupportEntry]) -> torch.Tensor:
     """Concatenate the S-entries of per-parameter gradients with a leading batch axis."""
     return torch.cat(
@@ -152,10 +168,7 @@ def closure_taylor_coefficients(
     params = [e.param for e in entries]
     loss = evaluate_closure(closure)
     grads = torch.autograd.grad(loss, params, create_graph=True, allow_unused=True)
-    grads = [
-        g if g is not None else torch.zeros_like(p) for g, p in zip(grads, params, strict=True)
-    ]
-    g_S = torch.cat([g.reshape(-1)[e.index] for g, e in zip(grads, entries, strict=True)])
+    g_S = _on_support(grads, entries)
     _check_finite(g_S, "gradient")
     s = int(g_S.numel())
     theta = gather_values(entries)
@@ -206,10 +219,7 @@ def closure_gradient(closure: Closure, entries: Sequence[SupportEntry]) -> tuple
     params = [e.param for e in entries]
     loss = evaluate_closure(closure)
     grads = torch.autograd.grad(loss, params, allow_unused=True)
-    grads = [
-        g if g is not None else torch.zeros_like(p) for g, p in zip(grads, params, strict=True)
-    ]
-    g_S = torch.cat([g.reshape(-1)[e.index] for g, e in zip(grads, entries, strict=True)])
+    g_S = _on_support(grads, entries)
     _check_finite(g_S, "gradient")
     return g_S.detach().to(torch.float64).numpy(), float(loss.detach())
 
@@ -228,13 +238,7 @@ class ClosureHessian:
         self.params = [e.param for e in self.entries]
         self.loss = evaluate_closure(closure)
         grads = torch.autograd.grad(self.loss, self.params, create_graph=True, allow_unused=True)
-        grads = [
-            g if g is not None else torch.zeros_like(p)
-            for g, p in zip(grads, self.params, strict=True)
-        ]
-        self.g_S = torch.cat(
-            [g.reshape(-1)[e.index] for g, e in zip(grads, self.entries, strict=True)]
-        )
+        self.g_S = _on_support(grads, self.entries)
         _check_finite(self.g_S, "gradient")
         self.size = int(self.g_S.numel())
         self.weight_decay = weight_decay
@@ -252,9 +256,5 @@ class ClosureHessian:
         out = torch.autograd.grad(
             self.g_S, self.params, direction, retain_graph=True, allow_unused=True
         )
-        out = [
-            o if o is not None else torch.zeros_like(p)
-            for o, p in zip(out, self.params, strict=True)
-        ]
-        hv = torch.cat([o.reshape(-1)[e.index] for o, e in zip(out, self.entries, strict=True)])
+        hv = _on_support(out, self.entries)
         return hv.detach().to(torch.float64).numpy() + self.weight_decay * np.asarray(v)

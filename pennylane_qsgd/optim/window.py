@@ -86,6 +86,12 @@ class WindowSolution:
     gamma: float
 
 
+def _amplification_cost(probability: float) -> tuple[int, float]:
+    """Amplification rounds and expected solver runs per successful shot."""
+    rounds = amplification_rounds(probability) if probability > 0 else 0
+    return rounds, (2 * rounds + 1) / max(amplified_probability(probability, rounds), 1e-300)
+
+
 def euler_steps_for_window(problem: PolynomialODE, level: int, T: float) -> int:
     """Default Euler steps: ``h = min(1, 1/(N ||F1||))``, at least one step per gradient step."""
     h = min(1.0, max_step_size(problem, level))
@@ -183,8 +189,7 @@ def solve_window(
     reference_v = reference / gamma
     u_exact = gamma * from_reference_coordinate(direction, reference_v)
     u_final = gamma * from_reference_coordinate(estimate, reference_v)
-    rounds = amplification_rounds(probability) if probability > 0 else 0
-    per_success = (2 * rounds + 1) / max(amplified_probability(probability, rounds), 1e-300)
+    rounds, per_success = _amplification_cost(probability)
     return WindowSolution(
         u_final=u_final,
         solver_output=u_exact,
@@ -239,8 +244,7 @@ def solve_linear_window_matrix_free(
     direction = augmented / np.linalg.norm(augmented)
     estimate, used = _download(direction, shots, seed)
     downloaded = from_reference_coordinate(estimate, reference)
-    rounds = amplification_rounds(probability) if probability > 0 else 0
-    per_success = (2 * rounds + 1) / max(amplified_probability(probability, rounds), 1e-300)
+    rounds, per_success = _amplification_cost(probability)
     return WindowSolution(
         u_final=downloaded,
         solver_output=u_final,
