@@ -5,10 +5,12 @@ structured solve, the PNAS bounds, classical references, and the QSP/QSVT polyno
 """
 
 from pennylane_qsgd.core.bounds import (
+    LemmaBounds,
     StepSizeWarning,
     check_step_size,
     condition_number_bound,
     euler_error_bound,
+    lemma_bounds,
     max_step_size,
     success_probability_bound,
     truncation_error_bound,
@@ -24,6 +26,7 @@ from pennylane_qsgd.core.dissipation import (
     Dissipation,
     dissipation,
     dissipation_ratio,
+    lemma_rescaling_factor,
     provable_interval,
     rescale_to_unit_ball,
     rescaling_factor,
@@ -62,6 +65,9 @@ __all__ = [
     "dissipation",
     "dissipation_ratio",
     "euler_error_bound",
+    "lemma_bounds",
+    "lemma_rescaling_factor",
+    "LemmaBounds",
     "euler_system",
     "gradient_descent_map",
     "integrate_ode",

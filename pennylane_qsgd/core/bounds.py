@@ -11,10 +11,12 @@ the pieces of a piecewise-constant forcing.
 from __future__ import annotations
 
 import warnings
+from dataclasses import dataclass
 
 import numpy as np
 
 from pennylane_qsgd.core.carleman import as_count
+from pennylane_qsgd.core.dissipation import lemma_rescaling_factor
 from pennylane_qsgd.core.norms import max_forcing_norm, spectral_norm
 from pennylane_qsgd.core.problem import PolynomialODE
 
@@ -43,8 +45,10 @@ def truncation_error_bound(problem: PolynomialODE, level: int, t: float) -> floa
     .. math:: \\|u^{\\otimes j}(t) - y_j(t)\\| \\le \\|\\eta(t)\\| \\le t\\, N \\|F_2\\|\\,
               \\|u_{\\rm in}\\|^{N+1}, \\qquad j = 1..N,
 
-    where :math:`y` solves the level-``N`` Carleman ODE exactly. Valid for ``R < 1`` (with
-    :math:`\\|u_{\\rm in}\\| < 1` after rescaling, as in the paper's Problem 1).
+    where :math:`y` solves the level-``N`` Carleman ODE exactly. The formula evaluated on
+    ``problem`` as given; it is a bound only inside the lemma's normalisation (``R < 1``,
+    :math:`\\|u_{\\rm in}\\| < 1` and :math:`\\|F_2\\| + \\|F_0\\| < |\\mathrm{Re}\\,\\lambda_1|`).
+    :func:`lemma_bounds` rescales first and returns a bound in the problem's own units.
     """
     level = as_count(level, "level")
     t = _check_time(t, "t")
@@ -69,6 +73,51 @@ def euler_error_bound(problem: PolynomialODE, level: int, T: float, h: float) ->
     total = spectral_norm(problem.F2) + spectral_norm(problem.F1) + forcing_norm(problem)
     derivative = 0.0  # F0 is constant on each piece
     return 3.0 * level**2.5 * T * h * (total**2 + derivative)
+
+
+@dataclass(frozen=True)
+class LemmaBounds:
+    """Lemma 1 and 2 bounds in the units of the problem they were asked for.
+
+    Attributes
+    ----------
+    truncation, euler : float
+        Bounds on :math:`\\|u(T) - y_1(T)\\|` (Lemma 1) and on the level-1 part of
+        :math:`\\|y(T) - \\hat y^m\\|` (Lemma 2), both in the units of ``u``.
+    gamma : float
+        The rescaling :math:`u = \\gamma v` under which the lemmas were evaluated.
+    """
+
+    truncation: float
+    euler: float
+    gamma: float
+
+
+def lemma_bounds(problem: PolynomialODE, level: int, T: float, h: float) -> LemmaBounds | None:
+    """Lemmas 1 and 2 (arXiv:2011.03185) as true bounds for ``problem`` in its own units.
+
+    The lemmas hold for the rescaled problem :math:`v = u/\\gamma` with :math:`\\|v_{\\rm in}\\|
+    < 1` and :math:`\\|F_2'\\| + \\|F_0'\\| < |\\mathrm{Re}\\,\\lambda_1|`
+    (:func:`~pennylane_qsgd.core.dissipation.lemma_rescaling_factor`); an error on ``v`` is
+    :math:`1/\\gamma` times the error on ``u``. :func:`truncation_error_bound` and
+    :func:`euler_error_bound` evaluate the formulas on the problem as given, which bounds nothing
+    when that problem is outside the normalisation (e.g. :math:`\\|u_{\\rm in}\\| \\ge 1`).
+
+    Returns
+    -------
+    LemmaBounds or None
+        ``None`` when ``R >= 1`` (the lemmas do not apply).
+    """
+    try:
+        gamma = lemma_rescaling_factor(problem)
+    except ValueError:
+        return None
+    scaled = problem.rescaled(gamma)
+    return LemmaBounds(
+        truncation=gamma * truncation_error_bound(scaled, level, T),
+        euler=gamma * euler_error_bound(scaled, level, T, h),
+        gamma=gamma,
+    )
 
 
 def condition_number_bound(steps: int, idle: int) -> float:

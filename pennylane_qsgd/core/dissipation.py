@@ -188,6 +188,32 @@ def rescaling_factor(problem: PolynomialODE, target_norm: float = 0.5) -> float:
     return norm / target_norm if norm > 0 else 1.0
 
 
+def lemma_rescaling_factor(problem: PolynomialODE) -> float:
+    """The factor :math:`\\gamma` that puts ``problem`` in the normalisation of PNAS Lemmas 1 and 2.
+
+    Those lemmas are proved for a problem rescaled (:math:`u = \\gamma v`) so that
+    :math:`\\|v_{\\rm in}\\| < 1` and :math:`\\gamma\\|F_2\\| + \\|F_0\\|/\\gamma <
+    |\\mathrm{Re}\\,\\lambda_1|`, i.e. :math:`\\gamma \\in (\\max(\\|u_{\\rm in}\\|, r_-), r_+)`,
+    an interval that is non-empty exactly when ``R < 1``. Evaluated on a problem outside that
+    normalisation the lemmas' formulas are not bounds. This returns the geometric mean of the
+    interval's ends (twice its lower end when :math:`r_+ = \\infty`, 1 for a zero problem).
+
+    Raises
+    ------
+    ValueError
+        When ``R >= 1``: no rescaling brings the problem into the lemmas' hypotheses.
+    """
+    info = dissipation(problem)
+    if not info.is_provable:
+        raise ValueError(
+            f"R = {info.R:.4g} >= 1: no rescaling satisfies the hypotheses of PNAS Lemmas 1-2"
+        )
+    low = max(info.norm_u_in, info.r_minus)
+    if not np.isfinite(info.r_plus):
+        return 2.0 * low if low > 0 else 1.0
+    return float(np.sqrt(low * info.r_plus))
+
+
 def rescale_to_unit_ball(
     problem: PolynomialODE, target_norm: float = 0.5
 ) -> tuple[PolynomialODE, float]:

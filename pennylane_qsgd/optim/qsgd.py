@@ -16,7 +16,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from pennylane_qsgd.core.bounds import euler_error_bound, truncation_error_bound
+from pennylane_qsgd.core.bounds import lemma_bounds
 from pennylane_qsgd.core.dissipation import dissipation
 from pennylane_qsgd.core.lanczos import lanczos_extremes
 from pennylane_qsgd.core.memory import check_memory
@@ -366,8 +366,7 @@ class QSGD(torch.optim.Optimizer):
         if s <= MEASURE_ODE_LIMIT and sol.euler is not None:
             exact = integrate_ode(problem, float(T))
             measured = float(np.linalg.norm(sol.solver_output - exact))
-        scaled = problem.rescaled(sol.gamma)
-        h = T / sol.steps
+        lemmas = lemma_bounds(problem, N, float(T), T / sol.steps)
         report = WindowReport(
             window=window_index,
             group=index,
@@ -381,10 +380,8 @@ class QSGD(torch.optim.Optimizer):
             re_lambda1=info.re_lambda1,
             lambda_min=float(eigs[0]),
             negative_fraction=float(np.mean(eigs < 0)),
-            truncation_bound=truncation_error_bound(scaled, N, float(T))
-            if info.is_provable
-            else None,
-            euler_bound=euler_error_bound(scaled, N, float(T), h),
+            truncation_bound=None if lemmas is None else lemmas.truncation,
+            euler_bound=None if lemmas is None else lemmas.euler,
             taylor_model_error=measured,
             **_solution_fields(sol),
             wall_time=time.perf_counter() - start,

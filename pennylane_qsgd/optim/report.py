@@ -37,7 +37,8 @@ class WindowReport:
     euler_steps, idle_steps : int
         ``m`` and ``p`` of the Euler system.
     truncation_bound, euler_bound : float or None
-        PNAS Lemma 1 and Lemma 2 bounds for the window (rescaled units, None if not computed).
+        PNAS Lemma 1 and Lemma 2 bounds for the window, in the units of the weights (the lemmas
+        evaluated after rescaling into their hypotheses); None when ``R >= 1``.
     taylor_model_error : float or None
         :math:`\\|u_{\\rm Euler}(T) - u_{\\rm ODE}(T)\\|` of the Taylor-model flow, measured with
         scipy (None for large s).
