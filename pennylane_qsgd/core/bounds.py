@@ -14,9 +14,10 @@ import warnings
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.optimize import minimize_scalar
 
 from pennylane_qsgd.core.carleman import as_count
-from pennylane_qsgd.core.dissipation import lemma_rescaling_factor
+from pennylane_qsgd.core.dissipation import Dissipation, dissipation
 from pennylane_qsgd.core.norms import max_forcing_norm, spectral_norm
 from pennylane_qsgd.core.problem import PolynomialODE
 
@@ -84,39 +85,73 @@ class LemmaBounds:
     truncation, euler : float
         Bounds on :math:`\\|u(T) - y_1(T)\\|` (Lemma 1) and on the level-1 part of
         :math:`\\|y(T) - \\hat y^m\\|` (Lemma 2), both in the units of ``u``.
-    gamma : float
-        The rescaling :math:`u = \\gamma v` under which the lemmas were evaluated.
+    gamma_truncation, gamma_euler : float
+        The rescalings :math:`u = \\gamma v` under which each lemma gives its smallest bound.
     """
 
     truncation: float
     euler: float
-    gamma: float
+    gamma_truncation: float
+    gamma_euler: float
 
 
-def lemma_bounds(problem: PolynomialODE, level: int, T: float, h: float) -> LemmaBounds | None:
+def lemma_bounds(
+    problem: PolynomialODE, level: int, T: float, h: float, info: Dissipation | None = None
+) -> LemmaBounds | None:
     """Lemmas 1 and 2 (arXiv:2011.03185) as true bounds for ``problem`` in its own units.
 
-    The lemmas hold for the rescaled problem :math:`v = u/\\gamma` with :math:`\\|v_{\\rm in}\\|
-    < 1` and :math:`\\|F_2'\\| + \\|F_0'\\| < |\\mathrm{Re}\\,\\lambda_1|`
-    (:func:`~pennylane_qsgd.core.dissipation.lemma_rescaling_factor`); an error on ``v`` is
-    :math:`1/\\gamma` times the error on ``u``. :func:`truncation_error_bound` and
-    :func:`euler_error_bound` evaluate the formulas on the problem as given, which bounds nothing
-    when that problem is outside the normalisation (e.g. :math:`\\|u_{\\rm in}\\| \\ge 1`).
+    The lemmas hold for every rescaled problem :math:`v = u/\\gamma` with
+    :math:`\\|v_{\\rm in}\\| < 1` and :math:`\\gamma\\|F_2\\| + \\|F_0\\|/\\gamma <
+    |\\mathrm{Re}\\,\\lambda_1|`, i.e. :math:`\\gamma \\in (\\max(\\|u_{\\rm in}\\|, r_-),
+    r_+)` (non-empty exactly when ``R < 1``); an error on ``v`` is :math:`1/\\gamma` times the
+    error on ``u``. Every admissible :math:`\\gamma` gives a bound on ``u``, so the infimum over the
+    interval does too. In ``u`` units Lemma 1 reads :math:`t N \\|F_2\\| \\|u_{\\rm in}\\|^{N+1}
+    \\gamma^{1-N}`, smallest at :math:`\\gamma \\to r_+`; Lemma 2 reads
+    :math:`3 N^{2.5} T h\\,(\\gamma\\|F_2\\| + \\|F_1\\| + \\|F_0\\|/\\gamma)^2 \\gamma`, minimised
+    numerically. :func:`truncation_error_bound` and :func:`euler_error_bound` evaluate the
+    formulas on the problem as given, which bounds nothing outside the normalisation (e.g. the
+    logistic equation with :math:`\\|F_2\\| + \\|F_0\\| > |\\mathrm{Re}\\,\\lambda_1|`).
+
+    Parameters
+    ----------
+    problem : PolynomialODE
+    level : int
+        Carleman truncation level ``N``.
+    T, h : float
+        Final time and Euler step (time units of the problem).
+    info : Dissipation, optional
+        ``dissipation(problem)`` when already computed.
 
     Returns
     -------
     LemmaBounds or None
         ``None`` when ``R >= 1`` (the lemmas do not apply).
     """
-    try:
-        gamma = lemma_rescaling_factor(problem)
-    except ValueError:
+    level = as_count(level, "level")
+    T, h = _check_time(T, "T"), _check_time(h, "h")
+    info = dissipation(problem) if info is None else info
+    if not info.is_provable:
         return None
-    scaled = problem.rescaled(gamma)
+    low = max(info.norm_u_in, info.r_minus)
+    high = info.r_plus
+    if low == 0:  # u_in = 0 and F0 = 0: u stays 0 and both errors vanish
+        return LemmaBounds(0.0, 0.0, 1.0, 1.0)
+    a, c, b = info.norm_F2, info.norm_F1, info.norm_F0
+    gamma_t = high if np.isfinite(high) else 2.0 * low
+    truncation = T * level * a * info.norm_u_in ** (level + 1) * gamma_t ** (1 - level)
+
+    def euler_in_u(log_gamma: float) -> float:
+        gamma = float(np.exp(log_gamma))
+        return 3.0 * level**2.5 * T * h * (a * gamma + c + b / gamma) ** 2 * gamma
+
+    upper = high if np.isfinite(high) else 1e6 * low
+    best = minimize_scalar(euler_in_u, bounds=(np.log(low), np.log(upper)), method="bounded")
+    log_gamma_e = min([np.log(low), np.log(upper), float(best.x)], key=euler_in_u)
     return LemmaBounds(
-        truncation=gamma * truncation_error_bound(scaled, level, T),
-        euler=gamma * euler_error_bound(scaled, level, T, h),
-        gamma=gamma,
+        truncation=truncation,
+        euler=euler_in_u(log_gamma_e),
+        gamma_truncation=gamma_t,
+        gamma_euler=float(np.exp(log_gamma_e)),
     )
 
 

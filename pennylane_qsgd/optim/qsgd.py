@@ -366,7 +366,7 @@ class QSGD(torch.optim.Optimizer):
         if s <= MEASURE_ODE_LIMIT and sol.euler is not None:
             exact = integrate_ode(problem, float(T))
             measured = float(np.linalg.norm(sol.solver_output - exact))
-        lemmas = lemma_bounds(problem, N, float(T), T / sol.steps)
+        lemmas = lemma_bounds(problem, N, float(T), T / sol.steps, info)
         report = WindowReport(
             window=window_index,
             group=index,
