@@ -32,7 +32,12 @@ from pennylane_qsgd.core.dissipation import (
     rescaling_factor,
 )
 from pennylane_qsgd.core.euler import EulerSolution, euler_system, solve_euler
-from pennylane_qsgd.core.examples import burgers_problem, load_problem, logistic_problem
+from pennylane_qsgd.core.examples import (
+    burgers_problem,
+    load_problem,
+    logistic_problem,
+    logistic_solution,
+)
 from pennylane_qsgd.core.memory import MemoryBudgetError, check_memory, memory_limit_bytes
 from pennylane_qsgd.core.norms import spectral_norm
 from pennylane_qsgd.core.phase_angles import qsp_phases, qsp_unitary_entry, wx_to_qsvt_angles
@@ -78,6 +83,7 @@ __all__ = [
     "lift",
     "load_problem",
     "logistic_problem",
+    "logistic_solution",
     "max_step_size",
     "memory_limit_bytes",
     "provable_interval",
