@@ -7,7 +7,11 @@ from pennylane_qsgd.circuits.amplification import (
     amplified_probability,
     success_oracle,
 )
-from pennylane_qsgd.circuits.block_encoding import DenseBlockEncoding, unitary_dilation
+from pennylane_qsgd.circuits.block_encoding import (
+    DenseBlockEncoding,
+    pad_with_identity,
+    unitary_dilation,
+)
 from pennylane_qsgd.circuits.hamiltonian_simulation import (
     AmplifiedHamiltonianSimulation,
     HamiltonianSimulation,
@@ -32,6 +36,12 @@ from pennylane_qsgd.circuits.solver import (
     success_branch,
 )
 from pennylane_qsgd.circuits.state_prep import NormalizedStatePrep
+from pennylane_qsgd.circuits.structured_block_encoding import (
+    StructuredEulerEncoding,
+    StructuredLayout,
+    structured_embedding,
+    structured_layout,
+)
 from pennylane_qsgd.circuits.structured_encoding import structured_encoding_model
 from pennylane_qsgd.circuits.tomography import (
     TomographyResult,
@@ -56,6 +66,8 @@ __all__ = [
     "QSVTInverse",
     "SolverInfo",
     "SolverLayout",
+    "StructuredEulerEncoding",
+    "StructuredLayout",
     "SuccessAmplification",
     "TemplateResources",
     "TomographyResult",
@@ -69,9 +81,12 @@ __all__ = [
     "recommended_shots",
     "required_wires",
     "solver_state",
+    "structured_embedding",
     "structured_encoding_model",
+    "structured_layout",
     "success_branch",
     "success_oracle",
+    "pad_with_identity",
     "unitary_dilation",
     "with_reference_coordinate",
 ]

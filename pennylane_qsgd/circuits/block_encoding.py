@@ -13,7 +13,9 @@ Su, Low, Wiebe (arXiv:1806.01838, section 4) with one ancilla. The ancilla is th
 :math:`\\alpha`, so the adjoint of the operation is again a :class:`DenseBlockEncoding`.
 
 This encoding costs one dense ``QubitUnitary`` on ``n + 1`` wires: it is for small systems, the
-reference the structured encoding's resource model (:mod:`.structured_encoding`) is compared with.
+reference the structured encoding
+(:class:`~pennylane_qsgd.circuits.structured_block_encoding.StructuredEulerEncoding`) is checked
+against.
 """
 
 from __future__ import annotations
