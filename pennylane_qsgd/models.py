@@ -30,7 +30,7 @@ _MAX_BASIC_DEPTH = 110
 def mlp(
     in_features: int = 64, hidden: Sequence[int] = (32,), num_classes: int = 10
 ) -> nn.Sequential:
-    """Fully connected ReLU network ``in_features -> hidden... -> num_classes``.
+    """Fully connected ReLU network: ``in_features``, the ``hidden`` widths, ``num_classes``.
 
     Parameters
     ----------

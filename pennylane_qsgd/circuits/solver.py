@@ -28,8 +28,10 @@ Register layout (``wires`` in this order; :class:`SolverLayout`)::
 Block encoding. The gates level uses the dense dilation of :math:`L` (:class:`~.DenseBlockEncoding`)
 with the subnormalisation :math:`\\alpha = 1.01\\,(1 + \\max(1, \\max_k\\|I + hA_k\\|))`: the norm bound
 of an LCU of the identity and the shifted Euler blocks, with a 1% margin that keeps the dilation's
-square roots short for the native level (the structured encoding of
-:mod:`.structured_encoding`, available as a resource model only). ``qsgd.sim``'s native level
+square roots short for the native level. The structured LCU encoding built from block encodings
+of :math:`F_0, F_1, F_2` is a separate template,
+:class:`~pennylane_qsgd.circuits.structured_block_encoding.StructuredEulerEncoding` (gates and a
+native kernel); the solver does not use it yet. ``qsgd.sim``'s native level
 applies the same map with sparse products (:func:`solver_state`); its ideal level replaces the
 QSVT polynomial with the exact inverse (:func:`ideal_solver_state`).
 """
@@ -729,6 +731,8 @@ class GradientFlowSolver(FullDataHashMixin, Operation):
     def resources(self, encoding: str = "dense") -> TemplateResources:
         """State preparation plus ``d`` calls to a block encoding of :math:`L`, without decomposing.
 
+        The degree follows from :math:`\\kappa` and ``precision`` without computing phases.
+
         Parameters
         ----------
         encoding : {"dense", "structured"}
@@ -736,8 +740,6 @@ class GradientFlowSolver(FullDataHashMixin, Operation):
             :func:`~.structured_encoding.structured_encoding_model` (a model: its
             subnormalisation :math:`\\lambda` replaces :math:`\\alpha`, so :math:`\\kappa` and the
             degree grow by :math:`\\lambda/\\alpha`; its registers replace the flat layout).
-
-        The degree follows from :math:`\\kappa` and ``precision`` without computing phases.
         """
         hp = self.hyperparameters
         register = len(self.layout.register_wires)

@@ -74,11 +74,6 @@ class NormalizedStatePrep(FullDataHashMixin, StatePrepBase):
     wires : sequence
         Big-endian: ``vector[i]`` is the amplitude of the basis state ``i``.
 
-    Attributes
-    ----------
-    norm : float
-        :math:`\\|B\\|`.
-
     Notes
     -----
     Decomposes into ``qml.StatePrep`` of the normalised vector (Möttönen's circuit from

@@ -2,20 +2,19 @@
 
 Importing this module registers, with :func:`pennylane_qsgd.device.native.register_native_kernel`:
 
-==========================  =====================================================================
-template                    kernel (level ``"native"``, with its adjoint)
-==========================  =====================================================================
-``HermitianQSVT``           per eigenvalue of :math:`H/\\alpha`, the exact 4x4 map on ``(r, a)``
-                            (:func:`~pennylane_qsgd.circuits.hamiltonian_simulation.real_part_blocks`)
-``HamiltonianSimulation``   per eigenvalue, the exact 8x8 map on ``(l, r, a)``
-                            (:func:`~pennylane_qsgd.circuits.hamiltonian_simulation.simulation_blocks`)
-``AmplifiedHamiltonianSimulation``
-                            the same with one round of oblivious amplification
-                            (:func:`~pennylane_qsgd.circuits.hamiltonian_simulation.amplified_blocks`)
-``HHLSolver``               per eigenvector of its unitary (exact or Trotter), phase estimation
-                            with the finite clock, rotations and inverse estimation
-                            (:func:`~pennylane_qsgd.circuits.hhl_solver.apply_hhl`)
-==========================  =====================================================================
+==================================  ===============================================================
+template                            kernel (level ``"native"``, with its adjoint)
+==================================  ===============================================================
+``HermitianQSVT``                   per eigenvalue of :math:`H/\\alpha`, the exact 4x4 map on ``(r, a)``
+                                    (:func:`~pennylane_qsgd.circuits.hamiltonian_simulation.real_part_blocks`)
+``HamiltonianSimulation``           per eigenvalue, the exact 8x8 map on ``(l, r, a)``
+                                    (:func:`~pennylane_qsgd.circuits.hamiltonian_simulation.simulation_blocks`)
+``AmplifiedHamiltonianSimulation``  the same with one round of oblivious amplification
+                                    (:func:`~pennylane_qsgd.circuits.hamiltonian_simulation.amplified_blocks`)
+``HHLSolver``                       per eigenvector of its unitary (exact or Trotter), phase estimation
+                                    with the finite clock, rotations and inverse estimation
+                                    (:func:`~pennylane_qsgd.circuits.hhl_solver.apply_hhl`)
+==================================  ===============================================================
 
 All three are the gate sequences' exact maps for any input (garbage branches included), computed in
 the eigenbasis of the small dense Hermitian matrix or unitary (one ``eigh`` or Schur form), never as a dense register unitary.

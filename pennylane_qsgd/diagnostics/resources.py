@@ -375,7 +375,7 @@ class SolverEstimate:
 
 
 def solver_estimate(op: GradientFlowSolver, encoding: str = "dense") -> SolverEstimate:
-    """The estimator operators of ``op``: preparation of |B> and the QSVT inversion.
+    """The estimator operators of ``op``: preparation of :math:`|B\\rangle` and the QSVT inversion.
 
     ``kappa`` and ``alpha`` come from ``op.info()``; with ``encoding="structured"`` the degree uses
     :math:`\\kappa\\max(1, \\lambda/\\alpha)`, :math:`\\lambda` from :func:`lcu_subnormalisation`

@@ -128,9 +128,9 @@ def global_l1_prune(
 ) -> list[str]:
     """Global unstructured L1 (magnitude) pruning of convolution and linear weights, in place.
 
-    The smallest-|w| fraction ``amount`` of all selected weights, pooled across layers, is
-    masked to zero (``torch.nn.utils.prune.global_unstructured`` with ``L1Unstructured``), as in
-    the paper's setup: "global unstructured L1 pruning at 90% of conv and linear weights except
+    The fraction ``amount`` of smallest :math:`|w|` among all selected weights, pooled across
+    layers, is masked to zero (``torch.nn.utils.prune.global_unstructured`` with
+    ``L1Unstructured``), as in the paper's setup: "global unstructured L1 pruning at 90% of conv and linear weights except
     the last layer" (arXiv:2303.03428, Methods). Biases are not pruned.
 
     Parameters
