@@ -277,3 +277,43 @@ def test_matrix_free_window_on_a_nonlinear_model_equals_the_dense_one():
     opt = QSGD(free.parameters(), lr=0.1, window=3, euler_steps=6, level="ideal", matrix_free=True)
     opt.step(lambda: ((free(x) - y) ** 2).mean())
     np.testing.assert_allclose(flat(free), flat(dense), atol=1e-9)
+
+
+def test_gradient_descent_reference_is_torch_sgd_on_the_support_and_restores_weights():
+    torch.manual_seed(3)
+    x = torch.randn(30, 4, dtype=torch.float64)
+    y = torch.randn(30, 2, dtype=torch.float64)
+    model = torch.nn.Sequential(torch.nn.Linear(4, 3), torch.nn.Tanh(), torch.nn.Linear(3, 2))
+    model = model.double()
+    prune.random_unstructured(model[0], "weight", amount=0.5)
+
+    def closure():
+        return ((model(x) - y) ** 2).mean()
+
+    opt = QSGD(model.parameters(), lr=0.2, window=4, weight_decay=0.01, masks=model, level="ideal")
+    before = flat(model)
+    entries = opt.support()
+    mask = model[0].weight_mask.reshape(-1).bool()
+    by_param = {id(e.param): e.index.tolist() for e in entries}
+    assert by_param[id(model[0].weight_orig)] == torch.nonzero(mask).reshape(-1).tolist()
+    assert sum(e.index.numel() for e in entries) == int(mask.sum()) + 3 + 6 + 2
+    result = opt.gradient_descent_reference(closure)
+    np.testing.assert_array_equal(flat(model), before)
+
+    # Independent reference: torch's SGD (weight decay included), gradients masked by pruning.
+    sgd = torch.optim.SGD(model.parameters(), lr=0.2, weight_decay=0.01)
+    for _ in range(4):
+        sgd.zero_grad()
+        closure().backward()
+        sgd.step()
+    expected = torch.cat([e.param.detach().reshape(-1)[e.index] for e in opt.support()]).numpy()
+    np.testing.assert_allclose(result, expected, atol=1e-12)
+
+
+def test_support_rejects_a_missing_group():
+    model, _, _, _ = regression()
+    opt = QSGD(model.parameters(), lr=0.1, window=2, level="ideal")
+    with pytest.raises(IndexError, match="out of range"):
+        opt.support(1)
+    with pytest.raises(TypeError, match="integer"):
+        opt.support("0")

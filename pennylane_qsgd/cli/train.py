@@ -23,7 +23,7 @@ from tqdm import tqdm
 
 from pennylane_qsgd.data import load_digits_tensors
 from pennylane_qsgd.models import mlp
-from pennylane_qsgd.optim.closure_taylor import closure_gradient, gather_values, scatter_values
+from pennylane_qsgd.optim.closure_taylor import gather_values
 from pennylane_qsgd.optim.pruning import global_l1_prune
 from pennylane_qsgd.optim.qsgd import QSGD
 
@@ -68,19 +68,6 @@ def _accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
 def _loss(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
     with torch.no_grad():
         return float(nn.functional.cross_entropy(model(x), y))
-
-
-def _classical_window(optimizer: QSGD, closure, steps: int, lr: float) -> np.ndarray:
-    """``steps`` plain gradient steps on the QSGD support from the current weights (then undone)."""
-    entries = optimizer._support(optimizer.param_groups[0])
-    start = gather_values(entries)
-    for _ in range(steps):
-        with torch.enable_grad():
-            g, _ = closure_gradient(closure, entries)
-        scatter_values(entries, gather_values(entries) - lr * torch.as_tensor(g))
-    result = gather_values(entries).numpy()
-    scatter_values(entries, start)
-    return result
 
 
 def _pretrain(config: TrainConfig, data) -> tuple[nn.Module, list[str]]:
@@ -172,10 +159,10 @@ def run_training(config: TrainConfig, resume: bool = False, progress: bool = Tru
     try:
         for window in bar:
             started = time.perf_counter()
-            reference = _classical_window(qsgd, quantum_closure, config.window, config.lr)
+            reference = qsgd.gradient_descent_reference(quantum_closure)
             qsgd.step(quantum_closure)
             report = qsgd.reports[-1]
-            entries = qsgd._support(qsgd.param_groups[0])
+            entries = qsgd.support()
             window_error = float(np.linalg.norm(gather_values(entries).numpy() - reference))
             for _ in range(config.window):
                 sgd.zero_grad()

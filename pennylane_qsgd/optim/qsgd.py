@@ -22,6 +22,7 @@ from pennylane_qsgd.core.lanczos import lanczos_extremes
 from pennylane_qsgd.core.memory import check_memory
 from pennylane_qsgd.core.reference import integrate_ode
 from pennylane_qsgd.optim.closure_taylor import (
+    Closure,
     ClosureHessian,
     SupportEntry,
     closure_gradient,
@@ -227,6 +228,57 @@ class QSGD(torch.optim.Optimizer):
 
     # -- support -------------------------------------------------------------------------------
 
+    def support(self, group: int = 0) -> list[SupportEntry]:
+        """The support S of the next window of parameter group ``group``.
+
+        Returns
+        -------
+        list of SupportEntry
+            ``(param, index)`` pairs: the flat indices of the unpruned, trainable entries of each
+            parameter (after ``max_support``), in the order of the window's weight vector ``u``.
+        """
+        return self._support(self._group(group))
+
+    @torch.no_grad()
+    def gradient_descent_reference(self, closure: Closure, group: int = 0) -> np.ndarray:
+        """What plain gradient descent would do with the next window, for comparison.
+
+        Runs ``window`` gradient steps of size ``lr`` (weight decay included) on the support of
+        ``group`` from the current weights, then restores the weights exactly.
+
+        Returns
+        -------
+        ndarray, shape (s,)
+            The weights on S after the steps (float64, in the order of :meth:`support`).
+        """
+        options = self._group(group)
+        entries = self._support(options)
+        start = gather_values(entries)
+        try:
+            self._gradient_steps(closure, entries, options)
+            return gather_values(entries).numpy().astype(np.float64)
+        finally:
+            scatter_values(entries, start)
+
+    def _group(self, group: int) -> dict:
+        if isinstance(group, bool) or not isinstance(group, int):
+            raise TypeError(f"group must be an integer index; got {group!r}")
+        if not 0 <= group < len(self.param_groups):
+            raise IndexError(
+                f"group {group} out of range: the optimizer has {len(self.param_groups)} groups"
+            )
+        return self.param_groups[group]
+
+    @staticmethod
+    def _gradient_steps(closure: Closure, entries: list[SupportEntry], group: dict) -> None:
+        """``window`` plain gradient steps on S, in place."""
+        lr, wd = group["lr"], group["weight_decay"]
+        for _ in range(group["window"]):
+            with torch.enable_grad():
+                g, _ = closure_gradient(closure, entries)
+            theta = gather_values(entries).numpy()
+            scatter_values(entries, torch.as_tensor(theta - lr * (g + wd * theta)))
+
     def _support(self, group: dict) -> list[SupportEntry]:
         entries = []
         for p in group["params"]:
@@ -403,12 +455,7 @@ class QSGD(torch.optim.Optimizer):
 
     def _run_classical(self, closure, group, index, entries, coeffs, info, eigs, start, loss):
         """The fallback: ``T`` plain gradient steps on S."""
-        lr, wd = group["lr"], group["weight_decay"]
-        for _ in range(group["window"]):
-            with torch.enable_grad():
-                g, _ = closure_gradient(closure, entries)
-            theta = gather_values(entries).numpy()
-            scatter_values(entries, torch.as_tensor(theta - lr * (g + wd * theta)))
+        self._gradient_steps(closure, entries, group)
         report = WindowReport(
             window=self.state["qsgd"]["windows"],
             group=index,
