@@ -53,11 +53,13 @@ def test_job_end_to_end_tiny(tmp_path):
     assert np.allclose(np.trapezoid(dens_grid, grid, axis=1), 1.0, atol=1e-3)
     text = out.getvalue()
     assert "support s = 307" in text and "f(t)" in text
+    assert "rough estimate" not in text  # exact spectra (or 64 x 8 SLQ nodes)
     assert len(result.records) == 4 and result.paths["json"].endswith("spectrum.json")
 
 
 def test_job_resnet_starts_and_measures(tmp_path):
     # a depth-8 ResNet stands in for resnet32-4: same pipeline (generated data, SLQ)
+    out = io.StringIO()
     result = run_spectrum_job(
         arch="resnet32-4",
         steps=1,
@@ -68,9 +70,11 @@ def test_job_resnet_starts_and_measures(tmp_path):
         output_dir=tmp_path,
         progress=False,
         plots=False,
-        stream=io.StringIO(),
+        stream=out,
         model_kwargs={"depth": 8, "widen_factor": 1},
     )
+    # 3 SLQ nodes: the printed summary says the spectra are rough
+    assert "rough estimate: SLQ with 1 probe(s) x 3 Lanczos steps" in out.getvalue()
     rec = result.records[0]
     assert rec.method == "slq" and rec.dim == result.summary["support_size"]
     assert len(rec.spectrum["nodes"]) == 3

@@ -45,6 +45,9 @@ from pennylane_qsgd.diagnostics.spectra import default_support
 from pennylane_qsgd.models import build_model, parameter_count
 from pennylane_qsgd.optim.pruning import global_l1_prune, sparsity
 
+#: Below this many SLQ nodes (probes x Lanczos steps) the job labels its spectra as rough.
+ROUGH_SLQ_NODES = 64
+
 #: Per-architecture defaults (None in :func:`run_spectrum_job` means "take these").
 DEFAULTS: dict[str, dict[str, Any]] = {
     "mlp": {
@@ -423,13 +426,21 @@ def _header(cfg: dict, s: dict) -> str:
         window_txt = "mean per-mode factor below 1 at every measured step"
     else:
         window_txt = f"mean per-mode factor first above 1 at step {window}"
-    return (
+    text = (
         f"{cfg['arch']}: {s['parameters']:,} parameters, {s['pruned_fraction']:.0%} of the "
         f"prunable weights pruned, support s = {s['support_size']:,}; spectra: {s['method']}\n"
         f"test accuracy dense {s['test_accuracy_dense']:.3f}, pruned "
         f"{s['test_accuracy_pruned']:.3f}, fine-tuned {s['test_accuracy_finetuned']:.3f}; "
         f"lr {cfg['lr']}: {window_txt}"
     )
+    if "slq" in str(s["method"]) and cfg["probes"] * cfg["lanczos_steps"] < ROUGH_SLQ_NODES:
+        text += (
+            f"\nrough estimate: SLQ with {cfg['probes']} probe(s) x {cfg['lanczos_steps']} Lanczos "
+            f"steps resolves the density with {cfg['probes'] * cfg['lanczos_steps']} nodes; the "
+            "negative fraction and lambda_min can be far off (use e.g. --probes 8 "
+            "--lanczos-steps 64 for figures)"
+        )
+    return text
 
 
 def load_result(path: str | Path) -> dict:
