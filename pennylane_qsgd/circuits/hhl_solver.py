@@ -136,11 +136,9 @@ def qpe_amplitudes(phase: np.ndarray, num_clock: int) -> np.ndarray:
     den = N * np.sin(np.pi * delta)
     integer = np.abs(den) < 1e-300 + 1e-12 * N
     with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = np.where(integer, 1.0, np.sin(np.pi * N * delta) / den)
-    # At integer delta the limit of sin(pi N d)/(N sin(pi d)) is (-1)^{(N-1) d}: fold it in.
-    sign = np.where(integer, np.cos(np.pi * (N - 1) * np.round(delta)), 1.0)
-    phase_factor = np.where(integer, 1.0, np.exp(1j * np.pi * (N - 1) * delta))
-    return phase_factor * ratio * sign
+        closed = np.exp(1j * np.pi * (N - 1) * delta) * np.sin(np.pi * N * delta) / den
+    # At integer delta every term of the sum is 1 (the closed form is 0/0 there).
+    return np.where(integer, 1.0 + 0j, closed)
 
 
 def qpe_matrices(phase: np.ndarray, num_clock: int) -> np.ndarray:
