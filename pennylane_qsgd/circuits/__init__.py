@@ -43,6 +43,12 @@ from pennylane_qsgd.circuits.structured_block_encoding import (
     structured_layout,
 )
 from pennylane_qsgd.circuits.structured_encoding import structured_encoding_model
+from pennylane_qsgd.circuits.structured_solver import (
+    StructuredFlowSolver,
+    StructuredSolverLayout,
+    structured_solver_wires,
+    structured_success_branch,
+)
 from pennylane_qsgd.circuits.tomography import (
     TomographyResult,
     estimate_real_vector,
@@ -89,4 +95,8 @@ __all__ = [
     "pad_with_identity",
     "unitary_dilation",
     "with_reference_coordinate",
+    "StructuredFlowSolver",
+    "StructuredSolverLayout",
+    "structured_solver_wires",
+    "structured_success_branch",
 ]

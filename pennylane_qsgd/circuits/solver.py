@@ -31,7 +31,8 @@ of an LCU of the identity and the shifted Euler blocks, with a 1% margin that ke
 square roots short for the native level. The structured LCU encoding built from block encodings
 of :math:`F_0, F_1, F_2` is a separate template,
 :class:`~pennylane_qsgd.circuits.structured_block_encoding.StructuredEulerEncoding` (gates and a
-native kernel); the solver does not use it yet. ``qsgd.sim``'s native level
+native kernel), and :class:`~pennylane_qsgd.circuits.structured_solver.StructuredFlowSolver` is
+this solver's QSVT inversion on it (constant forcing). ``qsgd.sim``'s native level
 applies the same map with sparse products (:func:`solver_state`); its ideal level replaces the
 QSVT polynomial with the exact inverse (:func:`ideal_solver_state`).
 """

@@ -358,6 +358,19 @@ def lcu_weights(layout: StructuredLayout, T: float, mats: dict) -> np.ndarray:
 # The operation
 
 
+def check_structured_problem(problem: object, T: object, what: str) -> None:
+    """TypeError/ValueError unless ``problem`` is a constant-forcing ODE and ``T`` a positive time."""
+    if not isinstance(problem, PolynomialODE):
+        raise TypeError(f"problem must be a PolynomialODE; got {type(problem).__name__}")
+    if problem.is_time_dependent:
+        raise ValueError(
+            f"{what} supports a constant forcing only; problem has {problem.F0.shape[0]} "
+            f"forcing pieces (forcing_times {problem.forcing_times.tolist()})"
+        )
+    if isinstance(T, bool) or not np.isscalar(T) or not np.isfinite(T) or float(T) <= 0:
+        raise ValueError(f"T must be a positive finite time; got {T!r}")
+
+
 class StructuredEulerEncoding(FullDataHashMixin, Operation):
     """Block encoding of the Euler–Carleman matrix :math:`L` by an LCU of structured terms.
 
@@ -412,16 +425,7 @@ class StructuredEulerEncoding(FullDataHashMixin, Operation):
         wires: object = None,
         id=None,
     ) -> None:
-        if not isinstance(problem, PolynomialODE):
-            raise TypeError(f"problem must be a PolynomialODE; got {type(problem).__name__}")
-        if problem.is_time_dependent:
-            raise ValueError(
-                "the structured encoding supports a constant forcing only; problem has "
-                f"{problem.F0.shape[0]} forcing pieces "
-                f"(forcing_times {problem.forcing_times.tolist()})"
-            )
-        if isinstance(T, bool) or not np.isscalar(T) or not np.isfinite(T) or float(T) <= 0:
-            raise ValueError(f"T must be a positive finite time; got {T!r}")
+        check_structured_problem(problem, T, "the structured encoding")
         lay = structured_layout(problem.size, level, steps, idle)
         wires = Wires(wires)
         if len(wires) != lay.num_wires:
