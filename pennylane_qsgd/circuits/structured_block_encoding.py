@@ -58,7 +58,7 @@ so (Childs–Wiebe LCU; Gilyén, Su, Low, Wiebe, arXiv:1806.01838, Lemma 52)
     \\big|_{\\rm valid} = L / \\lambda, \\qquad
     \\lambda = 2 + h\\big(N\\alpha_1 + (N-1)\\alpha_2 + N\\alpha_0\\big) \\ge \\|L\\|_2,
 
-and the block maps the valid subspace into itself and the invalid subspace into itself. The time
+(no :math:`F_0` terms for ``N = 1``, where the forcing is part of ``B`` only), and the block maps the valid subspace into itself and the invalid subspace into itself. The time
 conditions and the time increment are shared by all terms (controlled on dyadic intervals of index
 values), so one call costs :math:`O(t \\log K)` multi-controlled X gates on the time register,
 :math:`O(N^2 b)` controlled SWAPs, :math:`O(N \\log N)` gates on the level register, ``K``
