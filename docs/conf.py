@@ -15,7 +15,6 @@ import inspect
 import os
 import pkgutil
 import sys
-import types
 from pathlib import Path
 
 # Figures are drawn off-screen, in the docs build and in the demos it executes.
@@ -30,10 +29,6 @@ sys.path.insert(0, str(DOCS / "_ext"))
 sys.path.insert(0, str(ROOT))
 
 import pennylane_qsgd  # noqa: E402
-
-# ``pennylane_qsgd/__main__.py`` runs the CLI when imported; autosummary imports every submodule
-# while it walks the package, so it finds this empty stand-in instead.
-sys.modules.setdefault("pennylane_qsgd.__main__", types.ModuleType("pennylane_qsgd.__main__"))
 
 # -- Project -------------------------------------------------------------------------------------
 
