@@ -1,5 +1,5 @@
 r"""Dissipation after pruning: the Hessian spectrum on the surviving weights
-=========================================================================
+========================================================================
 
 The quantum training algorithm of Liu et al. [#liu2024]_ replaces a window of gradient-descent
 steps by the solution of a nonlinear ODE, and the quantum ODE solver behind it [#liu2021]_ is only

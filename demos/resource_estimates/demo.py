@@ -1,5 +1,5 @@
 r"""What would it cost? Resource estimates for quantum training windows
-====================================================================
+===================================================================
 
 Liu et al. [#liu2024]_ argue that a fault-tolerant quantum computer could run :math:`T` steps of
 gradient descent on the :math:`s` surviving weights of a sparse model with a cost of order

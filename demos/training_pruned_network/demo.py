@@ -1,5 +1,5 @@
 r"""Training a pruned network with QSGD
-====================================
+===================================
 
 Liu et al. [#Liu2024]_ propose to let a fault-tolerant quantum computer run the *fine-tuning* of a
 large, heavily pruned neural network: a window of :math:`T` gradient steps on the surviving

@@ -1,4 +1,7 @@
-"""Static checks of the Carleman and QSVT gallery demos (format, metadata, citations, imports).
+"""Static checks of the gallery demos (format, metadata, citations, imports).
+
+The title and cell format is checked for every demo; the schema, citation and import rules for the
+two demos that follow them to the letter.
 
 The docs build executes the demos; these checks only parse them, so they cost milliseconds.
 """
@@ -14,6 +17,7 @@ from pathlib import Path
 import pytest
 
 DEMOS = Path(__file__).resolve().parents[1] / "demos"
+ALL = sorted(path.parent.name for path in DEMOS.glob("*/demo.py"))
 NAMES = ["carleman_linearisation", "qsvt_linear_solver"]
 
 # Required fields and category names of PennyLane's demo metadata schema (version 0.1.8).
@@ -64,7 +68,11 @@ def _metadata(name: str) -> dict:
     return json.loads((DEMOS / name / "metadata.json").read_text(encoding="utf-8"))
 
 
-@pytest.mark.parametrize("name", NAMES)
+def test_every_demo_folder_is_found():
+    assert len(ALL) == 5 and set(NAMES) <= set(ALL)
+
+
+@pytest.mark.parametrize("name", ALL)
 def test_docstring_opens_with_an_rst_title_matching_the_metadata(name):
     docstring = ast.get_docstring(ast.parse(_source(name)), clean=False)
     title, underline = docstring.splitlines()[:2]
@@ -72,7 +80,7 @@ def test_docstring_opens_with_an_rst_title_matching_the_metadata(name):
     assert _metadata(name)["title"] == title
 
 
-@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("name", ALL)
 def test_cells_are_separated_by_comment_blocks(name):
     separators = re.findall(r"^#{70,}$", _source(name), flags=re.MULTILINE)
     assert len(separators) >= 5
