@@ -37,6 +37,10 @@ def test_spectral_norm_matches_dense_svd(rows, cols, density, seed):
     expected = np.linalg.svd(M.toarray(), compute_uv=False).max(initial=0.0)
     assert spectral_norm(M) == pytest.approx(expected, rel=1e-12, abs=1e-300)
     assert spectral_norm(M.toarray()) == pytest.approx(expected, rel=1e-12, abs=1e-300)
+    Z = M + 1j * sp.random(rows, cols, density=density, random_state=rng)
+    expected = np.linalg.svd(Z.toarray(), compute_uv=False).max(initial=0.0)
+    assert spectral_norm(Z) == pytest.approx(expected, rel=1e-12, abs=1e-300)
+    assert spectral_norm(Z.toarray()) == pytest.approx(expected, rel=1e-12, abs=1e-300)
 
 
 def test_spectral_norm_of_large_sparse_matrix_uses_arpack_correctly():
@@ -45,7 +49,9 @@ def test_spectral_norm_of_large_sparse_matrix_uses_arpack_correctly():
     gram = (M @ M.T).toarray()  # ||M||^2 = largest eigenvalue of M M^T (40 x 40)
     expected = np.sqrt(np.linalg.eigvalsh(gram).max())
     assert spectral_norm(M) == pytest.approx(expected, rel=1e-9)
+    assert spectral_norm(M.toarray()) == pytest.approx(expected, rel=1e-9)
     assert spectral_norm(np.array([3.0, 4.0])) == 5.0
+    assert spectral_norm(np.array([3.0, 4.0j])) == 5.0
 
 
 # Scalar problem: every norm is an absolute value.

@@ -6,8 +6,7 @@ from functools import reduce
 
 import numpy as np
 import pytest
-import scipy.linalg as sla
-import scipy.sparse as sp
+from _problems import dissipative_problem, exact_carleman_solution, small_problems
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -21,24 +20,11 @@ from pennylane_qsgd.core.carleman import (
     forcing_block_matvec,
     lift,
 )
+from pennylane_qsgd.core.carleman_flow import carleman_flow
 from pennylane_qsgd.core.problem import PolynomialODE
 from pennylane_qsgd.core.reference import integrate_ode
 
 SETTINGS = settings(max_examples=40, deadline=None)
-
-
-@st.composite
-def small_problems(draw, max_s: int = 3, max_pieces: int = 3) -> PolynomialODE:
-    """Random sparse problems with optional piecewise forcing (values unconstrained)."""
-    s = draw(st.integers(1, max_s))
-    pieces = draw(st.integers(1, max_pieces))
-    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
-    density = draw(st.sampled_from([0.3, 0.6, 1.0]))
-    F1 = sp.random(s, s, density=density, random_state=rng, data_rvs=rng.standard_normal)
-    F2 = sp.random(s, s * s, density=density, random_state=rng, data_rvs=rng.standard_normal)
-    F0 = rng.standard_normal((pieces, s)) * (rng.random((pieces, s)) < density)
-    times = np.cumsum(np.r_[0.0, rng.uniform(0.1, 1.0, pieces - 1)]) if pieces > 1 else None
-    return PolynomialODE(F0, F1, F2, rng.standard_normal(s), times)
 
 
 def kron_power(u: np.ndarray, j: int) -> np.ndarray:
@@ -141,32 +127,12 @@ def test_memory_estimate_bounds_the_built_matrix(problem, level):
     assert carleman_memory_estimate(problem, level) >= built
 
 
-def dissipative_problem(seed: int, s: int = 3, norm_u: float = 0.4) -> PolynomialODE:
-    rng = np.random.default_rng(seed)
-    Q = np.linalg.qr(rng.standard_normal((s, s)))[0]
-    F1 = -Q @ np.diag(rng.uniform(1.0, 2.0, s)) @ Q.T
-    F2 = 0.3 * rng.standard_normal((s, s * s))
-    F0 = 0.02 * rng.standard_normal(s)
-    u = rng.standard_normal(s)
-    return PolynomialODE(F0, F1, F2, norm_u * u / np.linalg.norm(u))
-
-
 def dissipation_ratio_by_definition(problem: PolynomialODE) -> float:
     F1, F2 = problem.F1.toarray(), problem.F2.toarray()
     re_lambda1 = np.max(np.linalg.eigvals(F1).real)
     norm_u = np.linalg.norm(problem.u_in)
     numerator = norm_u * np.linalg.norm(F2, 2) + np.linalg.norm(problem.F0[0]) / norm_u
     return numerator / abs(re_lambda1)
-
-
-def exact_carleman_solution(problem: PolynomialODE, level: int, T: float) -> np.ndarray:
-    """y(T) of dy/dt = A y + b by the exponential of the augmented matrix [[A, b], [0, 0]]."""
-    A = carleman_matrix(problem, level).toarray()
-    dim = A.shape[0]
-    aug = np.zeros((dim + 1, dim + 1))
-    aug[:dim, :dim] = A
-    aug[:dim, dim] = carleman_forcing(problem, level)
-    return (sla.expm(T * aug) @ np.r_[lift(problem.u_in, level), 1.0])[:dim]
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
@@ -196,3 +162,14 @@ def test_linear_problem_is_exact_at_level_one():
     problem = PolynomialODE(rng.standard_normal(3), F1, np.zeros((3, 9)), rng.standard_normal(3))
     y = exact_carleman_solution(problem, 1, 1.5)
     np.testing.assert_allclose(y, integrate_ode(problem, 1.5), rtol=1e-9, atol=1e-11)
+
+
+@SETTINGS
+@given(problem=small_problems(damped=True), level=st.integers(1, 3), T=st.floats(0.0, 2.0))
+def test_flow_composes_the_exact_solution_of_each_forcing_piece(problem, level, T):
+    edges = np.r_[problem.forcing_times, np.inf]
+    y = lift(problem.u_in, level)
+    for start, end in zip(edges[:-1], edges[1:], strict=True):
+        if min(end, T) > start:
+            y = exact_carleman_solution(problem, level, min(end, T) - start, y, t=start)
+    np.testing.assert_allclose(carleman_flow(problem, level, T), y, rtol=1e-9, atol=1e-10)

@@ -6,9 +6,9 @@ import warnings
 
 import numpy as np
 import pytest
-import scipy.linalg as sla
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
+from _problems import dissipative_problem, exact_carleman_solution, small_problems
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -25,18 +25,6 @@ from pennylane_qsgd.core.problem import PolynomialODE
 from pennylane_qsgd.core.reference import integrate_ode
 
 SETTINGS = settings(max_examples=30, deadline=None)
-
-
-@st.composite
-def small_problems(draw, max_s: int = 3, max_pieces: int = 3) -> PolynomialODE:
-    s = draw(st.integers(1, max_s))
-    pieces = draw(st.integers(1, max_pieces))
-    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
-    F1 = sp.random(s, s, density=0.6, random_state=rng, data_rvs=rng.standard_normal)
-    F2 = 0.5 * sp.random(s, s * s, density=0.6, random_state=rng, data_rvs=rng.standard_normal)
-    F0 = 0.5 * rng.standard_normal((pieces, s))
-    times = np.cumsum(np.r_[0.0, rng.uniform(0.05, 0.5, pieces - 1)]) if pieces > 1 else None
-    return PolynomialODE(F0, F1 - sp.identity(s), F2, 0.5 * rng.standard_normal(s), times)
 
 
 def dense_system(problem: PolynomialODE, level: int, T: float, m: int, p: int):
@@ -63,7 +51,7 @@ def dense_system(problem: PolynomialODE, level: int, T: float, m: int, p: int):
 
 @SETTINGS
 @given(
-    problem=small_problems(),
+    problem=small_problems(damped=True),
     level=st.integers(1, 3),
     T=st.floats(0.1, 1.0),
     m=st.integers(1, 6),
@@ -80,7 +68,7 @@ def test_system_matches_dense_formula(problem, level, T, m, p):
 
 @SETTINGS
 @given(
-    problem=small_problems(),
+    problem=small_problems(damped=True),
     level=st.integers(1, 3),
     T=st.floats(0.1, 1.0),
     m=st.integers(1, 8),
@@ -117,24 +105,6 @@ def test_linear_level_one_is_plain_forward_euler():
     np.testing.assert_allclose(sol.u_final, u, rtol=1e-14)
     assert sol.idle == 5
     assert sol.q == pytest.approx(np.linalg.norm([1.0, 2.0]) / np.linalg.norm(u))
-
-
-def dissipative_problem(seed: int, s: int = 3) -> PolynomialODE:
-    rng = np.random.default_rng(seed)
-    Q = np.linalg.qr(rng.standard_normal((s, s)))[0]
-    F1 = -Q @ np.diag(rng.uniform(1.0, 2.0, s)) @ Q.T
-    F2 = 0.3 * rng.standard_normal((s, s * s))
-    u = rng.standard_normal(s)
-    return PolynomialODE(0.02 * rng.standard_normal(s), F1, F2, 0.4 * u / np.linalg.norm(u))
-
-
-def exact_carleman_solution(problem: PolynomialODE, level: int, T: float) -> np.ndarray:
-    A = carleman_matrix(problem, level).toarray()
-    dim = A.shape[0]
-    aug = np.zeros((dim + 1, dim + 1))
-    aug[:dim, :dim] = A
-    aug[:dim, dim] = carleman_forcing(problem, level)
-    return (sla.expm(T * aug) @ np.r_[lift(problem.u_in, level), 1.0])[:dim]
 
 
 @pytest.mark.parametrize("seed", [1, 2])

@@ -45,6 +45,19 @@ def test_burgers_quadratic_term_is_the_conservative_difference():
 def test_modulated_burgers_forcing_is_piecewise():
     problem = burgers_problem(forcing_period=1.0, duration=3.0, forcing_pieces=30)
     assert problem.is_time_dependent and problem.F0.shape == (30, 16)
+    # Piece k covers [k/10, (k+1)/10): the constant Gaussian profile times cos(2 pi t) at its middle.
+    np.testing.assert_allclose(problem.forcing_times, np.arange(30) / 10, atol=1e-15)
+    profile = burgers_problem().F0[0]
+    middles = (np.arange(30) + 0.5) / 10
+    np.testing.assert_allclose(
+        problem.F0, np.cos(2 * np.pi * middles)[:, None] * profile, rtol=1e-12, atol=1e-13
+    )
+    # The operators and the initial state do not depend on the modulation.
+    unforced = burgers_problem(forced=False)
+    assert not np.any(unforced.F0)
+    for other in (problem, unforced):
+        assert (other.F1 != burgers_problem().F1).nnz == 0
+        np.testing.assert_array_equal(other.u_in, burgers_problem().u_in)
 
 
 def test_npz_round_trip_dense_and_sparse(tmp_path):
@@ -66,7 +79,24 @@ def test_npz_round_trip_dense_and_sparse(tmp_path):
     )
     for path in (dense, sparse):
         loaded = load_problem(str(path))
-        np.testing.assert_allclose(loaded.F2.toarray(), problem.F2.toarray())
+        np.testing.assert_array_equal(loaded.F2.toarray(), problem.F2.toarray())
+        np.testing.assert_array_equal(loaded.F1.toarray(), problem.F1.toarray())
+        np.testing.assert_array_equal(loaded.F0, problem.F0)
+        np.testing.assert_array_equal(loaded.u_in, problem.u_in)
+        assert not loaded.is_time_dependent
+    piecewise = tmp_path / "piecewise.npz"
+    F0 = np.array([[1.0, 0.0, 0.0, 2.0], [0.0, -1.0, 0.0, 0.0]])
+    np.savez(
+        piecewise,
+        F0=F0,
+        F1=problem.F1.toarray(),
+        F2=problem.F2.toarray(),
+        u_in=problem.u_in,
+        forcing_times=[0.0, 0.5],
+    )
+    loaded = load_problem(str(piecewise))
+    np.testing.assert_array_equal(loaded.F0, F0)
+    np.testing.assert_array_equal(loaded.forcing_times, [0.0, 0.5])
     bad = tmp_path / "bad.npz"
     np.savez(bad, F0=problem.F0[0], u_in=problem.u_in)
     with pytest.raises(ValueError, match="F1"):

@@ -1,11 +1,12 @@
-"""Lanczos extremes against numpy's dense eigenvalues."""
+"""Lanczos tridiagonalisation and extremes against numpy's dense eigenvalues."""
 
 import numpy as np
 import pytest
+import scipy.linalg as sla
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pennylane_qsgd.core.lanczos import lanczos_extremes
+from pennylane_qsgd.core.lanczos import lanczos, lanczos_extremes
 
 
 @settings(max_examples=30, deadline=None)
@@ -21,6 +22,36 @@ def test_ritz_values_lie_inside_the_spectrum_and_are_exact_with_enough_steps(n, 
     assert low == pytest.approx(eigs[0], abs=1e-8) and high == pytest.approx(eigs[-1], abs=1e-8)
 
 
+@settings(max_examples=30, deadline=None)
+@given(st.integers(2, 30), st.integers(0, 2**31 - 1), st.booleans())
+def test_tridiagonal_is_the_projection_on_the_krylov_space(n, seed, reorthogonalize):
+    """T = V^T A V with V the orthonormalised Krylov basis [v0, A v0, ...] (numpy QR)."""
+    rng = np.random.default_rng(seed)
+    A = rng.standard_normal((n, n))
+    A = A + A.T
+    v0 = rng.standard_normal(n)
+    steps = min(n, 4)
+    alpha, beta = lanczos(lambda v: A @ v, n, steps, v0=v0, reorthogonalize=reorthogonalize)
+    assert alpha.shape == (steps,) and beta.shape == (steps - 1,) and np.all(beta > 0)
+    krylov = np.column_stack([np.linalg.matrix_power(A, k) @ v0 for k in range(steps)])
+    basis, r = np.linalg.qr(krylov)
+    basis *= np.sign(np.diag(r))  # the Lanczos vectors have positive Krylov coordinates
+    T = np.diag(alpha) + np.diag(beta, 1) + np.diag(beta, -1)
+    np.testing.assert_allclose(T, basis.T @ A @ basis, atol=1e-8 * np.linalg.norm(A, 2))
+
+
+def test_full_run_recovers_the_spectrum():
+    d = np.array([-2.0, -0.5, 0.1, 1.0, 3.0, 7.0])
+    alpha, beta = lanczos(lambda v: d * v, 6, 6, v0=np.ones(6))
+    np.testing.assert_allclose(sla.eigvalsh_tridiagonal(alpha, beta), d, atol=1e-12)
+
+
 def test_bad_sizes_raise():
     with pytest.raises(ValueError, match="positive"):
         lanczos_extremes(lambda v: v, 0)
+    with pytest.raises(ValueError, match="steps"):
+        lanczos(lambda v: v, 3, 0)
+    with pytest.raises(ValueError, match="v0"):
+        lanczos(lambda v: v, 3, 2, v0=np.zeros(3))
+    with pytest.raises(ValueError, match="matvec returned shape"):
+        lanczos(lambda v: v[:-1], 3, 2)

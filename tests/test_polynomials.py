@@ -10,6 +10,7 @@ from pennylane_qsgd.core.polynomials import (
     ChebyshevPolynomial,
     chebyshev_sup_norm,
     inverse_polynomial,
+    inverse_polynomial_degree,
     jacobi_anger_cos,
     jacobi_anger_sin,
 )
@@ -129,6 +130,19 @@ def test_inverse_polynomial_kappa_100_reaches_the_benchmark_degrees():
     assert inverse_polynomial(100.0, 1e-10).degree < 2500
 
 
+@settings(max_examples=40, deadline=None)
+@given(kappa=st.floats(1.05, 300.0), log_eps=st.floats(-12.0, -0.5))
+def test_inverse_polynomial_degree_is_the_smallest_meeting_eps(kappa, log_eps):
+    eps = 10.0**log_eps
+    degree = inverse_polynomial_degree(kappa, eps)
+    assert degree == inverse_polynomial(kappa, eps).degree and degree % 2 == 1
+    # T_m(z0) = cosh(m arccosh z0) >= 1/eps, z0 = (1 + a^2)/(1 - a^2), first reached at m.
+    z0 = (1 + kappa**-2) / (1 - kappa**-2)
+    m = (degree + 1) // 2
+    assert np.cosh(m * np.arccosh(z0)) >= (1 - 1e-12) / eps
+    assert m == 1 or np.cosh((m - 1) * np.arccosh(z0)) < (1 + 1e-12) / eps
+
+
 def test_inverse_polynomial_explicit_scale():
     poly = inverse_polynomial(10.0, 1e-6, scale=0.4)
     assert poly.scale == 0.4
@@ -155,6 +169,12 @@ def test_inverse_polynomial_explicit_scale():
 def test_inverse_polynomial_rejects_bad_input(args, kwargs):
     with pytest.raises(ValueError):
         inverse_polynomial(*args, **kwargs)
+
+
+@pytest.mark.parametrize(("kappa", "eps", "match"), [(1.0, 0.1, "kappa"), (10.0, 1.5, "eps")])
+def test_inverse_polynomial_degree_rejects_bad_input(kappa, eps, match):
+    with pytest.raises(ValueError, match=match):
+        inverse_polynomial_degree(kappa, eps)
 
 
 # ----------------------------------------------------------------------------------------------

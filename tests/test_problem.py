@@ -68,6 +68,31 @@ def test_piecewise_forcing_selects_the_right_piece():
     assert [problem.forcing(t)[0] for t in (0.0, 0.99, 1.0, 2.4, 2.5, 10.0)] == [1, 1, 2, 2, 3, 3]
 
 
+@settings(max_examples=40, deadline=None)
+@given(
+    gaps=st.lists(st.floats(0.1, 2.0), max_size=4),
+    T=st.floats(0.0, 8.0),
+    times=st.lists(st.floats(-1.0, 9.0), min_size=1, max_size=6),
+)
+def test_forcing_pieces_and_segments_follow_the_start_times(gaps, T, times):
+    starts = np.cumsum([0.0, *gaps])
+    problem = PolynomialODE(np.arange(starts.size)[:, None], [[-1.0]], [[0.0]], [0.0], starts)
+    # Piece active at t: the last start <= t, by a plain scan (0 before the first start).
+    expected = [max([k for k, s in enumerate(starts) if s <= t], default=0) for t in times]
+    assert problem.forcing_piece(np.array(times)).tolist() == expected
+    assert [problem.forcing_piece(t) for t in times] == expected
+    assert [problem.forcing(t)[0] for t in times] == expected
+    segments = problem.forcing_segments(T)
+    # The segments tile [0, T], each inside its piece's interval [starts[k], starts[k+1]).
+    assert segments[0][0] == 0.0 and segments[-1][1] == T
+    assert [k for _, _, k in segments] == list(range(len(segments)))
+    for (start, end, k), following in zip(segments, segments[1:] + [None], strict=True):
+        assert start == starts[k] and start <= end
+        if following is not None:
+            assert end == following[0] == starts[k + 1] and end < T
+    assert len(segments) == max(1, int(np.sum(starts < T)))
+
+
 @pytest.mark.parametrize(
     "kwargs, message",
     [

@@ -67,6 +67,7 @@ from pennylane_qsgd.core import (
     lemma_bounds,
     lift,
     logistic_problem,
+    logistic_solution,
     max_step_size,
     rescale_to_unit_ball,
     solve_euler,
@@ -310,8 +311,8 @@ for n in (1, 2, 4, 8):
 # evaluates each lemma on the problem rescaled by an admissible :math:`\gamma` (for Lemma 1 the best
 # one, :math:`\gamma \to r_+`; with no forcing :math:`r_- = 0` and :math:`r_+ = a/b`) and multiplies
 # by :math:`\gamma` to return to :math:`u`. It returns ``None`` for :math:`R \ge 1`. The
-# closed-form solution serves as the reference (it agrees with ``integrate_ode`` to about
-# :math:`10^{-15}` and has no tolerance floor).
+# closed-form solution ``logistic_solution`` serves as the reference (it agrees with
+# ``integrate_ode`` to about :math:`10^{-15}` and has no tolerance floor).
 
 
 def lemma1_bound(ode, level, t):
@@ -320,14 +321,9 @@ def lemma1_bound(ode, level, t):
     return np.nan if bounds is None else bounds.truncation
 
 
-def logistic_exact(t, decay, quadratic, start):
-    decay_t = np.exp(-decay * t)
-    return decay * start * decay_t / (decay + quadratic * start * (1.0 - decay_t))
-
-
 print(
     "closed form - integrate_ode:",
-    logistic_exact(T_long, a, b_check, u0) - integrate_ode(logistic, T_long)[0],
+    logistic_solution(T_long, a, b_check, u0) - integrate_ode(logistic, T_long)[0],
 )
 
 ######################################################################
@@ -341,7 +337,7 @@ sweep_bound = {n: [] for n in sweep_levels}
 for R in R_grid:
     b_R = R * a / u0
     ode = logistic_problem(decay=a, quadratic=b_R, u_in=u0)
-    reference = logistic_exact(T_long, a, b_R, u0)
+    reference = logistic_solution(T_long, a, b_R, u0)
     for n in sweep_levels:
         sweep[n].append(abs(carleman_flow(ode, n, T_long)[0] - reference))
         sweep_bound[n].append(lemma1_bound(ode, n, T_long) if R < 1 else np.nan)
@@ -352,7 +348,7 @@ curves = {}
 for R in R_values:
     b_R = R * a / u0
     ode = logistic_problem(decay=a, quadratic=b_R, u_in=u0)
-    reference = logistic_exact(T_long, a, b_R, u0)
+    reference = logistic_solution(T_long, a, b_R, u0)
     curves[R] = [abs(carleman_flow(ode, n, T_long)[0] - reference) for n in by_level]
 
 fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4.2))
@@ -394,7 +390,7 @@ plt.show()
 
 b_close = 0.95 * a / u0
 ode = logistic_problem(decay=a, quadratic=b_close, u_in=u0)
-measured = abs(carleman_flow(ode, 16, T_long)[0] - logistic_exact(T_long, a, b_close, u0))
+measured = abs(carleman_flow(ode, 16, T_long)[0] - logistic_solution(T_long, a, b_close, u0))
 print(f"R = 0.95, N = 16: measured {measured:.2e}")
 print(f"  lemma_bounds (gamma -> r+):   {lemma1_bound(ode, 16, T_long):.2e}")
 print(f"  same formula, original units: {truncation_error_bound(ode, 16, T_long):.2e}")

@@ -132,8 +132,7 @@ def lemma_bounds(
     info = dissipation(problem) if info is None else info
     if not info.is_provable:
         return None
-    low = max(info.norm_u_in, info.r_minus)
-    high = info.r_plus
+    low, high = info.lemma_gamma_range
     if low == 0:  # u_in = 0 and F0 = 0: u stays 0 and both errors vanish
         return LemmaBounds(0.0, 0.0, 1.0, 1.0)
     a, c, b = info.norm_F2, info.norm_F1, info.norm_F0

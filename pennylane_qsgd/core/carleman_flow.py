@@ -36,9 +36,7 @@ def carleman_flow(problem: PolynomialODE, level: int, T: float) -> np.ndarray:
     if not np.isfinite(T) or T < 0:
         raise ValueError(f"T must be a non-negative finite time; got {T}")
     y = lift(problem.u_in, level)
-    starts = [t for t in problem.forcing_times if t < T] or [0.0]
-    ends = [*starts[1:], T]
-    for start, end in zip(starts, ends, strict=True):
+    for start, end, _ in problem.forcing_segments(T):
         A = carleman_matrix(problem, level, t=start)
         b = carleman_forcing(problem, level, t=start)
         # Augment with a constant coordinate so that the forcing becomes part of the exponential.

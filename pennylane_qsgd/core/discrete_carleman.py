@@ -158,9 +158,7 @@ def iterate_discrete_carleman(problem: PolynomialODE, level: int, steps: int) ->
     z = discrete_lift(problem.u_in, level)
     out = np.empty((steps + 1, s))
     out[0] = z[1 : 1 + s]
-    pieces = np.maximum(
-        np.searchsorted(problem.forcing_times, np.arange(steps, dtype=float), side="right") - 1, 0
-    )
+    pieces = problem.forcing_piece(np.arange(steps, dtype=float))
     current, D = -1, None  # pieces only move forward in k: keep one matrix at a time
     for k in range(steps):
         if pieces[k] != current:

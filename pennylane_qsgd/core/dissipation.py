@@ -56,10 +56,11 @@ def leading_eigenvalue(F1: sp.sparray | np.ndarray, check_diagonalisable: bool =
         if np.allclose(dense, dense.T):
             return complex(np.linalg.eigvalsh(dense)[-1])
         vals, vecs = np.linalg.eig(dense)
-        if check_diagonalisable and np.linalg.cond(vecs) > _DIAGONALISABLE_COND:
+        cond = np.linalg.cond(vecs) if check_diagonalisable else 0.0
+        if cond > _DIAGONALISABLE_COND:
             warnings.warn(
                 "F1 is numerically not diagonalisable (eigenvector condition number "
-                f"{np.linalg.cond(vecs):.3g}); the PNAS bounds assume it is",
+                f"{cond:.3g}); the PNAS bounds assume it is",
                 NonDiagonalisableWarning,
                 stacklevel=2,
             )
@@ -109,6 +110,16 @@ class Dissipation:
         """``R < 1``: the regime of the PNAS convergence theorem."""
         return bool(self.R < 1)
 
+    @property
+    def lemma_gamma_range(self) -> tuple[float, float]:
+        """Ends of the interval of rescalings :math:`u = \\gamma v` that meet PNAS Lemmas 1-2.
+
+        :math:`(\\max(\\|u_{\\rm in}\\|, r_-), r_+)`: there :math:`\\|v_{\\rm in}\\| < 1` and
+        :math:`\\gamma\\|F_2\\| + \\|F_0\\|/\\gamma < |\\mathrm{Re}\\,\\lambda_1|`. Non-empty
+        exactly when ``R < 1``.
+        """
+        return max(self.norm_u_in, self.r_minus), self.r_plus
+
 
 def dissipation_ratio_from_norms(
     re_lambda1: float, norm_F0: float, norm_F2: float, norm_u_in: float
@@ -137,7 +148,9 @@ def provable_interval(re_lambda1: float, norm_F0: float, norm_F2: float) -> tupl
         return float("nan"), float("nan")
     root = np.sqrt(disc)
     # r- from r- r+ = ||F0||/||F2||: the textbook form cancels catastrophically for small ||F2||.
-    return 2.0 * norm_F0 / (a + root), (a + root) / (2.0 * norm_F2)
+    with np.errstate(over="ignore"):  # a subnormal ||F2|| puts r+ at inf, its limit
+        r_plus = (a + root) / (2.0 * norm_F2)
+    return float(2.0 * norm_F0 / (a + root)), float(r_plus)
 
 
 def dissipation(problem: PolynomialODE) -> Dissipation:
@@ -208,10 +221,10 @@ def lemma_rescaling_factor(problem: PolynomialODE) -> float:
         raise ValueError(
             f"R = {info.R:.4g} >= 1: no rescaling satisfies the hypotheses of PNAS Lemmas 1-2"
         )
-    low = max(info.norm_u_in, info.r_minus)
-    if not np.isfinite(info.r_plus):
+    low, high = info.lemma_gamma_range
+    if not np.isfinite(high):
         return 2.0 * low if low > 0 else 1.0
-    return float(np.sqrt(low * info.r_plus))
+    return float(np.sqrt(low * high))
 
 
 def rescale_to_unit_ball(

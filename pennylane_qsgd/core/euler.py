@@ -55,23 +55,20 @@ def _check_horizon(T: object) -> float:
     return T
 
 
-def _resolve(T: object, steps: object, idle: object) -> tuple[float, int, int, float]:
-    """Validate (T, steps, idle) and return (T, m, p, h); ``idle=None`` means ``p = m``."""
+def _resolve(
+    level: object, T: object, steps: object, idle: object
+) -> tuple[int, float, int, int, float]:
+    """Validate (level, T, steps, idle); return (N, T, m, p, h), ``idle=None`` meaning ``p = m``."""
+    level = as_count(level, "level")
     T = _check_horizon(T)
     m = as_count(steps, "steps")
     p = m if idle is None else as_count(idle, "idle", minimum=0)
-    return T, m, p, T / m
+    return level, T, m, p, T / m
 
 
 def step_times(T: float, steps: int) -> np.ndarray:
     """Left ends :math:`t_{k-1} = (k-1) h` of the Euler steps ``k = 1..m``, shape (m,)."""
     return np.arange(steps) * (T / steps)
-
-
-def _piece_index(problem: PolynomialODE, times: np.ndarray) -> np.ndarray:
-    """Forcing piece used at each time (same rule as :meth:`PolynomialODE.forcing`)."""
-    k = np.searchsorted(problem.forcing_times, times, side="right") - 1
-    return np.maximum(k, 0)
 
 
 def euler_memory_estimate(problem: PolynomialODE, level: int, steps: int, idle: int) -> int:
@@ -121,20 +118,19 @@ def euler_system(
     MemoryBudgetError
         Before allocating, when the system would exceed the memory budget.
     """
-    level = as_count(level, "level")
-    T, m, p, h = _resolve(T, steps, idle)
+    level, T, m, p, h = _resolve(level, T, steps, idle)
+    dim = carleman_dimension(problem.size, level)
     check_memory(
         euler_memory_estimate(problem, level, m, p),
-        f"Euler system (Δ = {carleman_dimension(problem.size, level)}, {m + p + 1} time blocks)",
+        f"Euler system (Δ = {dim}, {m + p + 1} time blocks)",
         "Lower the level, the number of steps or the idle steps, or use solve_euler, which "
         "never forms L.",
     )
     check_step_size(problem, level, h, stacklevel=3)
-    dim = carleman_dimension(problem.size, level)
     blocks = m + p + 1
     s = problem.size
     eye = sp.identity(dim, format="csr")
-    pieces = _piece_index(problem, step_times(T, m))
+    pieces = problem.forcing_piece(step_times(T, m))
 
     terms = [sp.identity(blocks * dim, format="coo")]
     for piece in np.unique(pieces):
@@ -250,8 +246,7 @@ def solve_euler(
     >>> sol.idle, round(float(sol.u_final[0]), 4)
     (100, 0.1003)
     """
-    level = as_count(level, "level")
-    T, m, p, h = _resolve(T, steps, idle)
+    level, T, m, p, h = _resolve(level, T, steps, idle)
     s = problem.size
     dim = carleman_dimension(s, level)
     nbytes = carleman_memory_estimate(problem, level, include_forcing=False) + 6 * 8 * dim
@@ -266,7 +261,7 @@ def solve_euler(
     check_step_size(problem, level, h, stacklevel=3)
 
     A_fixed = carleman_matrix(problem, level, include_forcing=False)
-    pieces = _piece_index(problem, step_times(T, m))
+    pieces = problem.forcing_piece(step_times(T, m))
     y = lift(problem.u_in, level)
     history = np.empty((m + p + 1, dim)) if store_history else None
     if history is not None:

@@ -105,20 +105,19 @@ def burgers_problem(
         )
         / dx**2
     )
-    rows, cols, vals = [], [], []
-    for i in range(points):
-        if i + 1 < points:
-            rows.append(i)
-            cols.append((i + 1) * points + (i + 1))
-            vals.append(-1.0 / (4.0 * dx))
-        if i - 1 >= 0:
-            rows.append(i)
-            cols.append((i - 1) * points + (i - 1))
-            vals.append(1.0 / (4.0 * dx))
-    F2 = sp.csr_array((vals, (rows, cols)), shape=(points, points * points))
+    # u_j^2 sits at column j (s + 1) of u (x) u; F2 takes the central difference of the squares.
+    squares = sp.csr_array(
+        (np.ones(points), (np.arange(points), np.arange(points) * (points + 1))),
+        shape=(points, points * points),
+    )
+    difference = sp.diags_array(
+        [np.ones(points - 1), -np.ones(points - 1)], offsets=[-1, 1], shape=(points, points)
+    )
+    F2 = sp.csr_array(difference @ squares) / (4.0 * dx)
     u_in = -velocity * np.sin(2.0 * np.pi * x / length)
-    profile = velocity * np.exp(-((x - length / 4) ** 2) / (2.0 * (length / 32) ** 2))
-    if not forced:
+    if forced:
+        profile = velocity * np.exp(-((x - length / 4) ** 2) / (2.0 * (length / 32) ** 2))
+    else:
         profile = np.zeros(points)
     if forcing_period is None:
         return PolynomialODE(profile, F1, F2, u_in)

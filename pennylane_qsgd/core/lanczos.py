@@ -1,4 +1,4 @@
-"""Extreme eigenvalues of a symmetric operator from a short Lanczos run (a few products)."""
+"""Symmetric Lanczos tridiagonalisation and the extreme Ritz values of a short run."""
 
 from __future__ import annotations
 
@@ -7,9 +7,105 @@ from collections.abc import Callable
 import numpy as np
 import scipy.linalg as sla
 
+Matvec = Callable[[np.ndarray], np.ndarray]
+
+
+def _positive(value: object, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{name} must be a positive integer; got {name}={value!r}")
+    return int(value)
+
+
+def _apply(matvec: Matvec, v: np.ndarray, n: int) -> np.ndarray:
+    w = np.asarray(matvec(v), dtype=np.float64).reshape(-1)
+    if w.shape != (n,):
+        raise ValueError(f"matvec returned shape {w.shape}; expected ({n},)")
+    return w
+
+
+def lanczos(
+    matvec: Matvec,
+    dim: int,
+    steps: int,
+    v0: np.ndarray | None = None,
+    reorthogonalize: bool = True,
+    seed: int | None = 0,
+    basis_dtype: type | np.dtype = np.float64,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Symmetric Lanczos tridiagonalisation of ``matvec`` from ``v0``.
+
+    Builds an orthonormal basis :math:`V_m` of the Krylov space
+    :math:`\\mathcal{K}_m(A, v_0)` with :math:`V_m^T A V_m = T_m`, tridiagonal with diagonal
+    ``alpha`` and off-diagonal ``beta``.
+
+    Parameters
+    ----------
+    matvec : callable
+        ``v (dim,) -> A v (dim,)`` for a symmetric ``A``.
+    dim : int
+        ``n``.
+    steps : int
+        Number of Lanczos steps ``m`` (clipped to ``dim``). The iteration stops earlier when the
+        Krylov space becomes invariant (``beta`` below ``1e-10 ||A||`` estimate).
+    v0 : numpy.ndarray, shape (dim,), optional
+        Starting vector (normalised internally); a Rademacher vector drawn with ``seed`` if
+        omitted.
+    reorthogonalize : bool
+        Full re-orthogonalisation against the stored basis (twice, classical Gram-Schmidt), which
+        keeps the Ritz values free of spurious copies; costs ``O(m n)`` memory.
+    seed : int, optional
+        Seed for ``v0`` when it is not given.
+    basis_dtype : numpy dtype
+        Storage type of the basis (``float32`` halves the memory for very large ``n``).
+
+    Returns
+    -------
+    alpha : numpy.ndarray, shape (k,)
+        Diagonal of :math:`T_k`, ``k <= steps``.
+    beta : numpy.ndarray, shape (k - 1,)
+        Off-diagonal of :math:`T_k` (positive).
+    """
+    n = _positive(dim, "dim")
+    m = min(_positive(steps, "steps"), n)
+    if v0 is None:
+        v = np.random.default_rng(seed).choice([-1.0, 1.0], size=n)
+    else:
+        v = np.asarray(v0, dtype=np.float64).reshape(-1)
+        if v.shape != (n,):
+            raise ValueError(f"v0 must have shape ({n},); got {np.shape(v0)}")
+    norm = np.linalg.norm(v)
+    if not np.isfinite(norm) or norm == 0.0:
+        raise ValueError("v0 must be a finite non-zero vector")
+    v = v / norm
+    basis = np.empty((m, n), dtype=basis_dtype) if reorthogonalize else None
+    alpha: list[float] = []
+    beta: list[float] = []
+    v_prev = np.zeros(n)
+    b_prev = 0.0
+    scale = 0.0
+    for j in range(m):
+        if basis is not None:
+            basis[j] = v
+        w = _apply(matvec, v, n)
+        a = float(v @ w)
+        alpha.append(a)
+        w = w - a * v - b_prev * v_prev
+        if basis is not None:
+            block = basis[: j + 1]
+            for _ in range(2):
+                coeffs = block @ w.astype(block.dtype, copy=False)
+                w -= (block.T @ coeffs).astype(np.float64, copy=False)
+        b = float(np.linalg.norm(w))
+        scale = max(scale, abs(a), b)
+        if j == m - 1 or b <= 1e-10 * scale:
+            break
+        beta.append(b)
+        v_prev, v, b_prev = v, w / b, b
+    return np.asarray(alpha), np.asarray(beta)
+
 
 def lanczos_extremes(
-    matvec: Callable[[np.ndarray], np.ndarray], dim: int, steps: int = 12, seed: int = 0
+    matvec: Matvec, dim: int, steps: int = 12, seed: int = 0
 ) -> tuple[float, float]:
     """Smallest and largest Ritz values after ``steps`` Lanczos steps (full re-orthogonalisation).
 
@@ -25,25 +121,10 @@ def lanczos_extremes(
     steps : int
         Number of products (clipped to ``dim``).
     seed : int
-        Seed of the random start vector.
+        Seed of the Gaussian start vector.
     """
-    if dim < 1 or steps < 1:
-        raise ValueError(f"dim and steps must be positive; got dim={dim}, steps={steps}")
-    steps = min(steps, dim)
-    rng = np.random.default_rng(seed)
-    basis = np.empty((steps, dim))
-    v = rng.standard_normal(dim)
-    basis[0] = v / np.linalg.norm(v)
-    alpha, beta = [], []
-    for k in range(steps):
-        w = np.asarray(matvec(basis[k]), dtype=np.float64)
-        alpha.append(float(basis[k] @ w))
-        w -= basis[: k + 1].T @ (basis[: k + 1] @ w)  # re-orthogonalise against the whole basis
-        w -= basis[: k + 1].T @ (basis[: k + 1] @ w)
-        b = float(np.linalg.norm(w))
-        if k + 1 == steps or b <= 1e-12 * max(abs(alpha[-1]), 1.0):
-            break
-        beta.append(b)
-        basis[k + 1] = w / b
-    ritz = sla.eigvalsh_tridiagonal(np.array(alpha), np.array(beta[: len(alpha) - 1]))
+    n = _positive(dim, "dim")
+    v0 = np.random.default_rng(seed).standard_normal(n)
+    alpha, beta = lanczos(matvec, n, steps, v0=v0)
+    ritz = sla.eigvalsh_tridiagonal(alpha, beta)
     return float(ritz[0]), float(ritz[-1])

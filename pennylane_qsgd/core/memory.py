@@ -45,11 +45,13 @@ def parse_bytes(text: str) -> int:
 def format_bytes(nbytes: float) -> str:
     """Human-readable binary units, e.g. ``format_bytes(3 * 2**30) == '3.00 GiB'``."""
     value = float(nbytes)
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB", "PiB"):
-        if abs(value) < 1024 or unit == "PiB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.2f} {unit}"
+    if abs(value) < 1024:
+        return f"{value:.0f} B"
+    for unit in ("KiB", "MiB", "GiB", "TiB"):
         value /= 1024
-    raise AssertionError("unreachable")
+        if abs(value) < 1024:
+            return f"{value:.2f} {unit}"
+    return f"{value / 1024:.2f} PiB"
 
 
 def available_memory_bytes() -> int:

@@ -53,7 +53,11 @@ import numpy as np
 from scipy.fft import dct, fft, ifft
 from scipy.linalg import LinAlgError, lu_factor, lu_solve
 
-from pennylane_qsgd.core.polynomials import ChebyshevPolynomial, chebyshev_sup_norm
+from pennylane_qsgd.core.polynomials import (
+    ChebyshevPolynomial,
+    _as_coefficients,
+    chebyshev_sup_norm,
+)
 
 #: Largest sup norm of the target that :func:`qsp_phases` accepts.
 MAX_SUP_NORM = 1.0 - 1e-6
@@ -322,13 +326,7 @@ def _target_coefficients(
                 f"poly_or_coeffs must be a ChebyshevPolynomial or real Chebyshev coefficients; "
                 f"got {type(poly_or_coeffs).__name__}"
             ) from err
-        if coeffs.ndim != 1 or coeffs.size == 0:
-            raise ValueError(
-                f"poly_or_coeffs must be a 1-D array of Chebyshev coefficients; "
-                f"got shape {coeffs.shape}"
-            )
-        if not np.all(np.isfinite(coeffs)):
-            raise ValueError("poly_or_coeffs contains NaN or Inf entries")
+        coeffs = _as_coefficients(coeffs, "poly_or_coeffs")
     nonzero = np.nonzero(coeffs)[0]
     last = int(nonzero[-1]) if nonzero.size else 0
     if parity is None:

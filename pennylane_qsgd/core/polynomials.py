@@ -168,11 +168,38 @@ class ChebyshevPolynomial:
 # 1/x
 
 
+def _check_kappa(kappa: float) -> None:
+    if not (np.isfinite(kappa) and kappa > 1.0):
+        raise ValueError(f"kappa must be a finite number > 1; got {kappa}")
+
+
+def _check_eps(eps: float) -> None:
+    if not (np.isfinite(eps) and 0.0 < eps < 1.0):
+        raise ValueError(f"eps must lie in (0, 1); got {eps}")
+
+
 def _inverse_degree_half(kappa: float, eps: float) -> int:
     """Smallest ``m`` with :math:`T_m(z_0) \\ge 1/\\text{eps}`, :math:`z_0 = (1+a^2)/(1-a^2)`."""
     a = 1.0 / kappa
     t0 = 2.0 * np.arctanh(a)  # arccosh(z0), computed without cancellation
     return max(1, int(np.ceil(np.arccosh(1.0 / eps) / t0)))
+
+
+def inverse_polynomial_degree(kappa: float, eps: float) -> int:
+    """Degree of ``inverse_polynomial(kappa, eps)``, without building the polynomial.
+
+    :math:`d = 2m - 1` with :math:`m = \\max(1, \\lceil\\operatorname{arccosh}(1/\\text{eps}) /
+    (2\\operatorname{artanh}(1/\\kappa))\\rceil)`, about :math:`\\kappa\\ln(2/\\text{eps})`
+    (see :func:`inverse_polynomial`).
+
+    Raises
+    ------
+    ValueError
+        For kappa <= 1 or eps outside (0, 1).
+    """
+    _check_kappa(kappa)
+    _check_eps(eps)
+    return 2 * _inverse_degree_half(float(kappa), float(eps)) - 1
 
 
 def _one_minus_q_over_x(x: np.ndarray, kappa: float, m: int) -> np.ndarray:
@@ -276,16 +303,13 @@ def inverse_polynomial(
     >>> bool(abs(poly(0.5) - poly.scale / 5.0) <= poly.target_error)
     True
     """
-    if not (np.isfinite(kappa) and kappa > 1.0):
-        raise ValueError(f"kappa must be a finite number > 1; got {kappa}")
+    _check_kappa(kappa)
     if not (0.0 < max_norm < 1.0):
         raise ValueError(f"max_norm must lie in (0, 1); got {max_norm}")
     if degree is None:
         if eps is None:
             raise ValueError("give eps (target accuracy) or degree")
-        if not (np.isfinite(eps) and 0.0 < eps < 1.0):
-            raise ValueError(f"eps must lie in (0, 1); got {eps}")
-        m = _inverse_degree_half(kappa, eps)
+        m = (inverse_polynomial_degree(kappa, eps) + 1) // 2
     else:
         if int(degree) != degree or degree < 1 or degree % 2 == 0:
             raise ValueError(f"degree must be a positive odd integer; got {degree}")
@@ -322,8 +346,7 @@ def _jacobi_anger(t: float, eps: float, scale: float, parity: int) -> ChebyshevP
     """Truncated :math:`\\text{scale}\\cos(xt)` (parity 0) or :math:`\\text{scale}\\sin(xt)` (1)."""
     if not np.isfinite(t):
         raise ValueError(f"t must be finite; got {t}")
-    if not (np.isfinite(eps) and 0.0 < eps < 1.0):
-        raise ValueError(f"eps must lie in (0, 1); got {eps}")
+    _check_eps(eps)
     if not (np.isfinite(scale) and scale > 0):
         raise ValueError(f"scale must be a positive finite number; got {scale}")
     tau = abs(float(t))

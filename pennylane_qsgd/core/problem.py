@@ -147,10 +147,27 @@ class PolynomialODE:
         """True when ``F2 == 0`` (a linear ODE; Carleman level 1 is then exact)."""
         return self.F2.nnz == 0
 
+    def forcing_piece(self, t: float | np.ndarray) -> int | np.ndarray:
+        """Index of the forcing piece active at time ``t``: the last start ``<= t`` (0 before 0).
+
+        ``t`` may be an array of times; the result then has its shape.
+        """
+        k = np.searchsorted(self.forcing_times, t, side="right") - 1
+        return np.maximum(k, 0) if np.ndim(k) else max(int(k), 0)
+
+    def forcing_segments(self, T: float) -> list[tuple[float, float, int]]:
+        """The constant-forcing intervals ``(start, end, piece)`` that cover ``[0, T]``, in order.
+
+        The first starts at 0 (``(0, 0, 0)`` alone when ``T = 0``); each ends where the next
+        piece starts, the last at ``T``.
+        """
+        count = max(1, int(np.searchsorted(self.forcing_times, T, side="left")))
+        ends = np.append(self.forcing_times[1:count], T)
+        return [(float(self.forcing_times[k]), float(ends[k]), k) for k in range(count)]
+
     def forcing(self, t: float) -> np.ndarray:
         """The forcing vector :math:`F_0(t)`, shape (s,)."""
-        k = int(np.searchsorted(self.forcing_times, t, side="right")) - 1
-        return self.F0[max(k, 0)]
+        return self.F0[self.forcing_piece(t)]
 
     def rhs(self, t: float, u: np.ndarray) -> np.ndarray:
         """The right-hand side :math:`F_0(t) + F_1 u + F_2 (u \\otimes u)`, shape (s,)."""

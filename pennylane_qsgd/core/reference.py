@@ -11,18 +11,6 @@ from pennylane_qsgd.core.problem import PolynomialODE
 _IMPLICIT = {"Radau", "BDF", "LSODA"}
 
 
-def _segments(problem: PolynomialODE, T: float) -> list[tuple[float, float, np.ndarray]]:
-    """(start, end, forcing) of each constant-forcing interval inside [0, T]."""
-    starts = problem.forcing_times
-    out = []
-    for k, start in enumerate(starts):
-        if start >= T and k > 0:
-            break
-        end = starts[k + 1] if k + 1 < starts.size else np.inf
-        out.append((float(start), float(min(end, T)), problem.F0[k]))
-    return out
-
-
 def integrate_ode(
     problem: PolynomialODE,
     T: float,
@@ -77,11 +65,11 @@ def integrate_ode(
         result[at_zero] = u
         filled |= at_zero
 
-    for start, end, forcing in _segments(problem, T):
+    for start, end, piece in problem.forcing_segments(T):
         if end <= start:
             continue
 
-        def rhs(_t: float, x: np.ndarray, f: np.ndarray = forcing) -> np.ndarray:
+        def rhs(_t: float, x: np.ndarray, f: np.ndarray = problem.F0[piece]) -> np.ndarray:
             return f + problem.F1 @ x + problem.F2 @ np.kron(x, x)
 
         options = {}

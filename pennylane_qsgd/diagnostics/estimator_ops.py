@@ -54,6 +54,21 @@ def _gc(rep: CompressedResourceOp, count: int) -> list[GateCount]:
     return [GateCount(rep, count)] if count > 0 else []
 
 
+def _controlled(base: CompressedResourceOp, num_ctrl_wires: int = 1) -> CompressedResourceOp:
+    """``base`` controlled on ``num_ctrl_wires`` wires (all on 1)."""
+    return qre.resource_rep(
+        qre.Controlled,
+        {"base_cmpr_op": base, "num_ctrl_wires": int(num_ctrl_wires), "num_zero_ctrl": 0},
+    )
+
+
+def _mcx(controls: int) -> CompressedResourceOp:
+    """``MultiControlledX`` on ``controls`` control wires (at least one)."""
+    return qre.resource_rep(
+        qre.MultiControlledX, {"num_ctrl_wires": max(int(controls), 1), "num_zero_ctrl": 0}
+    )
+
+
 class _ModelOp(qre.ResourceOperator):
     """Resource operator defined by keyword parameters only; tracked under its class name."""
 
@@ -165,13 +180,17 @@ class QRAMStatePrep(_ModelOp):
     def wires_of(cls, size: int, angle_bits: int) -> int:
         return max(bits(size), 1) + int(angle_bits)
 
-    @classmethod
-    def resource_decomp(cls, size: int, angle_bits: int) -> list[GateCount]:
+    @staticmethod
+    def _tree(size: int, angle_bits: int, rotation: CompressedResourceOp) -> list[GateCount]:
         out = []
         for level in range(1, bits(size) + 1):
             out += _gc(QRAMQuery.resource_rep(num_words=2 ** (level - 1), word_bits=angle_bits), 2)
-            out += _gc(qre.resource_rep(qre.CRY), angle_bits)
+            out += _gc(rotation, angle_bits)
         return out
+
+    @classmethod
+    def resource_decomp(cls, size: int, angle_bits: int) -> list[GateCount]:
+        return cls._tree(size, angle_bits, qre.resource_rep(qre.CRY))
 
     @classmethod
     def controlled_resource_decomp(
@@ -179,21 +198,10 @@ class QRAMStatePrep(_ModelOp):
     ) -> list[GateCount]:
         """Only the rotations take the control; the queries compute and uncompute."""
         p = target_resource_params or {}
-        out = _gc(qre.resource_rep(qre.X), 2 * num_zero_ctrl)
-        rot = qre.resource_rep(
-            qre.Controlled,
-            {
-                "base_cmpr_op": qre.resource_rep(qre.RY),
-                "num_ctrl_wires": num_ctrl_wires + 1,
-                "num_zero_ctrl": 0,
-            },
+        rot = _controlled(qre.resource_rep(qre.RY), num_ctrl_wires + 1)
+        return _gc(qre.resource_rep(qre.X), 2 * num_zero_ctrl) + cls._tree(
+            p["size"], p["angle_bits"], rot
         )
-        for level in range(1, bits(p["size"]) + 1):
-            out += _gc(
-                QRAMQuery.resource_rep(num_words=2 ** (level - 1), word_bits=p["angle_bits"]), 2
-            )
-            out += _gc(rot, p["angle_bits"])
-        return out
 
 
 class RHSPrep(_ModelOp):
@@ -210,10 +218,7 @@ class RHSPrep(_ModelOp):
 
     @classmethod
     def resource_decomp(cls, base, copies, time_qubits) -> list[GateCount]:
-        ctrl = qre.resource_rep(
-            qre.Controlled, {"base_cmpr_op": base, "num_ctrl_wires": 1, "num_zero_ctrl": 0}
-        )
-        return _gc(ctrl, copies) + _gc(qre.resource_rep(qre.CH), time_qubits)
+        return _gc(_controlled(base), copies) + _gc(qre.resource_rep(qre.CH), time_qubits)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -269,14 +274,7 @@ class SparseAccessEncoding(_ModelOp):
     ) -> list[GateCount]:
         """Only the value rotations take the control (the oracles compute and uncompute)."""
         p = target_resource_params or {}
-        rot = qre.resource_rep(
-            qre.Controlled,
-            {
-                "base_cmpr_op": qre.resource_rep(qre.RY),
-                "num_ctrl_wires": num_ctrl_wires + 1,
-                "num_zero_ctrl": 0,
-            },
-        )
+        rot = _controlled(qre.resource_rep(qre.RY), num_ctrl_wires + 1)
         return (
             _gc(qre.resource_rep(qre.X), 2 * num_zero_ctrl)
             + cls._queries(**p)
@@ -376,26 +374,16 @@ class CarlemanEulerEncoding(_ModelOp):
         else:
             raise ValueError(f"f_model must be 'dense' or 'qram'; got {f_model!r}")
 
-        def ctrl(rep):
-            return qre.resource_rep(
-                qre.Controlled, {"base_cmpr_op": rep, "num_ctrl_wires": 1, "num_zero_ctrl": 0}
-            )
-
-        def mcx(controls):
-            return qre.resource_rep(
-                qre.MultiControlledX, {"num_ctrl_wires": max(controls, 1), "num_zero_ctrl": 0}
-            )
-
         return (
             _gc(qre.resource_rep(qre.RY), 2 * (2**index - 1))
-            + _gc(mcx(index), 2 * count)
-            + _gc(mcx(t), a_terms * t)
+            + _gc(_mcx(index), 2 * count)
+            + _gc(_mcx(t), a_terms * t)
             + _gc(qre.resource_rep(qre.Toffoli), a_terms * 4 * t)
-            + _gc(mcx(max(lev, 1)), (n2 + n0) * max(lev, 1))
+            + _gc(_mcx(lev), (n2 + n0) * max(lev, 1))
             + _gc(qre.resource_rep(qre.CSWAP), shifts)
-            + _gc(ctrl(f1), n1)
-            + _gc(ctrl(f2), n2)
-            + _gc(ctrl(f0), n0 * int(forcing_pieces))
+            + _gc(_controlled(f1), n1)
+            + _gc(_controlled(f2), n2)
+            + _gc(_controlled(f0), n0 * int(forcing_pieces))
         )
 
 
@@ -439,17 +427,11 @@ class AmplifiedWindow(_ModelOp):
     def resource_decomp(cls, prep, inversion, rounds, flag_wires) -> list[GateCount]:
         k = int(rounds)
         n = cls.wires_of(prep, inversion, rounds, flag_wires)
-
-        def mcx(controls):
-            return qre.resource_rep(
-                qre.MultiControlledX, {"num_ctrl_wires": max(controls, 1), "num_zero_ctrl": 0}
-            )
-
         return (
             _gc(prep, 2 * k + 1)
             + _gc(inversion, 2 * k + 1)
-            + _gc(mcx(int(flag_wires) - 1), k)
-            + _gc(mcx(n - 1), k)
+            + _gc(_mcx(int(flag_wires) - 1), k)
+            + _gc(_mcx(n - 1), k)
         )
 
 

@@ -53,7 +53,9 @@ from matplotlib.figure import Figure
 
 from pennylane_qsgd.circuits.amplification import amplification_rounds
 from pennylane_qsgd.circuits.solver import GradientFlowSolver, default_idle
-from pennylane_qsgd.core.bounds import forcing_norm, spectral_norm, success_probability_bound
+from pennylane_qsgd.circuits.structured_encoding import structured_encoding_model
+from pennylane_qsgd.core.bounds import success_probability_bound
+from pennylane_qsgd.core.polynomials import _inverse_degree_half
 from pennylane_qsgd.diagnostics.estimator_ops import (
     CLIFFORD_T,
     AmplifiedWindow,
@@ -84,17 +86,14 @@ def inverse_degree(kappa: float, eps: float) -> int:
     """Degree of ``inverse_polynomial(kappa, eps)`` without building it.
 
     :math:`d = 2m - 1`, :math:`m = \\max(1, \\lceil\\operatorname{arccosh}(1/\\varepsilon) /
-    (2\\operatorname{artanh}(1/\\kappa))\\rceil)`: about :math:`\\kappa\\ln(2/\\varepsilon)`.
-    ``log1p`` keeps :math:`\\operatorname{artanh}(1/\\kappa)` accurate for any :math:`\\kappa`.
+    (2\\operatorname{artanh}(1/\\kappa))\\rceil)`: about :math:`\\kappa\\ln(2/\\varepsilon)`
+    (the half-degree ``m`` is the polynomial's own, from :mod:`pennylane_qsgd.core.polynomials`).
     """
     if not (np.isfinite(kappa) and kappa > 1.0):
         raise ValueError(f"kappa must be a finite number > 1; got {kappa!r}")
     if not (np.isfinite(eps) and 0.0 < eps < 1.0):
         raise ValueError(f"eps must lie in (0, 1); got {eps!r}")
-    a = 1.0 / float(kappa)
-    t0 = math.log1p(2.0 * a / (1.0 - a))  # 2 artanh(a)
-    m = max(1, math.ceil(math.acosh(1.0 / eps) / t0))
-    return 2 * m - 1
+    return 2 * _inverse_degree_half(float(kappa), float(eps)) - 1
 
 
 def lcu_subnormalisation(
@@ -378,8 +377,9 @@ def solver_estimate(op: GradientFlowSolver, encoding: str = "dense") -> SolverEs
     """The estimator operators of ``op``: preparation of :math:`|B\\rangle` and the QSVT inversion.
 
     ``kappa`` and ``alpha`` come from ``op.info()``; with ``encoding="structured"`` the degree uses
-    :math:`\\kappa\\max(1, \\lambda/\\alpha)`, :math:`\\lambda` from :func:`lcu_subnormalisation`
-    with the problem's norms.
+    :math:`\\kappa\\max(1, \\lambda/\\alpha)`, :math:`\\lambda` the subnormalisation of
+    :func:`~pennylane_qsgd.circuits.structured_encoding.structured_encoding_model` (as
+    ``GradientFlowSolver.resources("structured")``).
     """
     hp = op.hyperparameters
     info = op.info()
@@ -390,29 +390,20 @@ def solver_estimate(op: GradientFlowSolver, encoding: str = "dense") -> SolverEs
         enc = DenseEncoding.resource_rep(num_wires=len(layout.register_wires) + 1)
         register = len(layout.register_wires)
     elif encoding == "structured":
-        t = len(layout.time_wires)
-        h = hp["T"] / hp["steps"]
-        has_forcing = bool(np.any(problem.F0))
-        lam = lcu_subnormalisation(
-            h,
-            hp["level"],
-            spectral_norm(problem.F1),
-            spectral_norm(problem.F2),
-            forcing_norm(problem),
-            has_forcing,
-        )
-        kappa *= max(lam / float(info.alpha), 1.0)
+        # the template's own model of the encoding: its lambda, time register and registers
+        model = structured_encoding_model(problem, hp["level"], hp["T"], hp["steps"], hp["idle"])
+        kappa *= max(model.subnormalisation / float(info.alpha), 1.0)
         enc = CarlemanEulerEncoding.resource_rep(
             size=problem.size,
             level=hp["level"],
-            time_qubits=t,
-            has_forcing=has_forcing,
+            time_qubits=model.system_qubits["time"],
+            has_forcing=bool(np.any(problem.F0)),
             forcing_pieces=int(problem.F0.shape[0]),
             f_model="dense",
             row_sparsity=1,
             value_bits=1,
         )
-        register = t + bits(hp["level"]) + hp["level"] * bits(problem.size)
+        register = sum(model.system_qubits.values())
     else:
         raise ValueError(f"encoding must be 'dense' or 'structured'; got {encoding!r}")
     degree = inverse_degree(kappa, hp["precision"])

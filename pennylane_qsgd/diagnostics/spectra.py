@@ -32,9 +32,10 @@ import scipy.sparse as sp
 import torch
 from torch import nn
 
+from pennylane_qsgd.core.lanczos import lanczos
 from pennylane_qsgd.optim.pruning import masked_parameters
 from pennylane_qsgd.optim.support import Support
-from pennylane_qsgd.optim.taylor import hessian_vector_product, taylor_coefficients
+from pennylane_qsgd.optim.taylor import hessian_operator, taylor_coefficients
 
 Matvec = Callable[[np.ndarray], np.ndarray]
 
@@ -127,87 +128,6 @@ def _apply(matvec: Matvec, v: np.ndarray, n: int) -> np.ndarray:
 # ---------------------------------------------------------------------------------------------
 # Lanczos and SLQ
 # ---------------------------------------------------------------------------------------------
-
-
-def lanczos(
-    matvec: Matvec,
-    dim: int,
-    steps: int,
-    v0: np.ndarray | None = None,
-    reorthogonalize: bool = True,
-    seed: int | None = 0,
-    basis_dtype: type | np.dtype = np.float64,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Symmetric Lanczos tridiagonalisation of ``matvec`` from ``v0``.
-
-    Builds an orthonormal basis :math:`V_m` of the Krylov space
-    :math:`\\mathcal{K}_m(A, v_0)` with :math:`V_m^T A V_m = T_m`, tridiagonal with diagonal
-    ``alpha`` and off-diagonal ``beta``.
-
-    Parameters
-    ----------
-    matvec : callable
-        ``v (dim,) -> A v (dim,)`` for a symmetric ``A``.
-    dim : int
-        ``n``.
-    steps : int
-        Number of Lanczos steps ``m`` (clipped to ``dim``). The iteration stops earlier when the
-        Krylov space becomes invariant (``beta`` below ``1e-10 ||A||`` estimate).
-    v0 : numpy.ndarray, shape (dim,), optional
-        Starting vector (normalised internally); a Rademacher vector drawn with ``seed`` if
-        omitted.
-    reorthogonalize : bool
-        Full re-orthogonalisation against the stored basis (twice, classical Gram-Schmidt), which
-        keeps the Ritz values free of spurious copies; costs ``O(m n)`` memory.
-    seed : int, optional
-        Seed for ``v0`` when it is not given.
-    basis_dtype : numpy dtype
-        Storage type of the basis (``float32`` halves the memory for very large ``n``).
-
-    Returns
-    -------
-    alpha : numpy.ndarray, shape (k,)
-        Diagonal of :math:`T_k`, ``k <= steps``.
-    beta : numpy.ndarray, shape (k - 1,)
-        Off-diagonal of :math:`T_k` (positive).
-    """
-    n = _positive(dim, "dim")
-    m = min(_positive(steps, "steps"), n)
-    if v0 is None:
-        v = np.random.default_rng(seed).choice([-1.0, 1.0], size=n)
-    else:
-        v = np.asarray(v0, dtype=np.float64).reshape(-1)
-        if v.shape != (n,):
-            raise ValueError(f"v0 must have shape ({n},); got {np.shape(v0)}")
-    norm = np.linalg.norm(v)
-    if not np.isfinite(norm) or norm == 0.0:
-        raise ValueError("v0 must be a finite non-zero vector")
-    v = v / norm
-    basis = np.empty((m, n), dtype=basis_dtype) if reorthogonalize else None
-    alpha: list[float] = []
-    beta: list[float] = []
-    v_prev = np.zeros(n)
-    b_prev = 0.0
-    scale = 0.0
-    for j in range(m):
-        if basis is not None:
-            basis[j] = v
-        w = _apply(matvec, v, n)
-        a = float(v @ w)
-        alpha.append(a)
-        w = w - a * v - b_prev * v_prev
-        if basis is not None:
-            block = basis[: j + 1]
-            for _ in range(2):
-                coeffs = block @ w.astype(block.dtype, copy=False)
-                w -= (block.T @ coeffs).astype(np.float64, copy=False)
-        b = float(np.linalg.norm(w))
-        scale = max(scale, abs(a), b)
-        if j == m - 1 or b <= 1e-10 * scale:
-            break
-        beta.append(b)
-        v_prev, v, b_prev = v, w / b, b
-    return np.asarray(alpha), np.asarray(beta)
 
 
 def gauss_quadrature(alpha: np.ndarray, beta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -369,9 +289,10 @@ def slq_density(
 ) -> SpectralDensity:
     """Stochastic Lanczos quadrature estimate of the spectral density of a symmetric operator.
 
-    Each of ``probes`` Rademacher vectors starts an ``steps``-step :func:`lanczos`; its Gauss
-    quadrature (Ritz values, squared first eigenvector components) is a density whose moments
-    up to ``2 steps - 1`` equal :math:`v^T A^j v / n`, and averaging over probes estimates
+    Each of ``probes`` Rademacher vectors starts an ``steps``-step
+    :func:`~pennylane_qsgd.core.lanczos.lanczos`; its Gauss quadrature (Ritz values, squared
+    first eigenvector components) is a density whose moments up to ``2 steps - 1`` equal
+    :math:`v^T A^j v / n`, and averaging over probes estimates
     :math:`\\mathrm{tr}(A^j)/n` (Hutchinson). See the module docstring for references.
 
     Parameters
@@ -386,7 +307,7 @@ def slq_density(
     seed : int
         Seed of the probes (probe ``l`` uses ``seed`` and ``l``).
     reorthogonalize, basis_dtype
-        Passed to :func:`lanczos`.
+        Passed to :func:`~pennylane_qsgd.core.lanczos.lanczos`.
     progress : callable, optional
         Called with the probe index after each probe.
 
@@ -427,18 +348,11 @@ def hessian_matvec(
 ) -> Matvec:
     """The Hessian of the loss on ``support`` as a numpy matvec ``R^s -> R^s``.
 
-    Wraps the forward-over-reverse product of
-    :func:`pennylane_qsgd.optim.taylor.hessian_vector_product` (evaluated in the parameters'
-    dtype, float64 on this side). ``mode`` picks forward-over-reverse (``"forward"``), double
-    backward (``"reverse"``) or the first that works (``"auto"``).
+    The ``matvec`` of :func:`pennylane_qsgd.optim.taylor.hessian_operator` (float64 on this
+    side, evaluated in the parameters' dtype). ``mode`` picks forward-over-reverse
+    (``"forward"``), double backward (``"reverse"``) or the first that works (``"auto"``).
     """
-    hvp = hessian_vector_product(module, loss_fn, batch, support, mode=mode)
-
-    def matvec(v: np.ndarray) -> np.ndarray:
-        out = hvp(torch.from_numpy(np.ascontiguousarray(v, dtype=np.float64)))
-        return out.detach().to(torch.float64).cpu().numpy().reshape(-1)
-
-    return matvec
+    return hessian_operator(module, loss_fn, batch, support, mode=mode).matvec
 
 
 def default_support(module: nn.Module) -> Support:
