@@ -53,6 +53,16 @@ def test_lemma_bounds_hold_in_original_units(size, ratio, scale, seed):
     assert scaled.norm_u_in < 1
     assert scaled.norm_F2 + scaled.norm_F0 < abs(scaled.re_lambda1)
 
+    # The hypotheses hold inside lemma_gamma_range and fail just outside it.
+    def admissible(g: float) -> bool:
+        info = dissipation(problem.rescaled(g))
+        return info.norm_u_in < 1 and info.norm_F2 + info.norm_F0 < abs(info.re_lambda1)
+
+    low, high = dissipation(problem).lemma_gamma_range
+    assert low < gamma < high
+    assert admissible(low * 1.001) and admissible(high * 0.999)
+    assert not admissible(low * 0.999) and not admissible(high * 1.001)
+
     T, steps = 1.5, 60
     exact = integrate_ode(problem, T)
     for level in (1, 2, 3):
