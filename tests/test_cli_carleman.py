@@ -51,3 +51,18 @@ def test_npz_input_and_rescaling(tmp_path, capsys):
     )
     assert main(["carleman", "--file", str(path), "--levels", "2", "--rescale", "0.5"]) == 0
     assert "gamma = 1.6" in capsys.readouterr().out
+
+
+def test_shared_dissipation_and_reference_leave_the_row_unchanged():
+    # What run() computes once for every level gives the same row as the row's own computation.
+    from dataclasses import asdict
+
+    from pennylane_qsgd.core.dissipation import dissipation
+    from pennylane_qsgd.core.reference import integrate_ode
+
+    problem = logistic_problem()
+    shared = dict(info=dissipation(problem), exact=integrate_ode(problem, 2.0))
+    own = asdict(carleman_row(problem, 2, 2.0, None, None))
+    given = asdict(carleman_row(problem, 2, 2.0, None, None, **shared))
+    own.pop("seconds"), given.pop("seconds")
+    assert own == given

@@ -138,3 +138,11 @@ def test_format_table_rows():
     assert cols[0] == "1" and float(cols[2]) == -1.0 and float(cols[3]) == 2.0
     assert float(cols[4]) == pytest.approx(100 / 3, abs=0.1) and cols[-1] == "0.75"
     assert lines[1].split()[-1] == "-"
+
+
+def test_cli_architectures_match_the_job_and_the_models():
+    # The parser repeats the names so that it imports no torch: keep the three lists equal.
+    from pennylane_qsgd.diagnostics.spectrum_job import DEFAULTS
+    from pennylane_qsgd.models import ARCHITECTURES
+
+    assert set(cli.ARCHS) == set(DEFAULTS) == set(ARCHITECTURES)

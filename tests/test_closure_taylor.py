@@ -62,6 +62,8 @@ def test_gradient_hessian_and_third_derivative_match_autograd_functional(weight_
     np.testing.assert_allclose(coeffs.g, g_ref.numpy() + weight_decay * theta.numpy(), atol=1e-12)
     np.testing.assert_allclose(coeffs.H, H_ref.numpy() + weight_decay * np.eye(s), atol=1e-12)
     np.testing.assert_allclose(coeffs.T3, T3_ref.numpy(), atol=1e-10)
+    for perm in [(0, 2, 1), (1, 0, 2), (2, 1, 0)]:  # exactly symmetric, as a derivative is
+        np.testing.assert_array_equal(coeffs.T3, coeffs.T3.transpose(perm))
 
 
 def test_matrix_free_hessian_and_gradient_agree_with_dense():

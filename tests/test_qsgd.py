@@ -214,7 +214,7 @@ def test_bad_inputs_leave_parameters_unchanged(monkeypatch):
 
 
 def test_classical_fallback_runs_plain_gradient_steps():
-    model, _, _, closure = regression(5)
+    model, x, _, closure = regression(5)
     reference, _, _, ref_closure = regression(5)
     opt = QSGD(model.parameters(), lr=0.05, window=3, level="ideal", on_nondissipative="classical")
     opt.step(lambda: -closure())
@@ -224,7 +224,15 @@ def test_classical_fallback_runs_plain_gradient_steps():
         (-ref_closure()).backward()
         sgd.step()
     np.testing.assert_allclose(flat(model), flat(reference), atol=1e-12)
-    assert opt.reports[-1].action == "classical"
+    report = opt.reports[-1]
+    assert report.action == "classical"
+    # The negated least-squares loss has the Hessian -2 Z^T Z / n on S = (weight, bias).
+    Z = np.hstack([x.numpy(), np.ones((x.shape[0], 1))])
+    eigs = np.linalg.eigvalsh(-2.0 * Z.T @ Z / x.shape[0])
+    assert report.lambda_min == pytest.approx(eigs[0], rel=1e-9)
+    assert report.negative_fraction == 1.0 and report.R == float("inf")
+    assert report.re_lambda1 == pytest.approx(-0.05 * eigs[0], rel=1e-9)
+    assert report.euler_steps == report.shots == report.qubits == 0
 
 
 def test_stochastic_window_uses_one_minibatch_gradient_per_step():

@@ -19,7 +19,7 @@ from pennylane_qsgd.core.bounds import (
 from pennylane_qsgd.core.carleman import carleman_dimension
 from pennylane_qsgd.core.carleman_flow import carleman_flow
 from pennylane_qsgd.core.conditioning import condition_number
-from pennylane_qsgd.core.dissipation import dissipation, rescale_to_unit_ball
+from pennylane_qsgd.core.dissipation import Dissipation, dissipation, rescale_to_unit_ball
 from pennylane_qsgd.core.euler import euler_system, solve_euler
 from pennylane_qsgd.core.examples import EXAMPLES, load_problem
 from pennylane_qsgd.core.problem import PolynomialODE
@@ -53,20 +53,32 @@ class CarlemanRow:
 
 
 def carleman_row(
-    problem: PolynomialODE, level: int, T: float, h: float | None, idle: int | None
+    problem: PolynomialODE,
+    level: int,
+    T: float,
+    h: float | None,
+    idle: int | None,
+    *,
+    info: Dissipation | None = None,
+    exact: np.ndarray | None = None,
 ) -> CarlemanRow:
-    """Measure every error of one truncation level and put it beside its bound."""
+    """Measure every error of one truncation level and put it beside its bound.
+
+    ``info`` (``dissipation(problem)``) and ``exact`` (``integrate_ode(problem, T)``) do not
+    depend on the level: pass them when measuring several levels of the same problem.
+    """
     start = time.perf_counter()
+    info = dissipation(problem) if info is None else info
+    exact = integrate_ode(problem, T) if exact is None else exact
     h_max = max_step_size(problem, level)
     step = min(h_max, T / MIN_STEPS) if h is None else h
     steps = max(1, math.ceil(T / step - 1e-12))
     step = T / steps
     idle_steps = steps if idle is None else idle
     s = problem.size
-    exact = integrate_ode(problem, T)
     flow = carleman_flow(problem, level, T)[:s]
     euler = solve_euler(problem, level, T, steps, idle_steps)
-    lemmas = lemma_bounds(problem, level, T, step)
+    lemmas = lemma_bounds(problem, level, T, step, info)
     kappa = None
     dim = carleman_dimension(s, level)
     if dim * (steps + idle_steps + 1) <= KAPPA_LIMIT:
@@ -78,7 +90,7 @@ def carleman_row(
         steps=steps,
         idle=idle_steps,
         h=step,
-        R=dissipation(problem).R,
+        R=info.R,
         carleman_error=float(np.linalg.norm(flow - exact)),
         carleman_bound=float("nan") if lemmas is None else lemmas.truncation,
         euler_error=float(np.linalg.norm(euler.u_final - flow)),
@@ -163,11 +175,13 @@ def run(args: argparse.Namespace) -> int:
         f"||F1|| = {info.norm_F1:.4g}, ||F2|| = {info.norm_F2:.4g}, ||u_in|| = {info.norm_u_in:.4g}, "
         f"R = {info.R:.4g} ({'inside' if info.is_provable else 'outside'} the proven regime R < 1)"
     )
-    rows = []
     for level in args.levels:
         if level < 1:
             raise SystemExit(f"levels must be positive integers; got {level}")
-        rows.append(carleman_row(problem, level, args.T, args.h, args.idle))
+    exact = integrate_ode(problem, args.T)
+    rows = []
+    for level in args.levels:
+        rows.append(carleman_row(problem, level, args.T, args.h, args.idle, info=info, exact=exact))
         print(f"  level {level} done in {rows[-1].seconds:.1f} s", flush=True)
     print(format_table(rows))
     print(

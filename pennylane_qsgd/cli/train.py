@@ -111,26 +111,23 @@ def run_training(config: TrainConfig, resume: bool = False, progress: bool = Tru
             )
     if state is None:
         base, names = _pretrain(config, data)
-        quantum = _build_pruned_model(config, names)
-        classical = _build_pruned_model(config, names)
-        quantum.load_state_dict(base.state_dict())
-        classical.load_state_dict(base.state_dict())
+        weights = {"quantum": base.state_dict(), "classical": base.state_dict()}
         history = []
         start_window = 0
         start = {
             "step": 0,
-            "loss": _loss(quantum, x, y),
-            "test_accuracy": _accuracy(quantum, data.x_test, data.y_test),
+            "loss": _loss(base, x, y),
+            "test_accuracy": _accuracy(base, data.x_test, data.y_test),
         }
     else:
-        names = state["pruned"]
-        quantum = _build_pruned_model(config, names)
-        classical = _build_pruned_model(config, names)
-        quantum.load_state_dict(state["quantum"])
-        classical.load_state_dict(state["classical"])
+        names, weights = state["pruned"], state
         history = state["history"]
         start_window = state["window"]
         start = state["start"]
+    quantum = _build_pruned_model(config, names)
+    classical = _build_pruned_model(config, names)
+    quantum.load_state_dict(weights["quantum"])
+    classical.load_state_dict(weights["classical"])
     qsgd = QSGD(
         quantum.parameters(),
         lr=config.lr,
@@ -159,10 +156,12 @@ def run_training(config: TrainConfig, resume: bool = False, progress: bool = Tru
     try:
         for window in bar:
             started = time.perf_counter()
+            # The support of this window (with max_support it is chosen from the current
+            # magnitudes, so it must be read before the step changes them).
+            entries = qsgd.support()
             reference = qsgd.gradient_descent_reference(quantum_closure)
             qsgd.step(quantum_closure)
             report = qsgd.reports[-1]
-            entries = qsgd.support()
             window_error = float(np.linalg.norm(gather_values(entries).numpy() - reference))
             for _ in range(config.window):
                 sgd.zero_grad()

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from pennylane_qsgd.optim.taylor import TaylorCoefficients
+from pennylane_qsgd.optim.taylor import TaylorCoefficients, _symmetrise3
 
 Closure = Callable[[], torch.Tensor]
 
@@ -194,7 +194,7 @@ def closure_taylor_coefficients(
                 T3[a, lo:hi] = _gather_rows(block, entries).detach().to(torch.float64)
         _check_finite(T3, "third-derivative tensor")
         # Symmetrise: float32 autograd leaves asymmetries of order 1e-7 relative.
-        T3 = sum(T3.permute(p) for p in _PERMUTATIONS) / 6.0
+        T3 = _symmetrise3(T3.numpy())
     H = 0.5 * (H + H.T)
     g = g_S.detach().to(torch.float64)
     if weight_decay:
@@ -205,13 +205,10 @@ def closure_taylor_coefficients(
         loss=float(loss.detach()) + 0.5 * weight_decay * float(theta @ theta),
         g=g.numpy(),
         H=H.numpy(),
-        T3=None if T3 is None else T3.numpy(),
+        T3=T3,
         weight_decay=weight_decay,
     )
     return coeffs, loss
-
-
-_PERMUTATIONS = [(0, 1, 2), (0, 2, 1), (1, 0, 2), (1, 2, 0), (2, 0, 1), (2, 1, 0)]
 
 
 def closure_gradient(closure: Closure, entries: Sequence[SupportEntry]) -> tuple[np.ndarray, float]:

@@ -240,9 +240,9 @@ def sparsity(module: nn.Module) -> SparsityReport:
     with torch.no_grad():
         for name, param in module.named_parameters():
             if name in masked:
-                name = name[: -len("_orig")]
+                tensor = masked[name].effective()
+                name = name.removesuffix("_orig")
                 pruned.append(name)
-                tensor = masked[name + "_orig"].effective()
             else:
                 tensor = param
             layers[name] = (int((tensor == 0).sum()), int(tensor.numel()))

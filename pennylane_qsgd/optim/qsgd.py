@@ -33,7 +33,7 @@ from pennylane_qsgd.optim.closure_taylor import (
 )
 from pennylane_qsgd.optim.pruning import pruned_tensors
 from pennylane_qsgd.optim.report import WindowReport
-from pennylane_qsgd.optim.taylor import build_problem
+from pennylane_qsgd.optim.taylor import StochasticForcing, _constant_terms, build_problem
 from pennylane_qsgd.optim.window import (
     LEVELS,
     solve_linear_window_matrix_free,
@@ -69,6 +69,22 @@ def _masks_by_param(masks: nn.Module | Mapping | None) -> dict[int, torch.Tensor
             )
         out[id(param)] = mask
     return out
+
+
+_NO_SOLVE_FIELDS = dict(
+    euler_steps=0,
+    idle_steps=0,
+    kappa=float("nan"),
+    kappa_bound=float("nan"),
+    success_probability=float("nan"),
+    amplification_rounds=0,
+    shots=0,
+    solver_calls=0.0,
+    download_error=0.0,
+    qubits=0,
+    polynomial_degree=0,
+)
+"""The solver fields of a window that ran classically (no solve, no download)."""
 
 
 def _solution_fields(sol) -> dict:
@@ -387,6 +403,19 @@ class QSGD(torch.optim.Optimizer):
         problem = build_problem(coeffs, lr, forcing=forcing)
         info = dissipation(problem)
         eigs = np.linalg.eigvalsh(coeffs.H)
+        header = dict(
+            window=window_index,
+            group=index,
+            steps=T,
+            support_size=s,
+            order=order,
+            carleman_level=N,
+            loss=float(loss.detach()),
+            R=info.R,
+            re_lambda1=info.re_lambda1,
+            lambda_min=float(eigs[0]),
+            negative_fraction=float(np.mean(eigs < 0)),
+        )
         action = "quantum"
         if not info.is_dissipative:
             if group["on_nondissipative"] == "raise":
@@ -397,9 +426,18 @@ class QSGD(torch.optim.Optimizer):
                 )
             action = "quantum-nondissipative"
             if group["on_nondissipative"] == "classical":
-                return self._run_classical(
-                    closure, group, index, entries, coeffs, info, eigs, start, loss
+                # The fallback: T plain gradient steps on S.
+                self._gradient_steps(closure, entries, group)
+                report = WindowReport(
+                    **header,
+                    action="classical",
+                    truncation_bound=None,
+                    euler_bound=None,
+                    taylor_model_error=None,
+                    **_NO_SOLVE_FIELDS,
+                    wall_time=time.perf_counter() - start,
                 )
+                return report, loss.detach()
         sol = solve_window(
             problem,
             float(T),
@@ -415,23 +453,13 @@ class QSGD(torch.optim.Optimizer):
             raise FloatingPointError("the downloaded weights contain NaN or Inf")
         scatter_values(entries, torch.as_tensor(sol.u_final))
         measured = None
-        if s <= MEASURE_ODE_LIMIT and sol.euler is not None:
+        if s <= MEASURE_ODE_LIMIT:
             exact = integrate_ode(problem, float(T))
             measured = float(np.linalg.norm(sol.solver_output - exact))
         lemmas = lemma_bounds(problem, N, float(T), T / sol.steps, info)
         report = WindowReport(
-            window=window_index,
-            group=index,
-            steps=T,
+            **header,
             action=action,
-            support_size=s,
-            order=order,
-            carleman_level=N,
-            loss=float(loss.detach()),
-            R=info.R,
-            re_lambda1=info.re_lambda1,
-            lambda_min=float(eigs[0]),
-            negative_fraction=float(np.mean(eigs < 0)),
             truncation_bound=None if lemmas is None else lemmas.truncation,
             euler_bound=None if lemmas is None else lemmas.euler,
             taylor_model_error=measured,
@@ -440,52 +468,14 @@ class QSGD(torch.optim.Optimizer):
         )
         return report, loss.detach()
 
-    def _stochastic_forcing(self, closure, entries, coeffs, lr: float, T: int):
+    def _stochastic_forcing(self, closure, entries, coeffs, lr: float, T: int) -> StochasticForcing:
         """Forcing pieces ``F0^(k)`` from one closure call (one minibatch) per gradient step."""
-        H, theta = coeffs.H, coeffs.theta_bar
-        correction = -H @ theta
-        if coeffs.T3 is not None:
-            correction = correction + 0.5 * np.einsum("abc,b,c->a", coeffs.T3, theta, theta)
-        rows = [-lr * (coeffs.g + correction)]
+        shift, _ = _constant_terms(coeffs)
+        rows = [-lr * (coeffs.g + shift)]
         for _ in range(1, T):
             g_k, _ = closure_gradient(closure, entries)
-            g_k = g_k + coeffs.weight_decay * theta
-            rows.append(-lr * (g_k + correction))
-        return np.stack(rows), np.arange(T, dtype=np.float64)
-
-    def _run_classical(self, closure, group, index, entries, coeffs, info, eigs, start, loss):
-        """The fallback: ``T`` plain gradient steps on S."""
-        self._gradient_steps(closure, entries, group)
-        report = WindowReport(
-            window=self.state["qsgd"]["windows"],
-            group=index,
-            steps=group["window"],
-            action="classical",
-            support_size=coeffs.size,
-            order=group["order"],
-            carleman_level=group["carleman_level"] or group["order"],
-            loss=float(loss.detach()),
-            R=info.R,
-            re_lambda1=info.re_lambda1,
-            lambda_min=float(eigs[0]),
-            negative_fraction=float(np.mean(eigs < 0)),
-            euler_steps=0,
-            idle_steps=0,
-            truncation_bound=None,
-            euler_bound=None,
-            taylor_model_error=None,
-            kappa=float("nan"),
-            kappa_bound=float("nan"),
-            success_probability=float("nan"),
-            amplification_rounds=0,
-            shots=0,
-            solver_calls=0.0,
-            download_error=0.0,
-            qubits=0,
-            polynomial_degree=0,
-            wall_time=time.perf_counter() - start,
-        )
-        return report, loss.detach()
+            rows.append(-lr * (g_k + coeffs.weight_decay * coeffs.theta_bar + shift))
+        return StochasticForcing(np.stack(rows), np.arange(T, dtype=np.float64))
 
     def _run_matrix_free(self, closure, group, index, entries, start):
         """Order 1 with a support too large for a dense Hessian: ideal level, HVP per Euler step."""

@@ -43,6 +43,11 @@ def _as_index(indices: Any, name: str) -> torch.Tensor:
     return torch.as_tensor(arr.astype(np.int64))
 
 
+def _unpruned_index(mask: torch.Tensor) -> torch.Tensor:
+    """Flat indices (int64, CPU) where a pruning mask keeps the weight (mask != 0)."""
+    return torch.nonzero(mask.detach().reshape(-1).cpu() != 0).reshape(-1)
+
+
 @dataclass(frozen=True, eq=False)
 class Support:
     """An ordered selection of ``s`` scalar weights of a module.
@@ -178,7 +183,7 @@ class Support:
         entries = []
         for name, param in module.named_parameters():
             if name in masks:
-                idx = torch.nonzero(masks[name].detach().reshape(-1).cpu() != 0).reshape(-1)
+                idx = _unpruned_index(masks[name])
             elif include_unmasked and param.requires_grad:
                 idx = torch.arange(param.numel())
             else:
@@ -202,7 +207,7 @@ class Support:
             if not param.requires_grad:
                 continue
             if name in masks:
-                idx = torch.nonzero(masks[name].detach().reshape(-1).cpu() != 0).reshape(-1)
+                idx = _unpruned_index(masks[name])
             else:
                 idx = torch.arange(param.numel())
             if idx.numel():

@@ -27,6 +27,7 @@ from pennylane_qsgd.circuits.solver import (
     required_wires,
     success_branch,
 )
+from pennylane_qsgd.circuits.state_prep import normalized_state
 from pennylane_qsgd.circuits.tomography import estimate_real_vector
 from pennylane_qsgd.core.bounds import condition_number_bound, max_step_size
 from pennylane_qsgd.core.dissipation import rescale_to_unit_ball
@@ -108,9 +109,7 @@ def _download(direction: np.ndarray, shots: int | None, seed: int | None) -> tup
         return direction, 0
     size = direction.shape[0]
     n = max(1, math.ceil(math.log2(size)))
-    padded = np.zeros(2**n)
-    padded[:size] = direction
-    padded /= np.linalg.norm(padded)
+    padded, _ = normalized_state(direction, n)
     result = estimate_real_vector(
         lambda wires: qml.StatePrep(padded, wires=wires),
         wires=list(range(n)),
@@ -166,25 +165,30 @@ def solve_window(
     m = steps if steps is not None else euler_steps_for_window(scaled, level, T)
     p = default_idle(m) if idle is None else idle
     n_wires = required_wires(scaled.size, level, m, p)
-    op_kwargs = dict(T=T, level=level, steps=m, idle=p, solver=solver, precision=precision)
+    op = GradientFlowSolver(
+        scaled,
+        T=T,
+        level=level,
+        steps=m,
+        idle=p,
+        solver=solver,
+        precision=precision,
+        wires=range(n_wires),
+    )
     if device_level == "ideal":
-        op = GradientFlowSolver(scaled, wires=range(n_wires), **op_kwargs)
         ideal = ideal_solution(op)
         direction, probability, euler = ideal.state, ideal.success_probability, ideal.euler
-        kappa = op.system().kappa
     else:
-        op = GradientFlowSolver(scaled, wires=range(n_wires), **op_kwargs)
         dev = qml.device("qsgd.sim", wires=n_wires, level=device_level)
 
         @qml.qnode(dev)
         def circuit():
-            GradientFlowSolver(scaled, wires=range(n_wires), **op_kwargs)
+            qml.apply(op)
             return qml.state()
 
         direction, probability = success_branch(op, np.asarray(circuit()))
         direction = np.real_if_close(direction, tol=1e6).real
         euler = solve_euler(scaled, level, T, m, p)
-        kappa = op.system().kappa
     estimate, used = _download(direction, shots, seed)
     reference_v = reference / gamma
     u_exact = gamma * from_reference_coordinate(direction, reference_v)
@@ -196,7 +200,7 @@ def solve_window(
         euler=euler,
         steps=m,
         idle=p,
-        kappa=float(kappa),
+        kappa=float(op.system().kappa),
         kappa_bound=condition_number_bound(m, p),
         success_probability=float(probability),
         rounds=int(rounds),
