@@ -55,7 +55,7 @@ from pennylane_qsgd.circuits.amplification import amplification_rounds
 from pennylane_qsgd.circuits.solver import GradientFlowSolver, default_idle
 from pennylane_qsgd.circuits.structured_encoding import structured_encoding_model
 from pennylane_qsgd.core.bounds import success_probability_bound
-from pennylane_qsgd.core.polynomials import _inverse_degree_half
+from pennylane_qsgd.core.polynomials import inverse_polynomial_degree
 from pennylane_qsgd.diagnostics.estimator_ops import (
     CLIFFORD_T,
     AmplifiedWindow,
@@ -82,18 +82,8 @@ DEFAULT_STEPS = (10, 30, 100, 300, 1000, 3000, 10_000)
 """Window lengths ``T`` of the default table."""
 
 
-def inverse_degree(kappa: float, eps: float) -> int:
-    """Degree of ``inverse_polynomial(kappa, eps)`` without building it.
-
-    :math:`d = 2m - 1`, :math:`m = \\max(1, \\lceil\\operatorname{arccosh}(1/\\varepsilon) /
-    (2\\operatorname{artanh}(1/\\kappa))\\rceil)`: about :math:`\\kappa\\ln(2/\\varepsilon)`
-    (the half-degree ``m`` is the polynomial's own, from :mod:`pennylane_qsgd.core.polynomials`).
-    """
-    if not (np.isfinite(kappa) and kappa > 1.0):
-        raise ValueError(f"kappa must be a finite number > 1; got {kappa!r}")
-    if not (np.isfinite(eps) and 0.0 < eps < 1.0):
-        raise ValueError(f"eps must lie in (0, 1); got {eps!r}")
-    return 2 * _inverse_degree_half(float(kappa), float(eps)) - 1
+#: Degree of ``inverse_polynomial(kappa, eps)`` without building it (the core's formula).
+inverse_degree = inverse_polynomial_degree
 
 
 def lcu_subnormalisation(
