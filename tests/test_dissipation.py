@@ -91,3 +91,16 @@ def test_rescaling_puts_initial_state_in_unit_ball():
         assert dissipation_ratio(scaled) == pytest.approx(dissipation_ratio(problem))
     with pytest.raises(ValueError, match="target_norm"):
         rescale_to_unit_ball(problem, 1.5)
+
+
+@settings(max_examples=20, deadline=None)
+@given(size=st.integers(1, 12), symmetric=st.booleans(), seed=st.integers(0, 2**32 - 1))
+def test_leading_eigenvalue_and_norm_match_numpy(size, symmetric, seed):
+    rng = np.random.default_rng(seed)
+    F1 = rng.standard_normal((size, size))
+    if symmetric:
+        F1 = F1 + F1.T
+    problem = PolynomialODE(np.zeros(size), F1, np.zeros((size, size * size)), np.ones(size))
+    info = dissipation(problem)
+    assert info.norm_F1 == pytest.approx(np.linalg.svd(F1, compute_uv=False)[0], rel=1e-12)
+    assert info.re_lambda1 == pytest.approx(np.linalg.eigvals(F1).real.max(), rel=1e-9, abs=1e-12)

@@ -153,11 +153,24 @@ def provable_interval(re_lambda1: float, norm_F0: float, norm_F2: float) -> tupl
     return float(2.0 * norm_F0 / (a + root)), float(r_plus)
 
 
+def _leading_eigenvalue_and_norm(F1: sp.sparray | np.ndarray) -> tuple[complex, float]:
+    """:math:`(\\lambda_1, \\|F_1\\|)`; one ``eigvalsh`` serves both for a dense-size symmetric F1.
+
+    Every QSGD window has such an F1 (:math:`-\\eta` times a Hessian), where a separate SVD for the
+    norm would cost several times the eigenvalues.
+    """
+    if F1.shape[0] <= _DENSE_EIG_LIMIT:
+        dense = F1.toarray() if sp.issparse(F1) else np.asarray(F1, dtype=np.float64)
+        if np.allclose(dense, dense.T):
+            vals = np.linalg.eigvalsh(dense)
+            return complex(vals[-1]), float(max(abs(vals[0]), abs(vals[-1])))
+    return leading_eigenvalue(F1), spectral_norm(F1)
+
+
 def dissipation(problem: PolynomialODE) -> Dissipation:
     """All dissipation quantities of ``problem`` (spectral norms, Re lambda_1, R, (r-, r+))."""
-    lam = leading_eigenvalue(problem.F1)
+    lam, n1 = _leading_eigenvalue_and_norm(problem.F1)
     n0 = max_forcing_norm(problem.F0)
-    n1 = spectral_norm(problem.F1)
     n2 = spectral_norm(problem.F2)
     nu = float(np.linalg.norm(problem.u_in))
     r_minus, r_plus = provable_interval(lam.real, n0, n2)
