@@ -38,12 +38,14 @@ from pennylane_qsgd.core.examples import (
     logistic_problem,
     logistic_solution,
 )
+from pennylane_qsgd.core.lanczos import lanczos, lanczos_extremes
 from pennylane_qsgd.core.memory import MemoryBudgetError, check_memory, memory_limit_bytes
 from pennylane_qsgd.core.norms import spectral_norm
 from pennylane_qsgd.core.phase_angles import qsp_phases, qsp_unitary_entry, wx_to_qsvt_angles
 from pennylane_qsgd.core.polynomials import (
     ChebyshevPolynomial,
     inverse_polynomial,
+    inverse_polynomial_degree,
     jacobi_anger_cos,
     jacobi_anger_sin,
 )
@@ -77,6 +79,9 @@ __all__ = [
     "gradient_descent_map",
     "integrate_ode",
     "inverse_polynomial",
+    "inverse_polynomial_degree",
+    "lanczos",
+    "lanczos_extremes",
     "iterate_discrete_carleman",
     "jacobi_anger_cos",
     "jacobi_anger_sin",
