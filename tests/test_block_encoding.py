@@ -6,10 +6,11 @@ import numpy as np
 import pennylane as qml
 import pytest
 import scipy.linalg as sla
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import pennylane_qsgd.device.kernels_circuits as kernels
+from pennylane_qsgd.circuits._data_hash import DigestCache
 from pennylane_qsgd.circuits.block_encoding import (
     DenseBlockEncoding,
     pad_with_identity,
@@ -151,6 +152,9 @@ def test_hash_sees_every_entry_of_large_matrices():
     adjoint=st.booleans(),
     complex_=st.booleans(),
 )
+# alpha = ||M||: the square roots meet sqrt(rounding); kernel and gates must share one SVD.
+@example(seed=937, slack=1.0, adjoint=False, complex_=False)
+@example(seed=937, slack=1.0, adjoint=True, complex_=True)
 def test_native_kernel_matches_matrix(seed, slack, adjoint, complex_):
     rng = np.random.default_rng(seed)
     M = _random_matrix(seed, 4, complex_)
@@ -249,3 +253,51 @@ def test_kernels_are_registered():
     op = DenseBlockEncoding(np.eye(2), 1.0, wires=[0, 1])
     assert native_kernel_for(op, "native") is not None
     assert native_kernel_for(op, "ideal") is not None
+
+
+def test_digest_cache_computes_once_and_drops_least_recently_used():
+    """Against a hand count: a hit never calls ``make``; beyond ``size`` the oldest goes."""
+    cache, calls = DigestCache(size=2), []
+
+    def make(key):
+        return lambda: calls.append(key) or key.upper()
+
+    assert cache.get("a", make("a")) == "A" and cache.get("b", make("b")) == "B"
+    assert cache.get("a", make("a")) == "A"  # hit: "a" becomes the most recent
+    assert cache.get("c", make("c")) == "C"  # evicts "b", the least recently used
+    assert cache.get("a", make("a")) == "A" and cache.get("b", make("b")) == "B"
+    assert calls == ["a", "b", "c", "b"]
+    assert list(cache.items) == ["a", "b"]
+
+
+def test_unitary_dilation_is_reused_for_the_same_data():
+    rng = np.random.default_rng(7)
+    M = rng.normal(size=(4, 4))
+    alpha = 1.1 * np.linalg.norm(M, 2)
+    first = unitary_dilation(M, alpha)
+    assert unitary_dilation(M.copy(), alpha) is first
+    np.testing.assert_allclose(first.T @ first, np.eye(8), atol=1e-12)
+
+
+def test_dense_fallback_square_roots_match_eigh_and_are_kept():
+    """||X|| = 1 exactly: both square roots by the dense fallback equal sqrt(I - X^H X) and
+    sqrt(I - X X^H) from numpy's eigh on complex blocks of vectors, and each side's root is formed
+    once for the repeated QSVT calls."""
+    rng = np.random.default_rng(11)
+    M = rng.normal(size=(6, 6)) + 1j * rng.normal(size=(6, 6))
+    enc = EncodedMatrix(M, np.linalg.norm(M, 2))
+    X = M / np.linalg.norm(M, 2)
+
+    def root(G):  # sqrt(I - G) of a Hermitian G by eigh, clipped at the rounding of 1 - lambda
+        lam, Q = np.linalg.eigh(G)
+        return (Q * np.sqrt(np.clip(1.0 - lam, 0.0, None))) @ Q.conj().T
+
+    right, left = root(X.conj().T @ X), root(X @ X.conj().T)
+    v = rng.normal(size=(6, 3)) + 1j * rng.normal(size=(6, 3))
+    # sqrt(1 - s^2) at s = 1 turns rounding eps into sqrt(eps)
+    np.testing.assert_allclose(enc.sqrt_right(v), right @ v, atol=1e-7)
+    np.testing.assert_allclose(enc.sqrt_left(v[:, 0]), left @ v[:, 0], atol=1e-7)
+    kept = dict(enc._dense_roots)
+    assert set(kept) == {False, True}
+    enc.sqrt_right(v)
+    assert enc._dense_roots[False] is kept[False]

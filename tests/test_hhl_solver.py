@@ -49,6 +49,23 @@ def _random_state(seed: int, n: int) -> np.ndarray:
     return psi / np.linalg.norm(psi)
 
 
+def _assert_native_matches_gates(applied: qml.operation.Operator, wires: list, seed: int) -> None:
+    """qsgd.sim's native kernel of ``applied`` = default.qubit on its decomposition, for a random
+    state on every wire."""
+    psi = _random_state(seed, len(wires))
+    dev = qml.device("default.qubit", wires=wires)
+
+    @qml.qnode(dev)
+    def circuit():
+        qml.StatePrep(psi, wires=wires)
+        qml.apply(applied)
+        return qml.state()
+
+    tape = qml.tape.QuantumScript([qml.StatePrep(psi, wires=wires), applied])
+    native = final_state(tape, level="native", wire_order=Wires(wires))
+    np.testing.assert_allclose(native, circuit(), atol=1e-10)
+
+
 def _fidelity(u: np.ndarray, v: np.ndarray) -> float:
     return abs(np.vdot(u, v)) ** 2 / (np.vdot(u, u).real * np.vdot(v, v).real)
 
@@ -81,19 +98,7 @@ def test_native_kernel_matches_gates(size, num_clock, adjoint):
     wires = _wires(num_clock, int(np.log2(size)))
     assert len(wires) <= 10
     op = HHLSolver(L, 1.05 * np.linalg.norm(L, 2), wires)
-    applied = qml.adjoint(op) if adjoint else op
-    psi = _random_state(1, len(wires))
-    dev = qml.device("default.qubit", wires=wires)
-
-    @qml.qnode(dev)
-    def circuit():
-        qml.StatePrep(psi, wires=wires)
-        qml.apply(applied)
-        return qml.state()
-
-    tape = qml.tape.QuantumScript([qml.StatePrep(psi, wires=wires), applied])
-    native = final_state(tape, level="native", wire_order=Wires(wires))
-    np.testing.assert_allclose(native, circuit(), atol=1e-10)
+    _assert_native_matches_gates(qml.adjoint(op) if adjoint else op, wires, seed=1)
 
 
 @pytest.mark.parametrize("adjoint", [False, True])
@@ -102,19 +107,7 @@ def test_trotter_variant_native_matches_gates(adjoint):
     L = np.array([[1.0, 0.0], [-0.6, 1.0]])
     wires = _wires(4, 1)
     op = HHLSolver(L, 1.05 * np.linalg.norm(L, 2), wires, evolution="trotter", trotter_steps=2)
-    applied = qml.adjoint(op) if adjoint else op
-    psi = _random_state(2, len(wires))
-    dev = qml.device("default.qubit", wires=wires)
-
-    @qml.qnode(dev)
-    def circuit():
-        qml.StatePrep(psi, wires=wires)
-        qml.apply(applied)
-        return qml.state()
-
-    tape = qml.tape.QuantumScript([qml.StatePrep(psi, wires=wires), applied])
-    native = final_state(tape, level="native", wire_order=Wires(wires))
-    np.testing.assert_allclose(native, circuit(), atol=1e-10)
+    _assert_native_matches_gates(qml.adjoint(op) if adjoint else op, wires, seed=2)
 
 
 def test_trotter_variant_converges_with_steps():
@@ -139,18 +132,7 @@ def test_qsvt_evolution_native_matches_gates():
     wires = ["anc", "c0", "c1", "c2", "l", "r", "a", "d", 0]
     op = HHLSolver(L, 1.05 * np.linalg.norm(L, 2), wires, evolution="qsvt", simulation_eps=1e-8)
     assert op.num_clock == 3 and op.register_wires.tolist() == ["d", 0]
-    psi = _random_state(3, len(wires))
-    dev = qml.device("default.qubit", wires=wires)
-
-    @qml.qnode(dev)
-    def circuit():
-        qml.StatePrep(psi, wires=wires)
-        HHLSolver(L, 1.05 * np.linalg.norm(L, 2), wires, evolution="qsvt", simulation_eps=1e-8)
-        return qml.state()
-
-    tape = qml.tape.QuantumScript([qml.StatePrep(psi, wires=wires), op])
-    native = final_state(tape, level="native", wire_order=Wires(wires))
-    np.testing.assert_allclose(native, circuit(), atol=1e-10)
+    _assert_native_matches_gates(op, wires, seed=3)
 
 
 def test_qsvt_evolution_agrees_with_exact_evolution():
@@ -306,3 +288,16 @@ def test_bad_inputs():
         HHLSolver(L, 1.5, _wires(3, 1), evolution="trotter", trotter_steps=0)
     with pytest.raises(ValueError, match="b must"):
         hhl_output(HHLSolver(L, 1.5, _wires(3, 1)), np.zeros(2))
+
+
+def test_eigensystem_is_computed_once_per_operation():
+    """A second HHLSolver with the same data reuses the (read-only) eigensystem, which is the
+    eigendecomposition of the dilation scaled to phases (numpy.linalg.eigh)."""
+    L = np.array([[1.0, 0.0], [-0.4, 1.0]])
+    alpha = 1.05 * np.linalg.norm(L, 2)
+    first = HHLSolver(L, alpha, _wires(4, 1)).eigensystem()
+    again = HHLSolver(L.copy(), alpha, _wires(4, 1)).eigensystem()
+    assert again[0] is first[0] and again[1] is first[1]
+    assert not first[0].flags.writeable and not first[1].flags.writeable
+    lam = np.linalg.eigvalsh(hermitian_dilation(L) / alpha)
+    np.testing.assert_allclose(first[0], lam * default_time(4) / (2 * np.pi), atol=1e-12)

@@ -13,6 +13,7 @@ from pennylane.devices.qubit import apply_operation
 from pennylane.wires import Wires
 
 import pennylane_qsgd.device  # noqa: F401  (registers the native kernels)
+from pennylane_qsgd.circuits.resources import bits
 from pennylane_qsgd.circuits.structured_block_encoding import (
     StructuredEulerEncoding,
     dyadic_blocks,
@@ -335,3 +336,16 @@ def test_kernel_respects_wire_labels_and_order():
     ref = _device_state(qml.device("default.qubit", wires=order), op, x, False)
     got = apply_structured_encoding(x.copy(), op, order)
     np.testing.assert_allclose(got, ref, atol=1e-12)
+
+
+@settings(max_examples=60, deadline=None)
+@given(n=st.integers(1, 2**40))
+def test_bits_is_the_smallest_register_holding_n_states(n):
+    """bits(n) = t with 2**(t-1) < n <= 2**t (0 for n = 1): by integer powers, not floats."""
+    t = bits(n)
+    assert 2**t >= n and (t == 0 or 2 ** (t - 1) < n)
+
+
+def test_bits_refuses_an_empty_register():
+    with pytest.raises(ValueError, match="positive count"):
+        bits(0)

@@ -24,11 +24,12 @@ from pennylane_qsgd.circuits.structured_block_encoding import (
 from pennylane_qsgd.circuits.structured_solver import (
     StructuredFlowSolver,
     embedded_rhs,
+    encoding_alpha,
     structured_kappa,
     structured_solver_wires,
     structured_success_branch,
 )
-from pennylane_qsgd.core.carleman import carleman_dimension
+from pennylane_qsgd.core.carleman import carleman_dimension, carleman_matrix
 from pennylane_qsgd.core.euler import euler_system, solve_euler
 from pennylane_qsgd.core.problem import PolynomialODE
 
@@ -162,6 +163,11 @@ def test_kappa_modes_cover_the_singular_values():
     bound, source = structured_kappa(problem, T, N, m, p, "bound")
     assert source == "bound" and bound >= exact
     assert bound <= lam * 3 * (m + p + 1)
+    # Lemma 3 with sigma_max(L) >= sqrt(1 + ||I + hA||^2), ||I + hA|| by a dense numpy norm.
+    step = np.eye(carleman_dimension(2, N)) + (T / m) * carleman_matrix(problem, N).toarray()
+    lemma3 = lam * 3 * (m + p + 1) / np.sqrt(1 + np.linalg.norm(step, 2) ** 2)
+    assert bound == pytest.approx(lemma3, rel=1e-12)
+    assert encoding_alpha(problem, T, N, m, p) == pytest.approx(lam, rel=1e-14)
 
 
 def test_rhs_is_the_embedded_core_rhs():

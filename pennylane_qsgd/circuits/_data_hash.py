@@ -8,7 +8,8 @@ execution cache returns the wrong result. The templates of this package hash the
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pennylane as qml
@@ -22,6 +23,34 @@ def array_digest(*arrays: object) -> str:
         digest.update(str((arr.dtype.str, arr.shape)).encode())
         digest.update(arr.tobytes())
     return digest.hexdigest()
+
+
+class DigestCache:
+    """Small least-recently-used cache keyed by strings (array digests, operation hashes).
+
+    Keeps the work a template or kernel derives from ``op.data`` (dilations, Euler systems,
+    eigendecompositions, prepared states) for the next call with the same data.
+
+    Parameters
+    ----------
+    size : int
+        Entries kept; the least recently used one is dropped beyond it.
+    """
+
+    def __init__(self, size: int = 4) -> None:
+        self.size = size
+        self.items: OrderedDict[str, object] = OrderedDict()
+
+    def get(self, key: str, make: Callable[[], object]) -> object:
+        """The value stored under ``key``, computed by ``make()`` and stored on a miss."""
+        if key in self.items:
+            self.items.move_to_end(key)
+            return self.items[key]
+        value = make()
+        self.items[key] = value
+        while len(self.items) > self.size:
+            self.items.popitem(last=False)
+        return value
 
 
 class FullDataHashMixin:

@@ -20,23 +20,25 @@ against.
 
 from __future__ import annotations
 
-from collections import OrderedDict
-
 import numpy as np
 import pennylane as qml
 import scipy.sparse as sp
 from pennylane.operation import Operation
 from pennylane.wires import Wires
 
-from pennylane_qsgd.circuits._data_hash import FullDataHashMixin, array_digest, queued
-from pennylane_qsgd.circuits.linear_maps import matrix_norm
+from pennylane_qsgd.circuits._data_hash import (
+    DigestCache,
+    FullDataHashMixin,
+    array_digest,
+    queued,
+)
+from pennylane_qsgd.circuits.linear_maps import dilation_square_roots, matrix_norm
 from pennylane_qsgd.circuits.resources import TemplateResources
 
 # Relative slack allowed between alpha and ||M|| (rounding in the norm computation).
 NORM_RTOL = 1e-10
 # Dilations kept in memory: the QSVT decomposition reuses one dilation d times.
-_DILATION_CACHE_SIZE = 2
-_dilation_cache: OrderedDict[str, np.ndarray] = OrderedDict()
+_dilation_cache = DigestCache(size=2)
 
 
 def _check_square_matrix(matrix: object, name: str = "matrix") -> np.ndarray:
@@ -104,22 +106,14 @@ def unitary_dilation(matrix: np.ndarray, alpha: float) -> np.ndarray:
         Subnormalisation, ``>= ||M||``.
     """
     arr = _check_square_matrix(matrix)
-    key = array_digest(arr, float(alpha))
-    cached = _dilation_cache.get(key)
-    if cached is not None:
-        _dilation_cache.move_to_end(key)
-        return cached
-    A = arr / float(alpha)
-    W, sigma, Vh = np.linalg.svd(A)
-    check_subnormalisation(float(sigma[0]) * float(alpha), alpha)
-    comp = np.sqrt(np.clip(1.0 - sigma**2, 0.0, None))
-    S_left = (W * comp) @ W.conj().T
-    S_right = (Vh.conj().T * comp) @ Vh
-    U = np.block([[A, S_left], [S_right, -A.conj().T]])
-    _dilation_cache[key] = U
-    while len(_dilation_cache) > _DILATION_CACHE_SIZE:
-        _dilation_cache.popitem(last=False)
-    return U
+
+    def make() -> np.ndarray:
+        A = arr / float(alpha)
+        S_left, S_right, norm = dilation_square_roots(A)
+        check_subnormalisation(norm * float(alpha), alpha)
+        return np.block([[A, S_left], [S_right, -A.conj().T]])
+
+    return _dilation_cache.get(array_digest(arr, float(alpha)), make)
 
 
 class DenseBlockEncoding(FullDataHashMixin, Operation):

@@ -62,7 +62,7 @@ import scipy.linalg as sla
 from pennylane.operation import Operation
 from pennylane.wires import Wires
 
-from pennylane_qsgd.circuits._data_hash import FullDataHashMixin, queued
+from pennylane_qsgd.circuits._data_hash import DigestCache, FullDataHashMixin, queued
 from pennylane_qsgd.circuits.block_encoding import _check_square_matrix, check_subnormalisation
 from pennylane_qsgd.circuits.hamiltonian_simulation import (
     AMPLIFIED_SCALE,
@@ -75,6 +75,9 @@ from pennylane_qsgd.circuits.hamiltonian_simulation import (
 )
 from pennylane_qsgd.circuits.resources import TemplateResources
 
+_EIGENSYSTEMS = DigestCache()
+"""Eigensystems by operation hash: the kernel and its adjoint reuse one decomposition."""
+
 MAX_CLOCK = 16
 """Largest clock register accepted (the kernel's work per eigenvector is O(N log N))."""
 
@@ -85,6 +88,13 @@ EVOLUTIONS = ("exact", "trotter", "qsvt")
 def _simulation_ancillas(evolution: str) -> int:
     """Ancillas ``l, r, a`` of the QSVT evolution (0 for the other evolutions)."""
     return 3 if evolution == "qsvt" else 0
+
+
+def _read_only(*arrays: np.ndarray) -> tuple[np.ndarray, ...]:
+    """``arrays`` marked read-only: cached results are shared by every caller."""
+    for arr in arrays:
+        arr.setflags(write=False)
+    return arrays
 
 
 def hermitian_dilation(matrix: object) -> np.ndarray:
@@ -329,6 +339,9 @@ class HHLSolver(FullDataHashMixin, Operation):
         the complex Schur form of the product formula's dense matrix (diagonal: :math:`U` is normal);
         ``"qsvt"``: the eigenvalues :math:`\\lambda` of :math:`H` (not phases) and its eigenvectors.
         """
+        return _EIGENSYSTEMS.get(str(self.hash), lambda: _read_only(*self._eigensystem()))
+
+    def _eigensystem(self) -> tuple[np.ndarray, np.ndarray]:
         if self.hyperparameters["evolution"] == "qsvt":
             return np.linalg.eigh(self.scaled_hamiltonian())
         if self.hyperparameters["evolution"] == "exact":

@@ -328,16 +328,32 @@ def sparse_operator(matrix: sp.sparray | np.ndarray, scale: float = 1.0) -> tupl
     return product(csr), product(csr_h)
 
 
+def dilation_square_roots(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+    """:math:`\\sqrt{I - XX^\\dagger}`, :math:`\\sqrt{I - X^\\dagger X}` and :math:`\\|X\\|_2` from one SVD.
+
+    With :math:`X = W \\Sigma V^\\dagger`: :math:`W\\sqrt{I - \\Sigma^2}W^\\dagger` and
+    :math:`V\\sqrt{I - \\Sigma^2}V^\\dagger` (singular values above 1 by rounding clipped), the
+    off-diagonal blocks of the unitary dilation (:func:`~.block_encoding.unitary_dilation`).
+
+    Parameters
+    ----------
+    matrix : ndarray, shape (n, n)
+        Dense :math:`X`, :math:`\\|X\\| \\le 1` up to rounding.
+    """
+    W, sigma, Vh = np.linalg.svd(matrix)
+    comp = np.sqrt(np.clip(1.0 - sigma**2, 0.0, None))
+    return (W * comp) @ W.conj().T, (Vh.conj().T * comp) @ Vh, float(sigma[0])
+
+
 def complement_sqrt_dense(matrix: np.ndarray, vectors: np.ndarray) -> np.ndarray:
-    """:math:`\\sqrt{I - X^\\dagger X}\\, v` from an eigendecomposition (small dense ``X``, ``||X|| <= 1``).
+    """:math:`\\sqrt{I - X^\\dagger X}\\, v` from an SVD (small dense ``X``, ``||X|| <= 1``).
 
     The fallback of :func:`complement_sqrt` when :math:`\\|X\\|` is 1 to rounding.
     """
     X = np.asarray(matrix.toarray() if sp.issparse(matrix) else matrix)
-    evals, evecs = np.linalg.eigh(X.conj().T @ X)
-    root = np.sqrt(np.clip(1.0 - evals, 0.0, None))
     v = np.asarray(vectors)
-    return evecs @ (root[:, None] * (evecs.conj().T @ v.reshape(v.shape[0], -1))).reshape(v.shape)
+    root = dilation_square_roots(X)[1]
+    return (root @ v.reshape(v.shape[0], -1)).reshape(v.shape)
 
 
 @dataclass(frozen=True)
@@ -441,7 +457,7 @@ class EncodedMatrix:
 
     Offers the four blocks of the dilation :math:`U_M` (:mod:`.block_encoding`) applied to vectors:
     :math:`X`, :math:`X^\\dagger`, :math:`\\sqrt{I - XX^\\dagger}` and :math:`\\sqrt{I - X^\\dagger X}`,
-    the square roots by :func:`complement_sqrt` (or an eigendecomposition when
+    the square roots by :func:`complement_sqrt` (or one dense SVD, :func:`dilation_square_roots`, when
     :math:`\\|X\\| = 1` to rounding and the matrix is small).
 
     Parameters
@@ -462,18 +478,28 @@ class EncodedMatrix:
         self.norm = float(matrix_norm(self.csr) if norm is None else norm)
         # ARPACK/dense SVD are accurate to rounding; keep the Chebyshev interval just above it.
         self.rho = min(self.norm / self.alpha * (1.0 + 1e-9), 1.0)
+        # Dense square roots by side, once the series has failed: a QSVT calls them 2d times.
+        self._dense_roots: dict[bool, np.ndarray] = {}
 
     def _sqrt(self, adjoint_side: bool, vectors: np.ndarray) -> np.ndarray:
-        apply, apply_adjoint = (
-            (self.apply_adjoint, self.apply) if adjoint_side else (self.apply, self.apply_adjoint)
-        )
-        try:
-            return complement_sqrt(apply, apply_adjoint, vectors, self.rho)
-        except ValueError:
-            if self.csr.shape[0] > self._DENSE_FALLBACK:
-                raise
-            X = self.csr.toarray() / self.alpha
-            return complement_sqrt_dense(X.conj().T if adjoint_side else X, vectors)
+        root = self._dense_roots.get(adjoint_side)
+        if root is None:
+            apply, apply_adjoint = (
+                (self.apply_adjoint, self.apply)
+                if adjoint_side
+                else (self.apply, self.apply_adjoint)
+            )
+            try:
+                return complement_sqrt(apply, apply_adjoint, vectors, self.rho)
+            except ValueError:
+                if self.csr.shape[0] > self._DENSE_FALLBACK:
+                    raise
+            # One SVD for both sides, as the gate-level dilation computes them.
+            left, right, _ = dilation_square_roots(self.csr.toarray() / self.alpha)
+            self._dense_roots = {True: left, False: right}
+            root = self._dense_roots[adjoint_side]
+        v = np.asarray(vectors)
+        return (root @ v.reshape(v.shape[0], -1)).reshape(v.shape)
 
     def sqrt_right(self, vectors: np.ndarray) -> np.ndarray:
         """:math:`\\sqrt{I - X^\\dagger X}\\, v` (the lower-left block of :math:`U_M`)."""

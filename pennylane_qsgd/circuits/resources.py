@@ -13,6 +13,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 
+def bits(n: int) -> int:
+    """Qubits for ``n`` basis states: :math:`\\lceil\\log_2 n\\rceil` (0 for ``n = 1``)."""
+    n = int(n)
+    if n < 1:
+        raise ValueError(f"n must be a positive count; got {n}")
+    return (n - 1).bit_length()
+
+
 @dataclass(frozen=True)
 class TemplateResources:
     """Logical resources of one template.

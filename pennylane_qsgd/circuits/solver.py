@@ -40,7 +40,6 @@ QSVT polynomial with the exact inverse (:func:`ideal_solver_state`).
 from __future__ import annotations
 
 import warnings
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -50,7 +49,12 @@ import scipy.sparse as sp
 from pennylane.operation import Operation
 from pennylane.wires import Wires
 
-from pennylane_qsgd.circuits._data_hash import FullDataHashMixin, array_digest, queued
+from pennylane_qsgd.circuits._data_hash import (
+    DigestCache,
+    FullDataHashMixin,
+    array_digest,
+    queued,
+)
 from pennylane_qsgd.circuits.amplification import (
     amplification_rounds,
     amplified_probability,
@@ -59,14 +63,13 @@ from pennylane_qsgd.circuits.amplification import (
 from pennylane_qsgd.circuits.hhl_solver import MAX_CLOCK, HHLSolver, apply_hhl, fejer_filter
 from pennylane_qsgd.circuits.linear_maps import (
     EncodedMatrix,
-    matrix_norm,
     norm_lower_bound,
     qsvt_response,
     real_part_qsvt,
     smallest_singular_value,
 )
 from pennylane_qsgd.circuits.qsvt_solver import InverseAngles, QSVTInverse, inverse_angles
-from pennylane_qsgd.circuits.resources import TemplateResources
+from pennylane_qsgd.circuits.resources import TemplateResources, bits
 from pennylane_qsgd.circuits.state_prep import NormalizedStatePrep
 from pennylane_qsgd.circuits.structured_encoding import structured_encoding_model
 from pennylane_qsgd.core.bounds import (
@@ -110,11 +113,6 @@ HHL_EVOLUTIONS = ("exact",)
 # Register layout
 
 
-def _bits(n: int) -> int:
-    """Qubits for ``n`` basis states (0 for ``n = 1``)."""
-    return int(np.ceil(np.log2(n))) if n > 1 else 0
-
-
 def default_idle(steps: int) -> int:
     """Idle steps ``p`` filling a time register of :math:`K = 2^t \\ge 2m` slots: ``p = K - 1 - m``.
 
@@ -122,7 +120,7 @@ def default_idle(steps: int) -> int:
     the paper's choice ``p = m`` (Theorem 1).
     """
     m = as_count(steps, "steps")
-    slots = 2 ** max(_bits(2 * m), 1)
+    slots = 2 ** max(bits(2 * m), 1)
     return slots - 1 - m
 
 
@@ -245,15 +243,15 @@ def register_sizes(size: int, level: int, steps: int, idle: int) -> tuple[int, i
     level = as_count(level, "level")
     m = as_count(steps, "steps")
     p = as_count(idle, "idle", minimum=0)
-    t = max(_bits(m + p + 1), 1)
+    t = max(bits(m + p + 1), 1)
     if 2 ** (t - 1) < m:
         raise ValueError(
             f"idle = {p} is too small for steps = {m}: the top time wire must flag idle slots only, "
             f"which needs 2**(t-1) >= m for the 2**t >= m + p + 1 time slots; use idle >= "
-            f"{2 ** _bits(m) - m} (the default is {default_idle(m)})"
+            f"{2 ** bits(m) - m} (the default is {default_idle(m)})"
         )
-    b = _bits(s)
-    c = _bits(2**b + carleman_dimension(s, level) - s)
+    b = bits(s)
+    c = bits(2**b + carleman_dimension(s, level) - s)
     return t, c, b
 
 
@@ -413,22 +411,39 @@ class SolverSystem:
         return EncodedMatrix(self.L, self.alpha, norm=self.norm)
 
 
-_SYSTEM_CACHE: OrderedDict[str, SolverSystem] = OrderedDict()
-_SYSTEM_CACHE_SIZE = 4
+_SYSTEM_CACHE = DigestCache(size=4)
 
 
 def _step_matrix_norm(problem: PolynomialODE, level: int, T: float, steps: int) -> float:
     """:math:`\\max_k \\|I + h A(t_{k-1})\\|` over the forcing pieces used by the Euler steps."""
     h = T / steps
-    pieces = np.unique(
-        np.maximum(np.searchsorted(problem.forcing_times, step_times(T, steps), "right") - 1, 0)
-    )
+    pieces = np.unique(problem.forcing_piece(step_times(T, steps)))
     dim = carleman_dimension(problem.size, level)
     eye = sp.identity(dim, format="csr")
     return max(
         spectral_norm(eye + h * carleman_matrix(problem, level, problem.forcing_times[k]))
         for k in pieces
     )
+
+
+def _warn_lemma3(step_norm: float, stacklevel: int) -> None:
+    """UserWarning when :math:`\\|I + hA\\| > 1`, where Lemma 3's :math:`\\kappa` bound may fail."""
+    if step_norm > 1.0 + 1e-12:
+        warnings.warn(
+            f"||I + hA|| = {step_norm:.6g} > 1: Lemma 3's condition-number bound "
+            "3(m+p+1) is not guaranteed; the 1/x polynomial may not cover the smallest "
+            "singular values (use kappa='exact' or a number)",
+            UserWarning,
+            stacklevel=stacklevel + 1,
+        )
+
+
+def _lemma3_kappa(alpha: float, steps: int, idle: int, step_norm: float) -> float:
+    """:math:`\\kappa` of :math:`L/\\alpha` from Lemma 3 of arXiv:2011.03185 without forming
+    :math:`L`: :math:`\\sigma_{\\min} \\ge \\|L\\|/(3(m+p+1))` and
+    :math:`\\|L\\| \\ge \\sqrt{1 + \\|I + hA\\|^2}` (the column of :math:`L` through the top right
+    singular vector of :math:`I + hA`)."""
+    return alpha * condition_number_bound(steps, idle) / np.sqrt(1.0 + step_norm**2)
 
 
 def _padded(L_core: sp.csr_array, B_core: np.ndarray, layout: SolverLayout):
@@ -473,10 +488,10 @@ def _build_system(
     if alpha == "bound":
         alpha_value = ALPHA_MARGIN * shift_bound
     elif alpha == "norm":
-        alpha_value = 1.001 * (norm if sigma is not None else matrix_norm(L))
+        alpha_value = 1.001 * (norm if sigma is not None else spectral_norm(L))
     else:
         alpha_value = float(alpha)
-        exact = norm if sigma is not None else matrix_norm(L)
+        exact = norm if sigma is not None else spectral_norm(L)
         if not np.isfinite(alpha_value) or alpha_value < exact * (1 - 1e-10):
             raise ValueError(f"alpha = {alpha!r} is below ||L||_2 = {exact:.12g}")
         norm = min(norm, max(exact, alpha_value))
@@ -500,14 +515,8 @@ def _build_system(
             # Slack for the rounding of the singular value solvers.
             kappa_value = alpha_value / sigma_min * (1.0 + 1e-6)
         elif mode == "bound":
-            if step_norm > 1.0 + 1e-12:
-                warnings.warn(
-                    f"||I + hA|| = {step_norm:.6g} > 1: Lemma 3's condition-number bound "
-                    "3(m+p+1) is not guaranteed; the 1/x polynomial may not cover the smallest "
-                    "singular values (use kappa='exact' or a number)",
-                    UserWarning,
-                    stacklevel=3,
-                )
+            # Reported at the caller of GradientFlowSolver.system (through the system cache).
+            _warn_lemma3(step_norm, stacklevel=5)
             # sigma_min >= sigma_max / kappa(L) >= (lower bound of ||L||) / (3(m+p+1)).
             lower = float(sigma[0]) if sigma is not None else norm_lower_bound(L_core)
             kappa_value = alpha_value * condition_number_bound(m, p) / lower
@@ -797,18 +806,13 @@ class GradientFlowSolver(FullDataHashMixin, Operation):
 
 def _system_for(data: tuple, hyperparameters: dict, wires: Wires) -> SolverSystem:
     key = array_digest(*data) + repr(sorted(hyperparameters.items())) + repr(Wires(wires).tolist())
-    cached = _SYSTEM_CACHE.get(key)
-    if cached is not None:
-        _SYSTEM_CACHE.move_to_end(key)
-        return cached
-    problem = _unpack_problem(data)
     hp = hyperparameters
-    layout = _layout_for(data, hp, wires)
-    system = _build_system(problem, hp["T"], layout, hp["alpha"], hp["kappa"])
-    _SYSTEM_CACHE[key] = system
-    while len(_SYSTEM_CACHE) > _SYSTEM_CACHE_SIZE:
-        _SYSTEM_CACHE.popitem(last=False)
-    return system
+    return _SYSTEM_CACHE.get(
+        key,
+        lambda: _build_system(
+            _unpack_problem(data), hp["T"], _layout_for(data, hp, wires), hp["alpha"], hp["kappa"]
+        ),
+    )
 
 
 def _layout_for(data: tuple, hyperparameters: dict, wires: Wires) -> SolverLayout:
@@ -954,8 +958,7 @@ def _alpha_kappa(op: GradientFlowSolver) -> tuple[float, float]:
     alpha = ALPHA_MARGIN * (1.0 + max(1.0, step_norm * (1.0 + 1e-9))) if alpha == "bound" else alpha
     kappa = hp["kappa"]
     if isinstance(kappa, str):
-        # The column of L through the top right singular vector of I + hA has this norm.
-        kappa = alpha * condition_number_bound(m, p) / np.sqrt(1.0 + step_norm**2)
+        kappa = _lemma3_kappa(alpha, m, p, step_norm)
     return float(alpha), float(kappa)
 
 

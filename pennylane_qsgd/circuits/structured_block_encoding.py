@@ -79,7 +79,7 @@ from pennylane.wires import Wires
 
 from pennylane_qsgd.circuits._data_hash import FullDataHashMixin, queued
 from pennylane_qsgd.circuits.block_encoding import DenseBlockEncoding, unitary_dilation
-from pennylane_qsgd.circuits.resources import TemplateResources
+from pennylane_qsgd.circuits.resources import TemplateResources, bits
 from pennylane_qsgd.core.carleman import as_count
 from pennylane_qsgd.core.problem import PolynomialODE
 
@@ -90,10 +90,6 @@ rounding to ~1e-8), at a relative cost of 1e-6 in :math:`\\lambda`."""
 
 REGISTERS = ("index", "time_flag", "level_flag", "f_ancilla", "time", "level", "factors")
 """Register names in wire order."""
-
-
-def _bits(n: int) -> int:
-    return int(np.ceil(np.log2(n))) if n > 1 else 0
 
 
 def _value_bits(value: int, width: int) -> list[int]:
@@ -263,14 +259,14 @@ def structured_layout(
     terms += [("F2", i) for i in range(1, N)]
     if N >= 2:
         terms += [("F0", i) for i in range(1, N + 1)]
-    b = max(_bits(s), 1)
+    b = max(bits(s), 1)
     widths = {
-        "index": _bits(len(terms)),
+        "index": bits(len(terms)),
         "time_flag": 1,
         "level_flag": 1,
         "f_ancilla": 1,
-        "time": max(_bits(m + p + 1), 1),
-        "level": _bits(N),
+        "time": max(bits(m + p + 1), 1),
+        "level": bits(N),
         "factors": N * b,
     }
     return StructuredLayout(s, N, m, p, tuple(terms), widths, b)
@@ -305,10 +301,6 @@ def structured_embedding(size: int, level: int, steps: int, idle: int | None = N
 
 # ----------------------------------------------------------------------------------------------
 # The small encoded matrices
-
-
-def _dense(matrix: object) -> np.ndarray:
-    return np.asarray(matrix.toarray() if hasattr(matrix, "toarray") else matrix, dtype=np.float64)
 
 
 def factor_matrices(
@@ -352,6 +344,14 @@ def lcu_weights(layout: StructuredLayout, T: float, mats: dict) -> np.ndarray:
             _, alpha, norm = mats[kind]
             w.append(h * alpha if norm > 0 else 0.0)
     return np.asarray(w)
+
+
+def encoding_weights(
+    layout: StructuredLayout, F0: np.ndarray, F1: np.ndarray, F2: np.ndarray, T: float
+) -> np.ndarray:
+    """:func:`lcu_weights` of the :func:`factor_matrices` of ``F0, F1, F2``; they sum to
+    :math:`\\lambda`."""
+    return lcu_weights(layout, T, factor_matrices(F0, F1, F2, layout.factor_bits))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -436,8 +436,8 @@ class StructuredEulerEncoding(FullDataHashMixin, Operation):
         self._hyperparameters = {"level": lay.level, "steps": lay.steps, "idle": lay.idle}
         super().__init__(
             problem.F0[0].copy(),
-            _dense(problem.F1),
-            _dense(problem.F2),
+            problem.F1.toarray(),
+            problem.F2.toarray(),
             float(T),
             wires=wires,
             id=id,
@@ -464,8 +464,7 @@ class StructuredEulerEncoding(FullDataHashMixin, Operation):
     @property
     def weights(self) -> np.ndarray:
         """LCU weights :math:`w_\\ell` in index order."""
-        mats = factor_matrices(*self.data[:3], self.layout.factor_bits)
-        return lcu_weights(self.layout, float(self.data[3]), mats)
+        return encoding_weights(self.layout, *self.data[:3], float(self.data[3]))
 
     @property
     def alpha(self) -> float:
@@ -489,7 +488,9 @@ class StructuredEulerEncoding(FullDataHashMixin, Operation):
         F0, F1, F2 = (np.asarray(x, dtype=np.float64) for x in (F0, F1, F2))
         lay = structured_layout(F1.shape[0], level, steps, idle)
         with qml.QueuingManager.stop_recording():
-            ops = _gates(lay, prepare_vectors(lay, F0, F1, F2, float(T)), F0, F1, F2, Wires(wires))
+            mats = factor_matrices(F0, F1, F2, lay.factor_bits)
+            vectors = _prep_vectors(lay, lcu_weights(lay, float(T), mats))
+            ops = _gates(lay, vectors, mats, Wires(wires))
         return queued(ops)
 
     def resources(self) -> TemplateResources:
@@ -533,7 +534,10 @@ def prepare_vectors(
         (:math:`\\sigma_\\ell = -1` for every term but the identity), zero-padded to the index
         register.
     """
-    w = lcu_weights(layout, T, factor_matrices(F0, F1, F2, layout.factor_bits))
+    return _prep_vectors(layout, encoding_weights(layout, F0, F1, F2, T))
+
+
+def _prep_vectors(layout: StructuredLayout, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     right = np.zeros(2 ** layout.widths["index"])
     right[: w.size] = np.sqrt(w / w.sum())
     left = right.copy()
@@ -552,12 +556,11 @@ def _x(target, controls: list, values: list[int]):
     return qml.MultiControlledX(wires=controls + [target], control_values=values)
 
 
-def _gates(lay, vectors, F0, F1, F2, wires) -> list:
+def _gates(lay, vectors, mats, wires) -> list:
     reg = lay.split(wires)
     k = lay.widths["index"]
     b = lay.factor_bits
     factors = [reg["factors"][q * b : (q + 1) * b] for q in range(lay.level)]
-    mats = factor_matrices(F0, F1, F2, b)
 
     def index_ctrl(ell):
         return list(reg["index"]), _value_bits(ell, k)

@@ -58,14 +58,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pennylane_qsgd.circuits.resources import TemplateResources
+from pennylane_qsgd.circuits.resources import TemplateResources, bits
 from pennylane_qsgd.core.bounds import forcing_norm, spectral_norm
 from pennylane_qsgd.core.carleman import as_count
 from pennylane_qsgd.core.problem import PolynomialODE
-
-
-def _bits(n: int) -> int:
-    return int(np.ceil(np.log2(n))) if n > 1 else 0
 
 
 @dataclass(frozen=True)
@@ -144,9 +140,9 @@ def structured_encoding_model(
         raise ValueError(f"T must be a positive finite time; got {T!r}")
     h = T / m
     s = problem.size
-    b = _bits(s)
-    t = max(_bits(m + p + 1), 1)
-    lev = _bits(N)
+    b = bits(s)
+    t = max(bits(m + p + 1), 1)
+    lev = bits(N)
     n1 = N * (N + 1) // 2
     n2 = N * (N - 1) // 2
     n0 = n1 - 1 if problem.F0.any() else 0
@@ -162,7 +158,7 @@ def structured_encoding_model(
         "F0": h * n0 * a0,
     }
     count = sum(terms.values())
-    index = _bits(count)
+    index = bits(count)
     pieces = problem.F0.shape[0]
     gates = {
         "PREPARE rotations": 2 * (2**index - 1),

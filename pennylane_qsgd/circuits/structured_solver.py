@@ -42,13 +42,11 @@ the last seven registers being :class:`~.StructuredEulerEncoding`'s
 
 from __future__ import annotations
 
-import warnings
 from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
 import pennylane as qml
-import scipy.sparse as sp
 from pennylane.operation import Operation
 from pennylane.wires import Wires
 
@@ -56,21 +54,19 @@ from pennylane_qsgd.circuits._data_hash import FullDataHashMixin, queued
 from pennylane_qsgd.circuits.linear_maps import smallest_singular_value
 from pennylane_qsgd.circuits.qsvt_solver import InverseAngles, inverse_angles
 from pennylane_qsgd.circuits.resources import TemplateResources
+from pennylane_qsgd.circuits.solver import _lemma3_kappa, _step_matrix_norm, _warn_lemma3
 from pennylane_qsgd.circuits.state_prep import NormalizedStatePrep
 from pennylane_qsgd.circuits.structured_block_encoding import (
     StructuredEulerEncoding,
     StructuredLayout,
     check_structured_problem,
     dyadic_blocks,
-    factor_matrices,
-    lcu_weights,
+    encoding_weights,
     structured_embedding,
     structured_layout,
 )
-from pennylane_qsgd.core.bounds import condition_number_bound
-from pennylane_qsgd.core.carleman import as_count, carleman_dimension, carleman_matrix, lift
+from pennylane_qsgd.core.carleman import as_count, carleman_dimension, lift
 from pennylane_qsgd.core.euler import euler_system
-from pennylane_qsgd.core.norms import spectral_norm
 from pennylane_qsgd.core.problem import PolynomialODE
 
 DEFAULT_PRECISION = 1e-4
@@ -261,10 +257,8 @@ def embedded_rhs(problem: PolynomialODE, T: float, level: int, steps: int, idle:
 def encoding_alpha(problem: PolynomialODE, T: float, level: int, steps: int, idle: int | None):
     """:math:`\\lambda` of the :class:`~.StructuredEulerEncoding` of these settings."""
     lay = structured_layout(problem.size, level, steps, idle)
-    F1 = problem.F1.toarray()
-    F2 = problem.F2.toarray()
-    mats = factor_matrices(problem.F0[0], F1, F2, lay.factor_bits)
-    return float(np.sum(lcu_weights(lay, float(T), mats)))
+    F1, F2 = problem.F1.toarray(), problem.F2.toarray()
+    return float(np.sum(encoding_weights(lay, problem.F0[0], F1, F2, float(T))))
 
 
 def structured_kappa(
@@ -310,26 +304,13 @@ def structured_kappa(
         return alpha / sigma_min * (1.0 + KAPPA_SLACK), "exact"
     if mode != "bound":
         raise ValueError(f"kappa must be None, 'exact', 'bound' or a number > 1; got {mode!r}")
-    dim = carleman_dimension(problem.size, N)
-    step = sp.identity(dim, format="csr") + (T / m) * carleman_matrix(problem, N)
-    step_norm = spectral_norm(step)
-    if step_norm > 1.0 + 1e-12:
-        warnings.warn(
-            f"||I + hA|| = {step_norm:.6g} > 1: Lemma 3's condition-number bound 3(m+p+1) is not "
-            "guaranteed; the 1/x polynomial may not cover the smallest singular values (use "
-            "kappa='exact' or a number)",
-            UserWarning,
-            stacklevel=3,
-        )
-    return alpha * condition_number_bound(m, p) / np.sqrt(1.0 + step_norm**2), "bound"
+    step_norm = _step_matrix_norm(problem, N, T, m)
+    _warn_lemma3(step_norm, stacklevel=3)
+    return _lemma3_kappa(alpha, m, p, step_norm), "bound"
 
 
 # ----------------------------------------------------------------------------------------------
 # The template
-
-
-def _dense(matrix: object) -> np.ndarray:
-    return np.asarray(matrix.toarray() if hasattr(matrix, "toarray") else matrix, dtype=np.float64)
 
 
 class StructuredFlowSolver(FullDataHashMixin, Operation):
@@ -431,8 +412,8 @@ class StructuredFlowSolver(FullDataHashMixin, Operation):
         }
         super().__init__(
             problem.F0[0].copy(),
-            _dense(problem.F1),
-            _dense(problem.F2),
+            problem.F1.toarray(),
+            problem.F2.toarray(),
             problem.u_in.copy(),
             float(T),
             np.array(angles.angles, dtype=np.float64),

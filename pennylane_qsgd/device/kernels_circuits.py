@@ -28,7 +28,6 @@ kernels raise ``ValueError`` if the wires they act on are not in :math:`|0\\rang
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Callable
 
 import numpy as np
@@ -36,7 +35,7 @@ import pennylane as qml
 from pennylane.operation import Operator
 from pennylane.wires import Wires
 
-from pennylane_qsgd.circuits._data_hash import array_digest
+from pennylane_qsgd.circuits._data_hash import DigestCache, array_digest
 from pennylane_qsgd.circuits.amplification import SuccessAmplification, fixed_point_angles
 from pennylane_qsgd.circuits.block_encoding import DenseBlockEncoding
 from pennylane_qsgd.circuits.linear_maps import EncodedMatrix, qsvt_response, real_part_qsvt
@@ -55,29 +54,9 @@ ZERO_ATOL = 1e-12
 # Largest register for which an amplified operation without a kernel is simulated densely.
 DENSE_PREP_WIRES = 12
 
-_CACHE_SIZE = 4
-
-
-class _Cache:
-    """Small LRU cache (encoded matrices, prepared states) keyed by strings."""
-
-    def __init__(self, size: int = _CACHE_SIZE) -> None:
-        self.size = size
-        self.items: OrderedDict[str, object] = OrderedDict()
-
-    def get(self, key: str, make: Callable[[], object]) -> object:
-        if key in self.items:
-            self.items.move_to_end(key)
-            return self.items[key]
-        value = make()
-        self.items[key] = value
-        while len(self.items) > self.size:
-            self.items.popitem(last=False)
-        return value
-
-
-_encodings = _Cache()
-_prepared = _Cache()
+# Encoded matrices and prepared states, reused while the same data comes back.
+_encodings = DigestCache()
+_prepared = DigestCache()
 
 
 # ----------------------------------------------------------------------------------------------

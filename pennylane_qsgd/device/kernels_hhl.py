@@ -26,6 +26,7 @@ import numpy as np
 from pennylane.operation import Operator
 from pennylane.wires import Wires
 
+from pennylane_qsgd.circuits._data_hash import DigestCache, array_digest
 from pennylane_qsgd.circuits.hamiltonian_simulation import (
     AmplifiedHamiltonianSimulation,
     HamiltonianSimulation,
@@ -38,6 +39,20 @@ from pennylane_qsgd.circuits.hhl_solver import HHLSolver, apply_hhl
 from pennylane_qsgd.device.kernels_circuits import _from_front, _to_front
 from pennylane_qsgd.device.native import register_native_kernel
 
+_eigensystems = DigestCache()
+
+
+def _eigh(H: np.ndarray, alpha: float) -> tuple[np.ndarray, np.ndarray]:
+    """``eigh(H / alpha)``, once per ``(H, alpha)``: QPE applies the same operation many times."""
+
+    def make() -> tuple[np.ndarray, np.ndarray]:
+        lam, V = np.linalg.eigh(H / alpha)
+        lam.setflags(write=False)  # shared by every later call
+        V.setflags(write=False)
+        return lam, V
+
+    return _eigensystems.get(array_digest(H, alpha), make)
+
 
 def _eigen_kernel(num_ancillas: int, blocks_of, adjoint: bool):
     """Kernel applying ``blocks_of(op, eigenvalues)`` (shape (k, 2**u, 2**u)) per eigenvector."""
@@ -45,7 +60,7 @@ def _eigen_kernel(num_ancillas: int, blocks_of, adjoint: bool):
     def kernel(state: np.ndarray, op: Operator, wire_order: Wires) -> np.ndarray:
         mat, axes = _to_front(state, wire_order, op.wires)
         H = np.asarray(op.data[0])
-        lam, V = np.linalg.eigh(H / float(op.data[1]))
+        lam, V = _eigh(H, float(op.data[1]))
         blocks = blocks_of(op, lam)
         if adjoint:
             blocks = np.conj(np.swapaxes(blocks, 1, 2))

@@ -15,14 +15,12 @@ runs the inverse steps in reverse order.
 
 from __future__ import annotations
 
-from collections import OrderedDict
-
 import numpy as np
 import pennylane as qml
 from pennylane.operation import Operator
 from pennylane.wires import Wires
 
-from pennylane_qsgd.circuits._data_hash import array_digest
+from pennylane_qsgd.circuits._data_hash import DigestCache, array_digest
 from pennylane_qsgd.circuits.structured_block_encoding import (
     REGISTERS,
     Cycle,
@@ -35,8 +33,7 @@ from pennylane_qsgd.circuits.structured_block_encoding import (
 )
 from pennylane_qsgd.device.native import register_native_kernel
 
-_CACHE_SIZE = 4
-_cache: OrderedDict[str, tuple] = OrderedDict()
+_cache = DigestCache()
 
 # Axis of each register in the per-index slice (the index axis removed); factors follow "level".
 _AXIS = {name: pos for pos, name in enumerate(REGISTERS[1:-1])}
@@ -46,24 +43,20 @@ _FACTOR0 = len(REGISTERS) - 2
 def _prepared(op: Operator) -> tuple:
     """(layout, plan, PREP_R matrix, PREP_L matrix, dilations) of ``op``, cached by its data."""
     hp = op.hyperparameters
-    key = array_digest(*op.data, hp["level"], hp["steps"], hp["idle"])
-    if key in _cache:
-        _cache.move_to_end(key)
-        return _cache[key]
-    lay = op.layout
-    F0, F1, F2, T = (np.asarray(x, dtype=np.float64) for x in op.data)
-    right, left = prepare_vectors(lay, F0, F1, F2, float(T))
-    k = lay.widths["index"]
-    with qml.QueuingManager.stop_recording():
-        prep = [
-            np.asarray(qml.matrix(qml.MottonenStatePreparation(v, wires=range(k))), complex)
-            for v in (right, left)
-        ]
-    value = (lay, lay.plan(), prep[0], prep[1], factor_dilations(op))
-    _cache[key] = value
-    while len(_cache) > _CACHE_SIZE:
-        _cache.popitem(last=False)
-    return value
+
+    def make() -> tuple:
+        lay = op.layout
+        F0, F1, F2, T = (np.asarray(x, dtype=np.float64) for x in op.data)
+        right, left = prepare_vectors(lay, F0, F1, F2, float(T))
+        k = lay.widths["index"]
+        with qml.QueuingManager.stop_recording():
+            prep = [
+                np.asarray(qml.matrix(qml.MottonenStatePreparation(v, wires=range(k))), complex)
+                for v in (right, left)
+            ]
+        return lay, lay.plan(), prep[0], prep[1], factor_dilations(op)
+
+    return _cache.get(array_digest(*op.data, hp["level"], hp["steps"], hp["idle"]), make)
 
 
 def _indices(intervals) -> list[int]:
