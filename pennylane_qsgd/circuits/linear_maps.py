@@ -37,6 +37,8 @@ import scipy.fft
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
+from pennylane_qsgd.core.norms import spectral_norm
+
 MatVec = Callable[[np.ndarray], np.ndarray]
 
 # Chebyshev tail below which the series of sqrt(1 - x) is considered converged (relative).
@@ -242,26 +244,8 @@ def complement_sqrt(
     return coeffs[0] * v + t_op(b1) - b2
 
 
-# Below this many entries the spectral norm comes from a dense SVD.
-_DENSE_NORM_ENTRIES = 1_000_000
-
-
-def matrix_norm(matrix: sp.sparray | np.ndarray) -> float:
-    """Spectral norm :math:`\\|M\\|_2` of a real or complex matrix (dense SVD or ARPACK)."""
-    if sp.issparse(matrix):
-        if matrix.nnz == 0:
-            return 0.0
-        if matrix.shape[0] * matrix.shape[1] > _DENSE_NORM_ENTRIES and min(matrix.shape) > 2:
-            sigma = spla.svds(sp.csr_array(matrix), k=1, return_singular_vectors=False, rng=0)
-            return float(sigma[0])
-        matrix = matrix.toarray()
-    arr = np.asarray(matrix)
-    if not np.any(arr):
-        return 0.0
-    if arr.size > _DENSE_NORM_ENTRIES and min(arr.shape) > 2:
-        sigma = spla.svds(arr, k=1, return_singular_vectors=False, rng=0)
-        return float(sigma[0])
-    return float(np.linalg.norm(arr, 2))
+#: Spectral norm of a real or complex matrix (dense SVD or ARPACK): the core's.
+matrix_norm = spectral_norm
 
 
 def norm_lower_bound(matrix: sp.sparray | np.ndarray, iterations: int = 30, seed: int = 0) -> float:

@@ -35,18 +35,12 @@ from pennylane.estimator.resource_operator import CompressedResourceOp, GateCoun
 from pennylane.exceptions import ResourcesUndefinedError
 from pennylane.queuing import QueuingManager
 
+from pennylane_qsgd.circuits.resources import bits
+
 CLIFFORD_T = frozenset({"T", "CNOT", "Hadamard", "S", "X", "Y", "Z"})
 """Gate set of the T-counts: Clifford+T (Toffoli decomposed by ``pennylane.estimator``)."""
 
 _DEFAULT_LEAVES = frozenset({"Toffoli", "T", "CNOT", "X", "Y", "Z", "S", "Hadamard"})
-
-
-def bits(n: int) -> int:
-    """Qubits for ``n`` basis states: :math:`\\lceil\\log_2 n\\rceil` (0 for ``n = 1``)."""
-    n = int(n)
-    if n < 1:
-        raise ValueError(f"n must be a positive count; got {n}")
-    return (n - 1).bit_length()
 
 
 def _gc(rep: CompressedResourceOp, count: int) -> list[GateCount]:
