@@ -36,7 +36,7 @@ def time_window(s: int, T: int) -> tuple[int, float, float]:
     def closure():
         return nn.functional.mse_loss(model(x), y)
 
-    opt = QSGD(model.parameters(), lr=0.01, window=T, level="ideal", matrix_free=True)
+    opt = QSGD(model.parameters(), lr=0.01, window=T, fidelity="ideal", matrix_free=True)
     start = time.perf_counter()
     opt.step(closure)
     quantum = time.perf_counter() - start

@@ -88,12 +88,12 @@ def clear_caches() -> None:
     kernels._encodings.items.clear()
 
 
-def run_level(op: GradientFlowSolver, level: str) -> tuple[np.ndarray, float]:
-    """Final state and wall seconds of one execution at ``level`` (``gates`` = lightning.qubit)."""
-    if level == "gates":
+def run_level(op: GradientFlowSolver, fidelity: str) -> tuple[np.ndarray, float]:
+    """Final state and wall seconds of one execution at ``fidelity`` (``gates`` = lightning.qubit)."""
+    if fidelity == "gates":
         dev = qml.device("lightning.qubit", wires=len(op.wires))
     else:
-        dev = qml.device("qsgd.sim", wires=len(op.wires), level=level)
+        dev = qml.device("qsgd.sim", wires=len(op.wires), fidelity=fidelity)
 
     @qml.qnode(dev)
     def circuit():

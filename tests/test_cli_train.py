@@ -8,7 +8,7 @@ from pennylane_qsgd.cli import main
 from pennylane_qsgd.cli.train import TrainConfig, run_training
 from pennylane_qsgd.optim.qsgd import QSGD
 
-SMALL = dict(hidden=4, pretrain_steps=30, window=3, level="ideal", shots=20000, seed=1)
+SMALL = dict(hidden=4, pretrain_steps=30, window=3, fidelity="ideal", shots=20000, seed=1)
 
 
 def test_resume_after_interruption_equals_uninterrupted_run(tmp_path, monkeypatch):
@@ -50,7 +50,7 @@ def test_cli_writes_report_and_plot(tmp_path, capsys):
             "2",
             "--windows",
             "2",
-            "--level",
+            "--fidelity",
             "native",
             "--shots",
             "0",
@@ -74,7 +74,7 @@ def test_cli_writes_report_and_plot(tmp_path, capsys):
                 hidden=5,
                 pretrain_steps=30,
                 window=2,
-                level="native",
+                fidelity="native",
                 shots=None,
             ),
             resume=True,

@@ -120,8 +120,8 @@ def test_random_circuit_state_matches_dense_product(wires, seed, depth):
 
 
 @settings(max_examples=15, deadline=None)
-@given(seed=st.integers(0, 2**32 - 1), level=st.sampled_from(["native", "gates", "ideal"]))
-def test_random_circuit_measurements_match_default_qubit(seed, level):
+@given(seed=st.integers(0, 2**32 - 1), fidelity=st.sampled_from(["native", "gates", "ideal"]))
+def test_random_circuit_measurements_match_default_qubit(seed, fidelity):
     rng = np.random.default_rng(seed)
     wires = [0, 1, 2]
     ops = [random_gate(rng, wires) for _ in range(8)]
@@ -142,7 +142,7 @@ def test_random_circuit_measurements_match_default_qubit(seed, level):
             qml.expval(qml.Projector([1, 0], wires=[0, 2])),
         )
 
-    ours = qml.QNode(circuit, qml.device("qsgd.sim", wires=3, level=level))()
+    ours = qml.QNode(circuit, qml.device("qsgd.sim", wires=3, fidelity=fidelity))()
     ref = qml.QNode(circuit, qml.device("default.qubit", wires=3))()
     for a, b in zip(ours, ref, strict=True):
         assert np.allclose(a, b, atol=1e-9)
@@ -367,10 +367,10 @@ def derivative_circuit(params):
     return qml.expval(qml.Z(0) @ qml.X(1)), qml.expval(0.4 * qml.Y(2) - qml.Z(1))
 
 
-@pytest.mark.parametrize("level", ["native", "gates"])
-def test_adjoint_jacobian_matches_parameter_shift(level):
+@pytest.mark.parametrize("fidelity", ["native", "gates"])
+def test_adjoint_jacobian_matches_parameter_shift(fidelity):
     params = qml.numpy.array([0.3, -0.8, 1.1, 0.25, 0.6], requires_grad=True)
-    dev = qml.device("qsgd.sim", wires=3, level=level)
+    dev = qml.device("qsgd.sim", wires=3, fidelity=fidelity)
     adjoint = qml.QNode(derivative_circuit, dev, diff_method="adjoint")
     shift = qml.QNode(derivative_circuit, dev, diff_method="parameter-shift")
     ref = qml.QNode(
@@ -478,21 +478,21 @@ def test_native_kernel_is_used_at_native_and_ideal_but_not_at_gates(toy_kernels)
         ],
         ["a", "b", "c"],
     )
-    for level, calls in [("native", 1), ("ideal", 1), ("gates", 0)]:
+    for fidelity, calls in [("native", 1), ("ideal", 1), ("gates", 0)]:
         toy_kernels.update(forward=0, adjoint=0)
-        dev = qml.device("qsgd.sim", wires=["a", "b", "c"], level=level)
+        dev = qml.device("qsgd.sim", wires=["a", "b", "c"], fidelity=fidelity)
         state = qml.QNode(toy_circuit, dev)(0.9)
-        assert np.allclose(state, expected, atol=ATOL), level
-        assert toy_kernels["forward"] == calls and toy_kernels["adjoint"] == calls, level
+        assert np.allclose(state, expected, atol=ATOL), fidelity
+        assert toy_kernels["forward"] == calls and toy_kernels["adjoint"] == calls, fidelity
 
 
-def test_native_ops_survive_preprocessing_only_at_kernel_levels(toy_kernels):
+def test_native_ops_survive_preprocessing_only_at_kernel_fidelities(toy_kernels):
     tape = qml.tape.make_qscript(toy_circuit)(0.3)
-    for level, kept in [("native", True), ("ideal", True), ("gates", False)]:
-        dev = QSGDSimulator(wires=["a", "b", "c"], level=level)
+    for fidelity, kept in [("native", True), ("ideal", True), ("gates", False)]:
+        dev = QSGDSimulator(wires=["a", "b", "c"], fidelity=fidelity)
         (processed,), _ = dev.preprocess_transforms()((tape,))
         names = [op.name for op in processed.operations]
-        assert ("ToyRotation" in names) == kept, (level, names)
+        assert ("ToyRotation" in names) == kept, (fidelity, names)
 
 
 def test_ideal_kernel_takes_precedence_at_ideal_only(toy_kernels):
@@ -500,13 +500,13 @@ def test_ideal_kernel_takes_precedence_at_ideal_only(toy_kernels):
         toy_kernels["ideal"] += 1
         return toy_matrix(op, wire_order) @ state
 
-    register_native_kernel(ToyRotation, ideal, level="ideal")
+    register_native_kernel(ToyRotation, ideal, fidelity="ideal")
     assert ToyRotation in registered_native_types("ideal")
     op = ToyRotation(0.1, wires=[0, 1])
     assert native_kernel_for(op, "ideal") is ideal
     assert native_kernel_for(op, "native") is not ideal
     assert native_kernel_for(op, "gates") is None
-    unregister_native_kernel(ToyRotation, level="ideal")
+    unregister_native_kernel(ToyRotation, fidelity="ideal")
     assert native_kernel_for(op, "ideal") is not None  # falls back to the native kernel
 
 
@@ -519,7 +519,7 @@ def test_adjoint_differentiation_through_a_native_template(toy_kernels):
 
     x = qml.numpy.array(0.35, requires_grad=True)
     native = qml.QNode(circuit, qml.device("qsgd.sim", wires=2), diff_method="adjoint")
-    gates = qml.QNode(circuit, qml.device("qsgd.sim", wires=2, level="gates"))
+    gates = qml.QNode(circuit, qml.device("qsgd.sim", wires=2, fidelity="gates"))
     assert np.isclose(qml.grad(native)(x), qml.grad(gates)(x), atol=1e-9)
     assert toy_kernels["adjoint"] >= 1
 
@@ -539,8 +539,8 @@ def test_registry_rejects_bad_arguments():
         register_native_kernel(int, lambda s, o, w: s)
     with pytest.raises(TypeError, match="kernel must be callable"):
         register_native_kernel(ToyRotation, "not a kernel")
-    with pytest.raises(ValueError, match="level"):
-        register_native_kernel(ToyRotation, lambda s, o, w: s, level="gates")
+    with pytest.raises(ValueError, match="fidelity"):
+        register_native_kernel(ToyRotation, lambda s, o, w: s, fidelity="gates")
 
 
 # ---------------------------------------------------------------- errors
@@ -550,10 +550,10 @@ class Undecomposable(qml.operation.Operation):
     num_wires = 1
 
 
-def test_unsupported_operation_names_the_operation_and_level():
-    dev = qml.device("qsgd.sim", wires=1, level="gates")
+def test_unsupported_operation_names_the_operation_and_fidelity():
+    dev = qml.device("qsgd.sim", wires=1, fidelity="gates")
     qnode = qml.QNode(lambda: (Undecomposable(wires=0), qml.state())[1], dev)
-    with pytest.raises(DeviceError, match=r"Undecomposable.*level='gates'"):
+    with pytest.raises(DeviceError, match=r"Undecomposable.*fidelity='gates'"):
         qnode()
 
 
@@ -581,7 +581,7 @@ def test_register_too_large_is_refused_with_the_estimate(monkeypatch):
     monkeypatch.setenv("QSGD_MEMORY_LIMIT", "1M")
     dev = qml.device("qsgd.sim", wires=20)
     qnode = qml.QNode(lambda: (qml.RX(0.1, 0), qml.probs())[1], dev)
-    with pytest.raises(MemoryBudgetError, match=r"20 wires.*32\.00 MiB.*level=\"ideal\""):
+    with pytest.raises(MemoryBudgetError, match=r"20 wires.*32\.00 MiB.*fidelity=\"ideal\""):
         qnode()
     # wires that no operation or measurement touches are not simulated
     small = qml.QNode(lambda: (qml.RX(0.1, 0), qml.expval(qml.Z(0)))[1], dev)
@@ -589,8 +589,8 @@ def test_register_too_large_is_refused_with_the_estimate(monkeypatch):
 
 
 def test_bad_device_arguments():
-    with pytest.raises(ValueError, match="level"):
-        qml.device("qsgd.sim", wires=1, level="exact")
+    with pytest.raises(ValueError, match="fidelity"):
+        qml.device("qsgd.sim", wires=1, fidelity="exact")
     dev = qml.device("qsgd.sim", wires=1)
     with pytest.raises(DeviceError, match="mcm_method"):
         dev.setup_execution_config(

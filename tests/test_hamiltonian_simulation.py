@@ -87,7 +87,7 @@ def test_native_kernel_matches_gates_on_any_input(adjoint):
     applied = qml.adjoint(op) if adjoint else op
     ref = qml.matrix(applied, wire_order=WIRES) @ psi
     tape = qml.tape.QuantumScript([qml.StatePrep(psi, wires=WIRES), applied])
-    native = final_state(tape, level="native", wire_order=Wires(WIRES))
+    native = final_state(tape, fidelity="native", wire_order=Wires(WIRES))
     np.testing.assert_allclose(native, ref, atol=1e-10)
 
 
@@ -110,7 +110,7 @@ def test_amplified_native_kernel_matches_gates_under_control():
     op = AmplifiedHamiltonianSimulation(H, 1.1 * np.linalg.norm(H, 2), -2.5, wires=WIRES)
     psi = _random_state(4, len(WIRES))
     tape = qml.tape.QuantumScript([qml.StatePrep(psi, wires=WIRES), op])
-    native = final_state(tape, level="native", wire_order=Wires(WIRES))
+    native = final_state(tape, fidelity="native", wire_order=Wires(WIRES))
     gates = qml.matrix(op.decomposition(), wire_order=WIRES)
     np.testing.assert_allclose(native, gates @ psi, atol=1e-10)
     controlled = qml.matrix(qml.ctrl(op, control="c"), wire_order=["c", *WIRES])
@@ -131,7 +131,7 @@ def test_hermitian_qsvt_block_is_polynomial_of_matrix(coeffs):
     ref = V @ np.diag(np.polynomial.chebyshev.chebval(w, coeffs)) @ V.T
     np.testing.assert_allclose(block, ref, atol=1e-11)
     tape = qml.tape.QuantumScript([qml.StatePrep(_random_state(5, 4), wires=op.wires), op])
-    native = final_state(tape, level="native", wire_order=op.wires)
+    native = final_state(tape, fidelity="native", wire_order=op.wires)
     gates = qml.matrix(op.decomposition(), wire_order=op.wires) @ _random_state(5, 4)
     np.testing.assert_allclose(native, gates, atol=1e-10)
 

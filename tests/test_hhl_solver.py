@@ -62,7 +62,7 @@ def _assert_native_matches_gates(applied: qml.operation.Operator, wires: list, s
         return qml.state()
 
     tape = qml.tape.QuantumScript([qml.StatePrep(psi, wires=wires), applied])
-    native = final_state(tape, level="native", wire_order=Wires(wires))
+    native = final_state(tape, fidelity="native", wire_order=Wires(wires))
     np.testing.assert_allclose(native, circuit(), atol=1e-10)
 
 
@@ -245,7 +245,7 @@ def test_runs_on_qsgd_sim_natively():
     L = np.array([[1.0, 0.0], [-0.6, 1.0]])
     wires = _wires(12, 1)
     b = np.array([np.cos(0.35), np.sin(0.35)])
-    dev = qml.device("qsgd.sim", wires=wires, level="native")
+    dev = qml.device("qsgd.sim", wires=wires, fidelity="native")
 
     @qml.qnode(dev)
     def circuit():

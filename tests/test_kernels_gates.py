@@ -51,7 +51,7 @@ def test_qsvt_with_pcphase_projectors_agrees_across_devices():
     rng_state = rng.normal(size=16) + 1j * rng.normal(size=16)
     rng_state /= np.linalg.norm(rng_state)
     native = qml.QNode(circuit, qml.device("qsgd.sim", wires=4))()
-    gates = qml.QNode(circuit, qml.device("qsgd.sim", wires=4, level="gates"))()
+    gates = qml.QNode(circuit, qml.device("qsgd.sim", wires=4, fidelity="gates"))()
     reference = qml.QNode(circuit, qml.device("default.qubit", wires=4))()
     np.testing.assert_allclose(native, reference, atol=1e-12)
     np.testing.assert_allclose(gates, reference, atol=1e-12)

@@ -31,7 +31,7 @@ def flat(model):
 def test_quadratic_loss_with_unit_euler_steps_equals_torch_sgd():
     model, _, _, closure = regression()
     reference, _, _, ref_closure = regression()
-    opt = QSGD(model.parameters(), lr=0.1, window=5, euler_steps=5, level="ideal")
+    opt = QSGD(model.parameters(), lr=0.1, window=5, euler_steps=5, fidelity="ideal")
     opt.step(closure)
     sgd = torch.optim.SGD(reference.parameters(), lr=0.1)
     for _ in range(5):
@@ -55,7 +55,7 @@ def test_quadratic_loss_converges_to_the_exact_gradient_flow_as_h_shrinks():
     for steps in (6, 24, 96):
         m, *_ = regression(1)
         closure = lambda m=m: ((m(x) - y) ** 2).mean()  # noqa: E731
-        QSGD(m.parameters(), lr=0.1, window=6, euler_steps=steps, level="ideal").step(closure)
+        QSGD(m.parameters(), lr=0.1, window=6, euler_steps=steps, fidelity="ideal").step(closure)
         errors.append(np.linalg.norm(flat(m) - exact))
     # First order in h: each 4x refinement divides the error by about 4.
     ratios = [errors[0] / errors[1], errors[1] / errors[2]]
@@ -63,8 +63,8 @@ def test_quadratic_loss_converges_to_the_exact_gradient_flow_as_h_shrinks():
     assert errors[2] < 1e-2 * np.linalg.norm(exact - theta0)
 
 
-@pytest.mark.parametrize("level", ["ideal", "native"])
-def test_one_window_on_a_small_mlp_matches_the_euler_carleman_solution(level):
+@pytest.mark.parametrize("fidelity", ["ideal", "native"])
+def test_one_window_on_a_small_mlp_matches_the_euler_carleman_solution(fidelity):
     torch.manual_seed(3)
     model = torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.Tanh(), torch.nn.Linear(3, 1))
     model = model.double()
@@ -86,7 +86,7 @@ def test_one_window_on_a_small_mlp_matches_the_euler_carleman_solution(level):
         window=T,
         order=2,
         euler_steps=6,
-        level=level,
+        fidelity=fidelity,
         masks={w0: mask},
         precision=1e-9,
     )
@@ -146,7 +146,7 @@ def test_pruned_module_keeps_pruned_weights_at_zero():
     prune.l1_unstructured(model[0], "weight", amount=0.5)
     x, y = torch.randn(16, 4), torch.randint(0, 2, (16,))
     orig_before = model[0].weight_orig.detach().clone()
-    opt = QSGD(model.parameters(), lr=0.1, window=2, masks=model, level="ideal")
+    opt = QSGD(model.parameters(), lr=0.1, window=2, masks=model, fidelity="ideal")
     opt.step(lambda: torch.nn.functional.cross_entropy(model(x), y))
     mask = model[0].weight_mask.bool()
     assert torch.all(model[0].weight[~mask] == 0)
@@ -157,13 +157,13 @@ def test_pruned_module_keeps_pruned_weights_at_zero():
 
 def test_state_dict_round_trip_and_scheduler():
     model, _, _, closure = regression(2)
-    opt = QSGD(model.parameters(), lr=0.1, window=2, level="ideal", shots=4000, seed=5)
+    opt = QSGD(model.parameters(), lr=0.1, window=2, fidelity="ideal", shots=4000, seed=5)
     sched = torch.optim.lr_scheduler.StepLR(opt, step_size=1, gamma=0.5)
     opt.step(closure)
     sched.step()
     assert opt.param_groups[0]["lr"] == pytest.approx(0.05)
     state = opt.state_dict()
-    clone = QSGD(model.parameters(), lr=0.1, window=2, level="ideal", shots=4000, seed=5)
+    clone = QSGD(model.parameters(), lr=0.1, window=2, fidelity="ideal", shots=4000, seed=5)
     clone.load_state_dict(state)
     assert clone.reports == opt.reports
     assert clone.state_dict()["state"] == state["state"]
@@ -182,19 +182,21 @@ def test_state_dict_round_trip_and_scheduler():
 def test_bad_inputs_leave_parameters_unchanged(monkeypatch):
     model, x, y, closure = regression(4)
     before = flat(model)
-    opt = QSGD(model.parameters(), lr=0.1, window=2, level="ideal")
+    opt = QSGD(model.parameters(), lr=0.1, window=2, fidelity="ideal")
     with pytest.raises(ValueError, match="closure"):
         opt.step(None)
     with pytest.raises(ValueError, match="returned None"):
         opt.step(lambda: None)
     with pytest.raises(FloatingPointError):
         opt.step(lambda: closure() * float("nan"))
-    concave = QSGD(model.parameters(), lr=0.1, window=2, level="ideal", on_nondissipative="raise")
+    concave = QSGD(
+        model.parameters(), lr=0.1, window=2, fidelity="ideal", on_nondissipative="raise"
+    )
     with pytest.raises(NonDissipativeWindowError):
         concave.step(lambda: -closure())
     monkeypatch.setenv("QSGD_MEMORY_LIMIT", "256")
     with pytest.raises(MemoryError, match="max_support"):
-        QSGD(model.parameters(), lr=0.1, order=2, level="ideal").step(closure)
+        QSGD(model.parameters(), lr=0.1, order=2, fidelity="ideal").step(closure)
     np.testing.assert_array_equal(flat(model), before)
     empty = QSGD([model.weight], lr=0.1, masks={model.weight: torch.zeros_like(model.weight)})
     with pytest.raises(ValueError, match="support is empty"):
@@ -203,7 +205,7 @@ def test_bad_inputs_leave_parameters_unchanged(monkeypatch):
         {"lr": -1},
         {"window": 0},
         {"order": 3},
-        {"level": "fast"},
+        {"fidelity": "fast"},
         {"shots": 1},
         {"solver": "hhl"},
     )
@@ -216,7 +218,9 @@ def test_bad_inputs_leave_parameters_unchanged(monkeypatch):
 def test_classical_fallback_runs_plain_gradient_steps():
     model, x, _, closure = regression(5)
     reference, _, _, ref_closure = regression(5)
-    opt = QSGD(model.parameters(), lr=0.05, window=3, level="ideal", on_nondissipative="classical")
+    opt = QSGD(
+        model.parameters(), lr=0.05, window=3, fidelity="ideal", on_nondissipative="classical"
+    )
     opt.step(lambda: -closure())
     sgd = torch.optim.SGD(reference.parameters(), lr=0.05)
     for _ in range(3):
@@ -248,7 +252,9 @@ def test_stochastic_window_uses_one_minibatch_gradient_per_step():
         calls.append(1)
         return ((model(x) - target) ** 2).mean()
 
-    opt = QSGD(model.parameters(), lr=0.1, window=3, euler_steps=3, level="ideal", stochastic=True)
+    opt = QSGD(
+        model.parameters(), lr=0.1, window=3, euler_steps=3, fidelity="ideal", stochastic=True
+    )
     opt.step(closure)
     assert len(calls) == 3
     sgd = torch.optim.SGD(reference.parameters(), lr=0.1)
@@ -262,8 +268,8 @@ def test_stochastic_window_uses_one_minibatch_gradient_per_step():
 def test_matrix_free_window_equals_the_dense_one():
     dense_model, _, _, dense_closure = regression(7)
     free_model, _, _, free_closure = regression(7)
-    QSGD(dense_model.parameters(), lr=0.1, window=4, level="ideal").step(dense_closure)
-    opt = QSGD(free_model.parameters(), lr=0.1, window=4, level="ideal", matrix_free=True)
+    QSGD(dense_model.parameters(), lr=0.1, window=4, fidelity="ideal").step(dense_closure)
+    opt = QSGD(free_model.parameters(), lr=0.1, window=4, fidelity="ideal", matrix_free=True)
     opt.step(free_closure)
     np.testing.assert_allclose(flat(free_model), flat(dense_model), atol=1e-10)
     report = opt.reports[-1]
@@ -279,10 +285,12 @@ def test_matrix_free_window_on_a_nonlinear_model_equals_the_dense_one():
     x = torch.randn(30, 3, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
     y = torch.sin(x.sum(1, keepdim=True))
     dense, free = build(), build()
-    QSGD(dense.parameters(), lr=0.1, window=3, euler_steps=6, level="ideal").step(
+    QSGD(dense.parameters(), lr=0.1, window=3, euler_steps=6, fidelity="ideal").step(
         lambda: ((dense(x) - y) ** 2).mean()
     )
-    opt = QSGD(free.parameters(), lr=0.1, window=3, euler_steps=6, level="ideal", matrix_free=True)
+    opt = QSGD(
+        free.parameters(), lr=0.1, window=3, euler_steps=6, fidelity="ideal", matrix_free=True
+    )
     opt.step(lambda: ((free(x) - y) ** 2).mean())
     np.testing.assert_allclose(flat(free), flat(dense), atol=1e-9)
 
@@ -298,7 +306,9 @@ def test_gradient_descent_reference_is_torch_sgd_on_the_support_and_restores_wei
     def closure():
         return ((model(x) - y) ** 2).mean()
 
-    opt = QSGD(model.parameters(), lr=0.2, window=4, weight_decay=0.01, masks=model, level="ideal")
+    opt = QSGD(
+        model.parameters(), lr=0.2, window=4, weight_decay=0.01, masks=model, fidelity="ideal"
+    )
     before = flat(model)
     entries = opt.support()
     mask = model[0].weight_mask.reshape(-1).bool()
@@ -320,7 +330,7 @@ def test_gradient_descent_reference_is_torch_sgd_on_the_support_and_restores_wei
 
 def test_support_rejects_a_missing_group():
     model, _, _, _ = regression()
-    opt = QSGD(model.parameters(), lr=0.1, window=2, level="ideal")
+    opt = QSGD(model.parameters(), lr=0.1, window=2, fidelity="ideal")
     with pytest.raises(IndexError, match="out of range"):
         opt.support(1)
     with pytest.raises(TypeError, match="integer"):

@@ -112,7 +112,7 @@ def test_gates_match_native_kernel():
     """default.qubit running the decomposition (QPE, controlled RYs, inverse QPE) = native map."""
     op = _op(clock_qubits=5)
     gates = _state(op, "default.qubit")
-    native = _state(op, "qsgd.sim", level="native")
+    native = _state(op, "qsgd.sim", fidelity="native")
     np.testing.assert_allclose(native, gates, atol=1e-10)
     np.testing.assert_allclose(hhl_solver_state(op), gates, atol=1e-10)
     clone = GradientFlowSolver._unflatten(*op._flatten())
@@ -123,8 +123,8 @@ def test_gates_match_native_kernel():
 def test_success_branch_matches_qsvt_and_euler():
     hhl = _op()
     qsvt = _op("qsvt")
-    out_hhl, p_hhl = success_branch(hhl, _state(hhl, "qsgd.sim", level="native"))
-    out_qsvt, _ = success_branch(qsvt, _state(qsvt, "qsgd.sim", level="native"))
+    out_hhl, p_hhl = success_branch(hhl, _state(hhl, "qsgd.sim", fidelity="native"))
+    out_qsvt, _ = success_branch(qsvt, _state(qsvt, "qsgd.sim", fidelity="native"))
     exact = _euler()
     assert _fidelity(out_hhl, exact / np.linalg.norm(exact)) > 1 - 1e-4
     assert _fidelity(out_hhl, out_qsvt) > 1 - 1e-4
@@ -135,7 +135,7 @@ def test_success_branch_matches_qsvt_and_euler():
 
 def test_ideal_level_is_exact_solve_on_the_hhl_flags():
     op = _op()
-    ideal = _state(op, "qsgd.sim", level="ideal")
+    ideal = _state(op, "qsgd.sim", fidelity="ideal")
     out, prob = success_branch(op, ideal)
     exact = _euler()
     np.testing.assert_allclose(out.real, exact / np.linalg.norm(exact), atol=1e-13)
@@ -180,7 +180,7 @@ def test_amplification_of_the_hhl_success_event():
 
         return np.asarray(circuit())
 
-    native = run("qsgd.sim", level="native")
+    native = run("qsgd.sim", fidelity="native")
     _, amplified = success_branch(op, native)
     theta = np.arcsin(np.sqrt(p))
     assert amplified == pytest.approx(np.sin(3 * theta) ** 2, rel=1e-9)

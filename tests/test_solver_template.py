@@ -136,13 +136,13 @@ def test_gates_output_is_the_euler_carleman_solution(name):
 def test_native_matches_gates(name):
     op = _solver(name)
     gates = _state(op, "lightning.qubit")
-    native = _state(op, "qsgd.sim", level="native")
+    native = _state(op, "qsgd.sim", fidelity="native")
     np.testing.assert_allclose(native, gates, atol=1e-10)
 
 
 def test_ideal_level_is_exact_solve():
     op = _solver("quadratic")
-    ideal = _state(op, "qsgd.sim", level="ideal")
+    ideal = _state(op, "qsgd.sim", fidelity="ideal")
     problem, T, level, steps = CASES["quadratic"]
     exact = solve_euler(problem, level, T, steps, op.layout.idle).u_final
     output, prob = success_branch(op, ideal)
@@ -190,7 +190,7 @@ def test_amplification_of_solver_success():
         return np.asarray(circuit())
 
     for k in (1, info.rounds):
-        native = run("qsgd.sim", k, level="native")
+        native = run("qsgd.sim", k, fidelity="native")
         _, prob = success_branch(op, native)
         assert prob == pytest.approx(amplified_probability(info.success_probability, k), rel=1e-9)
     np.testing.assert_allclose(run("lightning.qubit", 1), run("qsgd.sim", 1), atol=1e-10)
@@ -264,7 +264,7 @@ def test_native_handles_larger_windows_quickly():
     steps = 8
     n = required_wires(2, 2, steps)
     op = GradientFlowSolver(problem, T=1.0, level=2, steps=steps, wires=range(n), kappa="bound")
-    native = _state(op, "qsgd.sim", level="native")
+    native = _state(op, "qsgd.sim", fidelity="native")
     output, prob = success_branch(op, native)
     exact = ideal_solution(op).state
     np.testing.assert_allclose(output.real, exact, atol=1e-5)

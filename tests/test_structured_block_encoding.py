@@ -184,8 +184,8 @@ def test_native_and_gates_levels_agree_on_qsgd_sim_and_lightning():
     n = len(op.wires)
     x = _random_state(rng, n)
     for adjoint in (False, True):
-        native = _device_state(qml.device("qsgd.sim", wires=n, level="native"), op, x, adjoint)
-        gates = _device_state(qml.device("qsgd.sim", wires=n, level="gates"), op, x, adjoint)
+        native = _device_state(qml.device("qsgd.sim", wires=n, fidelity="native"), op, x, adjoint)
+        gates = _device_state(qml.device("qsgd.sim", wires=n, fidelity="gates"), op, x, adjoint)
         light = _device_state(qml.device("lightning.qubit", wires=n), op, x, adjoint)
         np.testing.assert_allclose(native, gates, atol=1e-10)
         np.testing.assert_allclose(native, light, atol=1e-10)

@@ -43,12 +43,12 @@ def random_problem(s: int, seed: int) -> PolynomialODE:
     return PolynomialODE(0.1 * rng.standard_normal(s), F1, F2, 0.3 * rng.standard_normal(s))
 
 
-def run(op: StructuredFlowSolver, level: str = "native") -> np.ndarray:
+def run(op: StructuredFlowSolver, fidelity: str = "native") -> np.ndarray:
     n = len(op.wires)
     device = (
         qml.device("lightning.qubit", wires=n)
-        if level == "lightning"
-        else qml.device("qsgd.sim", wires=n, level=level)
+        if fidelity == "lightning"
+        else qml.device("qsgd.sim", wires=n, fidelity=fidelity)
     )
 
     @qml.qnode(device)

@@ -449,9 +449,9 @@ def _qsgd_sim_available():
 
 
 @pytest.mark.skipif(not _qsgd_sim_available(), reason="qsgd.sim device not available yet")
-@pytest.mark.parametrize("level", ["gates", "native", "ideal"])
-def test_on_qsgd_sim(level):
-    opts = {"level": level}
+@pytest.mark.parametrize("fidelity", ["gates", "native", "ideal"])
+def test_on_qsgd_sim(fidelity):
+    opts = {"fidelity": fidelity}
     v = mixed_sign_vector(8, np.random.default_rng(21))
     exact = estimate_real_vector(
         state_prep(v), [0, 1, 2], "qsgd.sim", None, global_sign="measured", device_options=opts

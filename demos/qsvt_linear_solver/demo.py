@@ -282,7 +282,7 @@ def inversion_circuit():
     return qml.state()
 
 
-native = qml.device("qsgd.sim", wires=wires, level="native")
+native = qml.device("qsgd.sim", wires=wires, fidelity="native")
 state = np.asarray(qml.QNode(inversion_circuit, native)()).reshape(2, 2, dim)
 print(qml.draw(qml.QNode(inversion_circuit, native))())
 
@@ -394,8 +394,8 @@ print(f"time and level conditions: {ideal.subset_probability:.3f} >= Lemma 5: {l
 print(f"flag (exact inverse): {ideal.flag_probability:.4f}")
 
 
-def solver_state(level, rounds=0):
-    device = qml.device("qsgd.sim", wires=n_wires, level=level)
+def solver_state(fidelity, rounds=0):
+    device = qml.device("qsgd.sim", wires=n_wires, fidelity=fidelity)
 
     @qml.qnode(device)
     def circuit():
@@ -478,11 +478,11 @@ print(
 # Native and gate-level simulation agree
 # --------------------------------------
 #
-# ``qsgd.sim`` has three levels. At ``level="gates"`` every template is decomposed down to gates
+# ``qsgd.sim`` has three fidelities. At ``fidelity="gates"`` every template is decomposed down to gates
 # (the state preparation into rotations and CNOTs, the block encoding into one ``QubitUnitary`` per
-# call) and the circuit runs on ``lightning.qubit``. At the default ``level="native"`` the templates
+# call) and the circuit runs on ``lightning.qubit``. At the default ``fidelity="native"`` the templates
 # are applied as the linear maps they implement, with sparse products and Chebyshev recurrences and
-# no dense unitary, which is what makes windows beyond a few qubits simulable. (The third level,
+# no dense unitary, which is what makes windows beyond a few qubits simulable. (The third fidelity,
 # ``"ideal"``, replaces the polynomial by an exact solve for windows far beyond any state vector.)
 # Gates and native must agree to rounding, on every amplitude:
 

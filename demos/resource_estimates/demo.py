@@ -406,9 +406,9 @@ problem = PolynomialODE(
 
 
 def solver_circuit(kwargs):
-    """A QNode on qsgd.sim's gates level that applies the solver and returns the state."""
+    """A QNode on qsgd.sim's gates fidelity that applies the solver and returns the state."""
 
-    @qml.qnode(qml.device("qsgd.sim", wires=len(kwargs["wires"]), level="gates"))
+    @qml.qnode(qml.device("qsgd.sim", wires=len(kwargs["wires"]), fidelity="gates"))
     def circuit():
         GradientFlowSolver(problem, **kwargs)
         return qml.state()

@@ -205,7 +205,7 @@ plt.show()
 #   pruned entries stay pruned;
 # - ``order``: 1 (quadratic loss model, linear flow) or 2 (cubic model, Carleman linearisation;
 #   this stores :math:`s^3` third derivatives, so combine it with ``max_support``);
-# - ``level``: the fidelity of ``qsgd.sim``. ``"native"`` (default) applies the QSVT polynomial,
+# - ``fidelity``: the fidelity of ``qsgd.sim``. ``"native"`` (default) applies the QSVT polynomial,
 #   block encodings and amplification as the exact sparse linear maps the circuit implements, on a
 #   state vector; ``"gates"`` decomposes everything to gates (only feasible for a handful of
 #   weights); ``"ideal"`` replaces the QSVT polynomial by an exact solve of the linear system;
@@ -220,7 +220,7 @@ WINDOW = 10
 WINDOWS = 4
 
 quantum = pruned_copy(pruned)
-qsgd = QSGD(quantum.parameters(), lr=LR, window=WINDOW, level="native", masks=quantum, seed=0)
+qsgd = QSGD(quantum.parameters(), lr=LR, window=WINDOW, fidelity="native", masks=quantum, seed=0)
 
 
 def quantum_closure():
@@ -369,9 +369,9 @@ plt.show()
 # needs a successful solver run. We repeat the fine-tuning from the same pruned start with two
 # shot budgets.
 #
-# These runs use ``level="ideal"``: the QSVT polynomial is replaced by an exact solve of the same
+# These runs use ``fidelity="ideal"``: the QSVT polynomial is replaced by an exact solve of the same
 # linear system, which is cheaper to simulate; post-selection, amplification and the shot sampling
-# of the download are simulated exactly as before. The two levels give the same output state up to
+# of the download are simulated exactly as before. The two fidelities give the same output state up to
 # the polynomial's relative accuracy (``precision=1e-6``), far below the shot noise we study.
 
 SHOT_BUDGETS = (10_000, 1_000_000)
@@ -382,7 +382,7 @@ for shots in SHOT_BUDGETS:
         student.parameters(),
         lr=LR,
         window=WINDOW,
-        level="ideal",
+        fidelity="ideal",
         shots=shots,
         masks=student,
         seed=1,
@@ -467,7 +467,7 @@ print("parameters unchanged:", torch.equal(before, flat_weights(strict_model)))
 # of a different objective (one that also pulls the weights towards zero). The dissipation ratio
 # :math:`R` then becomes finite; for a linear flow (``order=1``, no :math:`F_2`) it reads
 # :math:`R = \|F_0\| / (\|u_{\rm in}\|\, |\mathrm{Re}\,\lambda_1|)`. We only need the window's
-# dissipation figures here, so this window runs at ``level="ideal"``, which replaces the QSVT
+# dissipation figures here, so this window runs at ``fidelity="ideal"``, which replaces the QSVT
 # polynomial by an exact solve of the same linear system (post-selection and sampling are still
 # simulated).
 
@@ -477,7 +477,7 @@ damped = QSGD(
     damped_model.parameters(),
     lr=LR,
     window=WINDOW,
-    level="ideal",
+    fidelity="ideal",
     weight_decay=decay,
     masks=damped_model,
 )

@@ -712,8 +712,8 @@ class GradientFlowSolver(FullDataHashMixin, Operation):
         dim = system.L.shape[0]
         check_memory(
             8 * dim * dim,
-            f"the dense block encoding of L ({dim} x {dim}) for the gates level",
-            'Use qsgd.sim\'s level="native", which never forms dense matrices.',
+            f"the dense block encoding of L ({dim} x {dim}) for the gates fidelity",
+            'Use qsgd.sim\'s fidelity="native", which never forms dense matrices.',
         )
         if hyperparameters["solver"] == "hhl":
             with qml.QueuingManager.stop_recording():

@@ -22,6 +22,7 @@ from torch.nn.utils import prune
 from tqdm import tqdm
 
 from pennylane_qsgd.data import load_digits_tensors
+from pennylane_qsgd.device.simulate import FIDELITIES
 from pennylane_qsgd.models import mlp
 from pennylane_qsgd.optim.closure_taylor import gather_values
 from pennylane_qsgd.optim.pruning import global_l1_prune
@@ -42,7 +43,7 @@ class TrainConfig:
     window: int = 10
     windows: int = 5
     order: int = 1
-    level: str = "native"
+    fidelity: str = "native"
     shots: int | None = 1_000_000
     precision: float = 1e-6
     max_support: int | None = None
@@ -133,7 +134,7 @@ def run_training(config: TrainConfig, resume: bool = False, progress: bool = Tru
         lr=config.lr,
         window=config.window,
         order=config.order,
-        level=config.level,
+        fidelity=config.fidelity,
         shots=config.shots,
         precision=config.precision,
         max_support=config.max_support,
@@ -254,7 +255,7 @@ def _plot(start: dict, history: list[dict], config: TrainConfig, path: Path) -> 
     shots = "exact download" if config.shots is None else f"{config.shots:.0e} shots"
     fig.suptitle(
         f"digits MLP 64-{config.hidden}-10, {config.sparsity:.0%} pruned, windows of "
-        f"{config.window} steps, level {config.level}, {shots}"
+        f"{config.window} steps, fidelity {config.fidelity}, {shots}"
     )
     fig.tight_layout()
     fig.savefig(path, dpi=120)
@@ -283,7 +284,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     )
     parser.add_argument("--windows", type=int, default=defaults.windows, help="number of windows")
     parser.add_argument("--order", type=int, choices=(1, 2), default=defaults.order)
-    parser.add_argument("--level", choices=("native", "gates", "ideal"), default=defaults.level)
+    parser.add_argument(
+        "--fidelity",
+        choices=FIDELITIES,
+        default=defaults.fidelity,
+        help="simulation fidelity of qsgd.sim for each window",
+    )
     parser.add_argument(
         "--shots",
         type=int,

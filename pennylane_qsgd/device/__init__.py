@@ -1,6 +1,6 @@
 """The ``qsgd.sim`` PennyLane device and the registry of native template kernels.
 
-``qml.device("qsgd.sim", wires=..., seed=..., level="native")``; see :class:`QSGDSimulator` and, for
+``qml.device("qsgd.sim", wires=..., seed=..., fidelity="native")``; see :class:`QSGDSimulator` and, for
 applying a template without decomposing it, :mod:`pennylane_qsgd.device.native`.
 """
 
@@ -11,11 +11,11 @@ from pennylane_qsgd.device.native import (
     registered_native_types,
     unregister_native_kernel,
 )
-from pennylane_qsgd.device.qsgd_simulator import LEVELS, PENNYLANE_REQUIRES, QSGDSimulator
+from pennylane_qsgd.device.qsgd_simulator import FIDELITIES, PENNYLANE_REQUIRES, QSGDSimulator
 from pennylane_qsgd.device.simulate import final_state, simulate
 
 __all__ = [
-    "LEVELS",
+    "FIDELITIES",
     "PENNYLANE_REQUIRES",
     "NativeKernel",
     "QSGDSimulator",

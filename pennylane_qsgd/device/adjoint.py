@@ -34,7 +34,7 @@ from pennylane_qsgd.device.statevector import (
 )
 
 
-def adjoint_jacobian(tape: QuantumScript, *, level: str = "native"):
+def adjoint_jacobian(tape: QuantumScript, *, fidelity: str = "native"):
     """Jacobian of the expectation values of ``tape`` with respect to its trainable parameters.
 
     Parameters
@@ -42,8 +42,8 @@ def adjoint_jacobian(tape: QuantumScript, *, level: str = "native"):
     tape : QuantumScript
         Analytic tape of expectation values whose trainable parameters belong to one-parameter
         gates (the device's adjoint preprocessing guarantees it).
-    level : str
-        Simulation level, as for :func:`~pennylane_qsgd.device.simulate.simulate`.
+    fidelity : str
+        Simulation fidelity, as for :func:`~pennylane_qsgd.device.simulate.simulate`.
 
     Returns
     -------
@@ -59,10 +59,12 @@ def adjoint_jacobian(tape: QuantumScript, *, level: str = "native"):
         hint="Use diff_method='parameter-shift', fewer observables or fewer wires.",
     )
     ket = StateVector(
-        final_state(tape, level=level, wire_order=wire_order), wire_order, level=level
+        final_state(tape, fidelity=fidelity, wire_order=wire_order), wire_order, fidelity=fidelity
     )
     bras = [
-        StateVector(2 * apply_observable(mp.obs, ket.array(), wire_order), wire_order, level=level)
+        StateVector(
+            2 * apply_observable(mp.obs, ket.array(), wire_order), wire_order, fidelity=fidelity
+        )
         for mp in tape.measurements
     ]
 

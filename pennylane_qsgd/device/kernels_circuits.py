@@ -3,7 +3,7 @@
 Importing this module registers, with :func:`pennylane_qsgd.device.native.register_native_kernel`:
 
 =============================  ==================================================================
-template                       kernel (level ``"native"``; ``"ideal"`` where stated)
+template                       kernel (fidelity ``"native"``; ``"ideal"`` where stated)
 =============================  ==================================================================
 ``DenseBlockEncoding``         the dilation blocks :math:`X, X^\\dagger, \\sqrt{I - XX^\\dagger},
                                \\sqrt{I - X^\\dagger X}` as sparse products and Chebyshev series
@@ -17,7 +17,7 @@ template                       kernel (level ``"native"``; ``"ideal"`` where sta
                                dense eigendecomposition); ideal: exact forward substitution,
                                :func:`~pennylane_qsgd.circuits.solver.ideal_solver_state`
 ``SuccessAmplification``       the oracle and the reflections about :math:`U|0\\rangle` as rank-one
-                               updates (standard and fixed-point schedules), at both levels
+                               updates (standard and fixed-point schedules), at both fidelities
 =============================  ==================================================================
 
 Every kernel applies the exact linear map of the template's gate decomposition (polynomial error,
@@ -195,11 +195,11 @@ def _solver_kernel(model: Callable[[GradientFlowSolver], np.ndarray], tag: str):
 # Amplitude amplification
 
 
-def prepared_state(U: Operator, level: str) -> np.ndarray:
-    """:math:`U|0\\rangle` over ``U.wires`` with ``U``'s kernel at ``level`` (cached)."""
+def prepared_state(U: Operator, fidelity: str) -> np.ndarray:
+    """:math:`U|0\\rangle` over ``U.wires`` with ``U``'s kernel at ``fidelity`` (cached)."""
 
     def make() -> np.ndarray:
-        kernel = native_kernel_for(U, level)
+        kernel = native_kernel_for(U, fidelity)
         if kernel is not None:
             zero = np.zeros(2 ** len(U.wires), dtype=np.complex128)
             zero[0] = 1.0
@@ -211,7 +211,7 @@ def prepared_state(U: Operator, level: str) -> np.ndarray:
             )
         return np.asarray(qml.matrix(U, wire_order=U.wires)[:, 0], dtype=np.complex128)
 
-    return _prepared.get(f"{level}:{U.hash}", make)
+    return _prepared.get(f"{fidelity}:{U.hash}", make)
 
 
 def _oracle_mask(O: Operator, wires: Wires) -> np.ndarray:
@@ -238,13 +238,13 @@ def _reflect(x: np.ndarray, psi: np.ndarray, angle: float) -> np.ndarray:
     return -x + (1.0 - np.exp(1j * angle)) * np.multiply.outer(psi, overlap)
 
 
-def _amplification_kernel(level: str):
+def _amplification_kernel(fidelity: str):
     def kernel(state: np.ndarray, op: Operator, wire_order: Wires) -> np.ndarray:
         hp = op.hyperparameters
         U, O = hp["U"], hp["O"]
         if Wires(hp["reflection_wires"]) != U.wires:
             raise ValueError("the native amplification kernel reflects about all wires of U")
-        psi = prepared_state(U, level)
+        psi = prepared_state(U, fidelity)
         mask = _oracle_mask(O, U.wires)
         iters = int(hp["iters"])
         if not hp["fixed_point"]:
@@ -287,10 +287,10 @@ def register_circuit_kernels() -> None:
     register_native_kernel(NormalizedStatePrep, _state_prep_kernel)
     register_native_kernel(GradientFlowSolver, _solver_kernel(native_solver_state, "native"))
     register_native_kernel(
-        GradientFlowSolver, _solver_kernel(ideal_solver_state, "ideal"), level="ideal"
+        GradientFlowSolver, _solver_kernel(ideal_solver_state, "ideal"), fidelity="ideal"
     )
     register_native_kernel(SuccessAmplification, _amplification_kernel("native"))
-    register_native_kernel(SuccessAmplification, _amplification_kernel("ideal"), level="ideal")
+    register_native_kernel(SuccessAmplification, _amplification_kernel("ideal"), fidelity="ideal")
 
 
 register_circuit_kernels()

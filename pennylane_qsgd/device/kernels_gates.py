@@ -4,7 +4,7 @@
 :math:`e^{i\\phi(2\\Pi - I)}` with :math:`\\Pi` the projector onto the first ``dim`` basis states of
 its wires, but lightning.qubit applies it as a dense :math:`2^k \\times 2^k` matrix: half a second
 per call on 12 wires, so a degree-100 QSVT spends a minute in projectors. At the native and ideal
-levels this kernel multiplies by the two phases instead (:math:`O(2^n)`); the gates level keeps
+fidelities this kernel multiplies by the two phases instead (:math:`O(2^n)`); the gates fidelity keeps
 lightning's kernel.
 """
 

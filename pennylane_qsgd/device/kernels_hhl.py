@@ -3,7 +3,7 @@
 Importing this module registers, with :func:`pennylane_qsgd.device.native.register_native_kernel`:
 
 ==================================  ===============================================================
-template                            kernel (level ``"native"``, with its adjoint)
+template                            kernel (fidelity ``"native"``, with its adjoint)
 ==================================  ===============================================================
 ``HermitianQSVT``                   per eigenvalue of :math:`H/\\alpha`, the exact 4x4 map on ``(r, a)``
                                     (:func:`~pennylane_qsgd.circuits.hamiltonian_simulation.real_part_blocks`)

@@ -63,7 +63,7 @@ def measure_analytic(mp: MeasurementProcess, state: np.ndarray, wire_order: Wire
         return variance(mp.obs, state, wire_order)
     rotations = mp.diagonalizing_gates()
     if rotations:  # e.g. probs(op=X(0)): rotate a copy into the eigenbasis first
-        state = apply_operations(state.copy(), rotations, wire_order, level="gates")
+        state = apply_operations(state.copy(), rotations, wire_order, fidelity="gates")
     return mp.process_state(state, wire_order)
 
 
@@ -142,7 +142,7 @@ def measure_with_samples(
     """
     rotations = shared_diagonalizing_gates(measurements)
     if rotations:
-        state = apply_operations(state.copy(), rotations, wire_order, level="gates")
+        state = apply_operations(state.copy(), rotations, wire_order, fidelity="gates")
     wires = sampled_wires(measurements, wire_order)
     samples = sample_basis_states(state, wire_order, wires, shots.total_shots, rng)
     results = []

@@ -1,10 +1,10 @@
 r"""Registry of native kernels: how ``qsgd.sim`` applies a template without decomposing it.
 
-At ``level="native"`` (and ``"ideal"``) the device does not lower a registered template to gates.
+At ``fidelity="native"`` (and ``"ideal"``) the device does not lower a registered template to gates.
 It hands the state vector to the template's *kernel*, a plain function that applies the exact linear
 map the template's circuit implements (sparse matrices, Chebyshev recurrences, a structured solve...),
-and continues with the array the kernel returns. At ``level="gates"`` the registry is ignored and the
-template is decomposed like any other operation, so the two levels can be compared.
+and continues with the array the kernel returns. At ``fidelity="gates"`` the registry is ignored and the
+template is decomposed like any other operation, so the two fidelities can be compared.
 
 Kernel contract
 ---------------
@@ -71,7 +71,7 @@ from pennylane.wires import Wires
 NativeKernel = Callable[[np.ndarray, Operator, Wires], np.ndarray]
 """``kernel(state, op, wire_order) -> new_state``; see the module docstring for the layout."""
 
-KERNEL_LEVELS = ("native", "ideal")
+KERNEL_FIDELITIES = ("native", "ideal")
 """Levels at which registered kernels are used (``"gates"`` always decomposes)."""
 
 
@@ -81,20 +81,22 @@ class _Entry:
     adjoint_kernel: NativeKernel | None
 
 
-_REGISTRY: dict[str, dict[type, _Entry]] = {level: {} for level in KERNEL_LEVELS}
+_REGISTRY: dict[str, dict[type, _Entry]] = {fidelity: {} for fidelity in KERNEL_FIDELITIES}
 
 
-def _check_level(level: str) -> str:
-    if level not in KERNEL_LEVELS:
-        raise ValueError(f"level must be one of {KERNEL_LEVELS} for a native kernel; got {level!r}")
-    return level
+def _check_fidelity(fidelity: str) -> str:
+    if fidelity not in KERNEL_FIDELITIES:
+        raise ValueError(
+            f"fidelity must be one of {KERNEL_FIDELITIES} for a native kernel; got {fidelity!r}"
+        )
+    return fidelity
 
 
 def register_native_kernel(
     op_type: type,
     kernel: NativeKernel,
     *,
-    level: str = "native",
+    fidelity: str = "native",
     adjoint_kernel: NativeKernel | None = None,
 ) -> None:
     """Apply operations of type ``op_type`` with ``kernel`` instead of decomposing them.
@@ -106,7 +108,7 @@ def register_native_kernel(
     kernel : callable
         ``kernel(state, op, wire_order) -> new_state``, ``state`` flat ``complex128`` of length
         ``2**len(wire_order)`` in PennyLane's big-endian wire order (module docstring).
-    level : {"native", "ideal"}
+    fidelity : {"native", "ideal"}
         Level at which this kernel is used. ``"ideal"`` falls back to ``"native"`` kernels.
     adjoint_kernel : callable, optional
         Same signature; applies the adjoint of the base operation it receives. Enables native
@@ -117,11 +119,11 @@ def register_native_kernel(
     TypeError
         If ``op_type`` is not an Operator subclass or a kernel is not callable.
     ValueError
-        If ``level`` is not ``"native"`` or ``"ideal"``.
+        If ``fidelity`` is not ``"native"`` or ``"ideal"``.
 
     Notes
     -----
-    Registering a type again replaces its kernel at that level.
+    Registering a type again replaces its kernel at that fidelity.
     """
     if not (isinstance(op_type, type) and issubclass(op_type, Operator)):
         raise TypeError(
@@ -131,49 +133,49 @@ def register_native_kernel(
         raise TypeError(f"kernel must be callable; got {kernel!r}")
     if adjoint_kernel is not None and not callable(adjoint_kernel):
         raise TypeError(f"adjoint_kernel must be callable or None; got {adjoint_kernel!r}")
-    _REGISTRY[_check_level(level)][op_type] = _Entry(kernel, adjoint_kernel)
+    _REGISTRY[_check_fidelity(fidelity)][op_type] = _Entry(kernel, adjoint_kernel)
 
 
-def unregister_native_kernel(op_type: type, level: str | None = None) -> None:
-    """Forget the kernel(s) of ``op_type`` at ``level`` (all levels when ``None``); no-op if absent."""
-    levels = KERNEL_LEVELS if level is None else (_check_level(level),)
-    for lvl in levels:
-        _REGISTRY[lvl].pop(op_type, None)
+def unregister_native_kernel(op_type: type, fidelity: str | None = None) -> None:
+    """Forget the kernel(s) of ``op_type`` at ``fidelity`` (all fidelities when ``None``); no-op if absent."""
+    fidelities = KERNEL_FIDELITIES if fidelity is None else (_check_fidelity(fidelity),)
+    for fid in fidelities:
+        _REGISTRY[fid].pop(op_type, None)
 
 
-def _entry(op_type: type, level: str) -> _Entry | None:
-    if level == "ideal":
+def _entry(op_type: type, fidelity: str) -> _Entry | None:
+    if fidelity == "ideal":
         return _REGISTRY["ideal"].get(op_type) or _REGISTRY["native"].get(op_type)
-    if level == "native":
+    if fidelity == "native":
         return _REGISTRY["native"].get(op_type)
     return None
 
 
-def native_kernel_for(op: Operator, level: str) -> NativeKernel | None:
-    """The kernel that applies ``op`` at ``level``, or ``None`` if ``op`` must be decomposed.
+def native_kernel_for(op: Operator, fidelity: str) -> NativeKernel | None:
+    """The kernel that applies ``op`` at ``fidelity``, or ``None`` if ``op`` must be decomposed.
 
     ``qml.adjoint(op)`` resolves to the registered ``adjoint_kernel`` of ``type(op)`` (called with
-    the base operation). At ``level="gates"`` this always returns ``None``.
+    the base operation). At ``fidelity="gates"`` this always returns ``None``.
     """
-    if level not in KERNEL_LEVELS:
+    if fidelity not in KERNEL_FIDELITIES:
         return None
     if isinstance(op, Adjoint):
-        entry = _entry(type(op.base), level)
+        entry = _entry(type(op.base), fidelity)
         if entry is None or entry.adjoint_kernel is None:
             return None
         adjoint_kernel = entry.adjoint_kernel
         return lambda state, adj_op, wire_order: adjoint_kernel(state, adj_op.base, wire_order)
-    entry = _entry(type(op), level)
+    entry = _entry(type(op), fidelity)
     return None if entry is None else entry.kernel
 
 
-def has_native_kernel(op: Operator, level: str) -> bool:
-    """Whether ``op`` is applied by a registered kernel at ``level`` (decomposition stops there)."""
-    return native_kernel_for(op, level) is not None
+def has_native_kernel(op: Operator, fidelity: str) -> bool:
+    """Whether ``op`` is applied by a registered kernel at ``fidelity`` (decomposition stops there)."""
+    return native_kernel_for(op, fidelity) is not None
 
 
-def registered_native_types(level: str = "native") -> frozenset[type]:
-    """Operation types with a kernel usable at ``level`` (``"ideal"`` includes ``"native"`` ones)."""
-    if level == "ideal":
+def registered_native_types(fidelity: str = "native") -> frozenset[type]:
+    """Operation types with a kernel usable at ``fidelity`` (``"ideal"`` includes ``"native"`` ones)."""
+    if fidelity == "ideal":
         return frozenset(_REGISTRY["ideal"]) | frozenset(_REGISTRY["native"])
-    return frozenset(_REGISTRY[_check_level(level)])
+    return frozenset(_REGISTRY[_check_fidelity(fidelity)])

@@ -50,7 +50,7 @@ from pennylane.transforms.core import CompilePipeline, transform
 from pennylane_qsgd.device.adjoint import adjoint_jacobian
 from pennylane_qsgd.device.measure import shared_diagonalizing_gates
 from pennylane_qsgd.device.native import has_native_kernel, registered_native_types
-from pennylane_qsgd.device.simulate import LEVELS, check_level, simulate
+from pennylane_qsgd.device.simulate import FIDELITIES, check_fidelity, simulate
 from pennylane_qsgd.device.statevector import NORM_ATOL
 
 PENNYLANE_REQUIRES = ">=0.45,<0.46"
@@ -146,7 +146,7 @@ def _accepts_measurement(capabilities, kind: type, mp: MeasurementProcess) -> bo
     return type(mp).__name__ in capabilities.measurement_processes or isinstance(mp, kind)
 
 
-def _adjoint_stopping_condition(op: Operator, supported, level: str) -> bool:
+def _adjoint_stopping_condition(op: Operator, supported, fidelity: str) -> bool:
     """Adjoint differentiates one-parameter gates with a generator; other ops must be constant.
 
     A template with a native kernel but no adjoint kernel is decomposed (the backward sweep must
@@ -157,7 +157,9 @@ def _adjoint_stopping_condition(op: Operator, supported, level: str) -> bool:
         return not trainable
     if not supported(op):
         return False
-    if has_native_kernel(op, level) and not has_native_kernel(qml.adjoint(op, lazy=True), level):
+    if has_native_kernel(op, fidelity) and not has_native_kernel(
+        qml.adjoint(op, lazy=True), fidelity
+    ):
         return False
     return not trainable or (op.num_params == 1 and op.has_generator)
 
@@ -193,11 +195,11 @@ class QSGDSimulator(Device):
     seed : int, numpy Generator, SeedSequence, None or "global"
         Seed of the sampling generator (``numpy.random.default_rng``). ``"global"`` (default) draws
         a seed from NumPy's global generator, so ``np.random.seed`` makes runs reproducible.
-    level : {"native", "gates", "ideal"}
+    fidelity : {"native", "gates", "ideal"}
         ``"native"`` (default): templates with a registered kernel are applied as the exact linear
         maps they implement; everything else is decomposed to standard gates. ``"ideal"``: as
         native, preferring ideal-model kernels where registered. ``"gates"``: everything is
-        decomposed to standard gates (the ground truth for small circuits). At every level the
+        decomposed to standard gates (the ground truth for small circuits). At every fidelity the
         standard gates run on lightning.qubit's C++ state-vector kernels.
 
     Notes
@@ -224,32 +226,32 @@ class QSGDSimulator(Device):
     name = "qsgd.sim"
     config_filepath = Path(__file__).parent / "qsgd_sim.toml"
 
-    def __init__(self, wires=None, shots=None, seed="global", level: str = "native") -> None:
+    def __init__(self, wires=None, shots=None, seed="global", fidelity: str = "native") -> None:
         _check_pennylane_version()
         super().__init__(wires=wires, shots=shots)
-        self._level = check_level(level)
+        self._fidelity = check_fidelity(fidelity)
         if isinstance(seed, str) and seed == "global":
             seed = np.random.randint(0, 2**31 - 1)  # noqa: NPY002 (the global generator, on purpose)
         self._rng = np.random.default_rng(seed)
 
     @property
-    def level(self) -> str:
-        """Simulation level: one of ``"native"``, ``"gates"``, ``"ideal"``."""
-        return self._level
+    def fidelity(self) -> str:
+        """Simulation fidelity: one of ``"native"``, ``"gates"``, ``"ideal"``."""
+        return self._fidelity
 
     def _label(self) -> str:
-        return f"{self.name} (level={self._level!r})"
+        return f"{self.name} (fidelity={self._fidelity!r})"
 
     def supports_operation(self, op: Operator) -> bool:
-        """Whether ``op`` is executed as is at this device's level (otherwise it is decomposed)."""
-        if self._level != "gates" and has_native_kernel(op, self._level):
+        """Whether ``op`` is executed as is at this device's fidelity (otherwise it is decomposed)."""
+        if self._fidelity != "gates" and has_native_kernel(op, self._fidelity):
             return True
         return self.capabilities.supports_operation(op)
 
     def _target_gates(self) -> set[str]:
         gates = set(self.capabilities.gate_set())
-        if self._level != "gates":
-            gates |= {op_type.__name__ for op_type in registered_native_types(self._level)}
+        if self._fidelity != "gates":
+            gates |= {op_type.__name__ for op_type in registered_native_types(self._fidelity)}
         return gates
 
     # ----------------------------------------------------------------- configuration
@@ -281,11 +283,11 @@ class QSGDSimulator(Device):
         return replace(config, **updated)
 
     def preprocess_transforms(self, execution_config: ExecutionConfig | None = None):
-        """Transforms that turn any circuit into one :func:`simulate` runs at this level.
+        """Transforms that turn any circuit into one :func:`simulate` runs at this fidelity.
 
         Validate state preparations, defer mid-circuit measurements, rotate sampled measurements
         into the computational basis, decompose to the standard gates (plus registered native
-        templates at level native/ideal), validate wires, measurements and observables, expand
+        templates at fidelity native/ideal), validate wires, measurements and observables, expand
         broadcasting; with ``diff_method="adjoint"``, the adjoint restrictions on top.
         """
         config = execution_config or ExecutionConfig()
@@ -329,7 +331,9 @@ class QSGDSimulator(Device):
         program.add_transform(
             decompose,
             stopping_condition=partial(
-                _adjoint_stopping_condition, supported=self.supports_operation, level=self._level
+                _adjoint_stopping_condition,
+                supported=self.supports_operation,
+                fidelity=self._fidelity,
             ),
             skip_initial_state_prep=False,
             device_wires=self.wires,
@@ -347,7 +351,7 @@ class QSGDSimulator(Device):
     # ----------------------------------------------------------------- execution
     def execute(self, circuits, execution_config: ExecutionConfig | None = None):
         """Simulate each circuit; returns a tuple of results."""
-        return tuple(simulate(c, level=self._level, rng=self._rng) for c in circuits)
+        return tuple(simulate(c, fidelity=self._fidelity, rng=self._rng) for c in circuits)
 
     def supports_derivatives(
         self, execution_config: ExecutionConfig | None = None, circuit: QuantumScript | None = None
@@ -368,7 +372,7 @@ class QSGDSimulator(Device):
 
     def compute_derivatives(self, circuits, execution_config: ExecutionConfig | None = None):
         """Adjoint Jacobians of the circuits' expectation values."""
-        return tuple(adjoint_jacobian(c, level=self._level) for c in circuits)
+        return tuple(adjoint_jacobian(c, fidelity=self._fidelity) for c in circuits)
 
     def execute_and_compute_derivatives(
         self, circuits, execution_config: ExecutionConfig | None = None
@@ -379,4 +383,4 @@ class QSGDSimulator(Device):
         )
 
 
-__all__ = ["LEVELS", "PENNYLANE_REQUIRES", "QSGDSimulator"]
+__all__ = ["FIDELITIES", "PENNYLANE_REQUIRES", "QSGDSimulator"]

@@ -19,19 +19,19 @@ from pennylane_qsgd.device.statevector import (
     initial_state,
 )
 
-LEVELS = ("native", "gates", "ideal")
-"""Fidelity levels of ``qsgd.sim`` (DESIGN.md section 4)."""
+FIDELITIES = ("native", "gates", "ideal")
+"""Fidelities of ``qsgd.sim`` (DESIGN.md section 4)."""
 
 
-def check_level(level: str) -> str:
-    """Return ``level`` if it is one of :data:`LEVELS`, else raise ValueError."""
-    if level not in LEVELS:
-        raise ValueError(f"level must be one of {LEVELS}; got {level!r}")
-    return level
+def check_fidelity(fidelity: str) -> str:
+    """Return ``fidelity`` if it is one of :data:`FIDELITIES`, else raise ValueError."""
+    if fidelity not in FIDELITIES:
+        raise ValueError(f"fidelity must be one of {FIDELITIES}; got {fidelity!r}")
+    return fidelity
 
 
 def final_state(
-    tape: QuantumScript, *, level: str = "native", wire_order: Wires | None = None
+    tape: QuantumScript, *, fidelity: str = "native", wire_order: Wires | None = None
 ) -> np.ndarray:
     """Flat ``complex128`` state (big-endian over ``wire_order``) after the tape's operations.
 
@@ -47,7 +47,7 @@ def final_state(
     wire_order = tape.wires if wire_order is None else Wires(wire_order)
     check_statevector_memory(len(wire_order))
     state, operations = initial_state(tape.operations, wire_order)
-    return apply_operations(state, operations, wire_order, level=check_level(level))
+    return apply_operations(state, operations, wire_order, fidelity=check_fidelity(fidelity))
 
 
 def standard_wires(tape: QuantumScript) -> tuple[QuantumScript, Wires]:
@@ -61,17 +61,17 @@ def standard_wires(tape: QuantumScript) -> tuple[QuantumScript, Wires]:
 
 
 def simulate(
-    tape: QuantumScript, *, level: str = "native", rng: np.random.Generator | None = None
+    tape: QuantumScript, *, fidelity: str = "native", rng: np.random.Generator | None = None
 ) -> Result:
-    """Simulate a tape whose operations ``qsgd.sim`` supports at ``level`` and return its results.
+    """Simulate a tape whose operations ``qsgd.sim`` supports at ``fidelity`` and return its results.
 
     Parameters
     ----------
     tape : QuantumScript
         Preprocessed circuit: a leading state preparation at most, then standard gates and
-        templates with native kernels at ``level``; measurements diagonal in the computational
+        templates with native kernels at ``fidelity``; measurements diagonal in the computational
         basis when ``tape.shots`` is set (up to their own diagonalizing gates).
-    level : {"native", "gates", "ideal"}
+    fidelity : {"native", "gates", "ideal"}
         Whether registered native kernels are used (``"gates"``: never).
     rng : numpy.random.Generator, optional
         Source of the samples when the tape has shots.
@@ -83,7 +83,7 @@ def simulate(
     tape, wire_order = standard_wires(tape)
 
     # 1) initial state and 2) operations
-    state = final_state(tape, level=level, wire_order=wire_order)
+    state = final_state(tape, fidelity=fidelity, wire_order=wire_order)
 
     # 3) measurements; shots are pulled from the tape, not from the device
     if tape.shots:

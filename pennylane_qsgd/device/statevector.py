@@ -59,7 +59,7 @@ def check_statevector_memory(num_wires: int) -> None:
     check_memory(
         statevector_nbytes(num_wires),
         f"a state vector on {num_wires} wires (16 * 2**{num_wires} bytes, two copies)",
-        hint='Use fewer wires, or level="ideal" where the solver template has an ideal model.',
+        hint='Use fewer wires, or fidelity="ideal" where the solver template has an ideal model.',
     )
 
 
@@ -121,13 +121,13 @@ class StateVector:
         The array is taken over, not copied.
     wire_order : Wires
         The register, big-endian (``wire_order[0]`` is the most significant bit).
-    level : str
-        Simulation level; decides which operations go to native kernels.
+    fidelity : str
+        Simulation fidelity; decides which operations go to native kernels.
     """
 
-    def __init__(self, state: np.ndarray | None, wire_order: Wires, *, level: str) -> None:
+    def __init__(self, state: np.ndarray | None, wire_order: Wires, *, fidelity: str) -> None:
         self.wire_order = Wires(wire_order)
-        self.level = level
+        self.fidelity = fidelity
         self._num_wires = len(self.wire_order)
         self._position = {wire: i for i, wire in enumerate(self.wire_order)}
         self._array = state
@@ -135,9 +135,9 @@ class StateVector:
         self._current = "array"  # which copy is up to date: "array", "buffer" or "both"
 
     def apply(self, operations: Iterable[Operator]) -> None:
-        """Apply ``operations`` in order (native kernels where registered at this level)."""
+        """Apply ``operations`` in order (native kernels where registered at this fidelity)."""
         for op in operations:
-            kernel = native_kernel_for(op, self.level)
+            kernel = native_kernel_for(op, self.fidelity)
             if kernel is None:
                 apply_gate(self._lightning(), op, self._position)
                 self._current = "buffer"
@@ -168,15 +168,15 @@ class StateVector:
 
 
 def apply_operations(
-    state: np.ndarray | None, operations: Iterable[Operator], wire_order: Wires, *, level: str
+    state: np.ndarray | None, operations: Iterable[Operator], wire_order: Wires, *, fidelity: str
 ) -> np.ndarray:
     """Apply ``operations`` in order to ``state`` (flat, over ``wire_order``) and return the result.
 
     ``state=None`` stands for :math:`|0\\dots0\\rangle`. Operations with a native kernel at
-    ``level`` go to the kernel; all others must be standard gates (:func:`apply_gate`).
+    ``fidelity`` go to the kernel; all others must be standard gates (:func:`apply_gate`).
     ``state`` may be overwritten.
     """
-    register = StateVector(state, wire_order, level=level)
+    register = StateVector(state, wire_order, fidelity=fidelity)
     register.apply(operations)
     return register.array()
 

@@ -21,6 +21,7 @@ from pennylane_qsgd.core.dissipation import dissipation
 from pennylane_qsgd.core.lanczos import lanczos_extremes
 from pennylane_qsgd.core.memory import check_memory
 from pennylane_qsgd.core.reference import integrate_ode
+from pennylane_qsgd.device.simulate import FIDELITIES
 from pennylane_qsgd.optim.closure_taylor import (
     Closure,
     ClosureHessian,
@@ -35,14 +36,13 @@ from pennylane_qsgd.optim.pruning import pruned_tensors
 from pennylane_qsgd.optim.report import WindowReport
 from pennylane_qsgd.optim.taylor import StochasticForcing, _constant_terms, build_problem
 from pennylane_qsgd.optim.window import (
-    LEVELS,
     solve_linear_window_matrix_free,
     solve_window,
 )
 
 ACTIONS = ("run", "classical", "raise")
 DENSE_HESSIAN_LIMIT = 2048
-"""Largest support whose Hessian is formed; above it order-1 windows go matrix-free (ideal level)."""
+"""Largest support whose Hessian is formed; above it order-1 windows go matrix-free (ideal fidelity)."""
 LANCZOS_STEPS = 8
 """Hessian-vector products spent estimating the extreme eigenvalues of a matrix-free window."""
 MEASURE_ODE_LIMIT = 256
@@ -123,9 +123,9 @@ class QSGD(torch.optim.Optimizer):
     euler_steps : int, optional
         Euler steps ``m`` per window (default ``T / min(1, 1/(N ||F1||))``; ``m = T`` reproduces
         ``T`` gradient steps on the Taylor model when ``order=1``).
-    level : {"native", "gates", "ideal"}
+    fidelity : {"native", "gates", "ideal"}
         Fidelity of ``qsgd.sim`` (default ``"native"``; order-1 windows with
-        ``s > DENSE_HESSIAN_LIMIT`` run matrix-free at the ideal level).
+        ``s > DENSE_HESSIAN_LIMIT`` run matrix-free at the ideal fidelity).
     solver : {"qsvt"}
         Quantum linear solver.
     precision : float
@@ -155,7 +155,7 @@ class QSGD(torch.optim.Optimizer):
         Seed of the download shots (window ``k`` uses ``seed + k``).
     matrix_free : bool, optional
         Order 1 only: never form the Hessian, one Hessian-vector product per Euler step, at the
-        ideal level. Default: when ``s > DENSE_HESSIAN_LIMIT``.
+        ideal fidelity. Default: when ``s > DENSE_HESSIAN_LIMIT``.
 
     Notes
     -----
@@ -168,7 +168,7 @@ class QSGD(torch.optim.Optimizer):
     --------
     >>> model = torch.nn.Linear(3, 1)
     >>> x, y = torch.randn(8, 3), torch.randn(8, 1)
-    >>> opt = QSGD(model.parameters(), lr=0.1, window=4, level="ideal")
+    >>> opt = QSGD(model.parameters(), lr=0.1, window=4, fidelity="ideal")
     >>> loss = opt.step(lambda: torch.nn.functional.mse_loss(model(x), y))
     >>> opt.reports[-1].steps
     4
@@ -183,7 +183,7 @@ class QSGD(torch.optim.Optimizer):
         order: int = 1,
         carleman_level: int | None = None,
         euler_steps: int | None = None,
-        level: str = "native",
+        fidelity: str = "native",
         solver: str = "qsvt",
         precision: float = 1e-6,
         shots: int | None = None,
@@ -201,8 +201,8 @@ class QSGD(torch.optim.Optimizer):
             raise ValueError(f"window must be a positive integer; got {window!r}")
         if order not in (1, 2):
             raise ValueError(f"order must be 1 or 2; got {order!r}")
-        if level not in LEVELS:
-            raise ValueError(f"level must be one of {LEVELS}; got {level!r}")
+        if fidelity not in FIDELITIES:
+            raise ValueError(f"fidelity must be one of {FIDELITIES}; got {fidelity!r}")
         if solver != "qsvt":
             raise ValueError(
                 f"QSGD windows use solver='qsvt'; got {solver!r} (HHLSolver and "
@@ -224,7 +224,7 @@ class QSGD(torch.optim.Optimizer):
             order=order,
             carleman_level=carleman_level,
             euler_steps=euler_steps,
-            level=level,
+            fidelity=fidelity,
             solver=solver,
             precision=precision,
             shots=shots,
@@ -234,8 +234,8 @@ class QSGD(torch.optim.Optimizer):
             on_nondissipative=on_nondissipative,
             matrix_free=matrix_free,
         )
-        if matrix_free and (order != 1 or level != "ideal"):
-            raise ValueError("matrix_free=True needs order=1 and level='ideal'")
+        if matrix_free and (order != 1 or fidelity != "ideal"):
+            raise ValueError("matrix_free=True needs order=1 and fidelity='ideal'")
         super().__init__(params, defaults)
         self._masks = _masks_by_param(masks)
         self.seed = seed
@@ -328,10 +328,10 @@ class QSGD(torch.optim.Optimizer):
                 f"the third-derivative tensor on a support of s = {s} weights",
                 "Lower max_support (order 2 stores s**3 numbers), or use order=1.",
             )
-        elif s > DENSE_HESSIAN_LIMIT and group["level"] != "ideal":
+        elif s > DENSE_HESSIAN_LIMIT and group["fidelity"] != "ideal":
             raise ValueError(
-                f"a support of s = {s} weights is too large for level={group['level']!r} "
-                f"(the Hessian and the solver register grow with s); use level='ideal' "
+                f"a support of s = {s} weights is too large for fidelity={group['fidelity']!r} "
+                f"(the Hessian and the solver register grow with s); use fidelity='ideal' "
                 f"(matrix-free, order 1) or set max_support <= {DENSE_HESSIAN_LIMIT}"
             )
 
@@ -442,7 +442,7 @@ class QSGD(torch.optim.Optimizer):
             problem,
             float(T),
             N,
-            device_level=group["level"],
+            fidelity=group["fidelity"],
             steps=group["euler_steps"],
             solver=group["solver"],
             precision=group["precision"],
@@ -478,9 +478,9 @@ class QSGD(torch.optim.Optimizer):
         return StochasticForcing(np.stack(rows), np.arange(T, dtype=np.float64))
 
     def _run_matrix_free(self, closure, group, index, entries, start):
-        """Order 1 with a support too large for a dense Hessian: ideal level, HVP per Euler step."""
-        if group["level"] != "ideal":
-            raise ValueError("matrix-free windows run at level='ideal' only")
+        """Order 1 with a support too large for a dense Hessian: ideal fidelity, HVP per Euler step."""
+        if group["fidelity"] != "ideal":
+            raise ValueError("matrix-free windows run at fidelity='ideal' only")
         lr, T, wd = group["lr"], group["window"], group["weight_decay"]
         with torch.enable_grad():
             op = ClosureHessian(closure, entries, wd)

@@ -3,7 +3,7 @@
 The window's gradient flow (a :class:`~pennylane_qsgd.core.problem.PolynomialODE`) gets a reference
 coordinate (constant in time, so the downloaded direction carries its own sign and scale), is
 rescaled into the unit ball, solved by :class:`~pennylane_qsgd.circuits.solver.GradientFlowSolver`
-on ``qsgd.sim`` at the requested level of fidelity, and read out by tomography with finite shots.
+on ``qsgd.sim`` at the requested fidelity, and read out by tomography with finite shots.
 """
 
 from __future__ import annotations
@@ -33,8 +33,7 @@ from pennylane_qsgd.core.bounds import condition_number_bound, max_step_size
 from pennylane_qsgd.core.dissipation import rescale_to_unit_ball
 from pennylane_qsgd.core.euler import EulerSolution, solve_euler
 from pennylane_qsgd.core.problem import PolynomialODE
-
-LEVELS = ("native", "gates", "ideal")
+from pennylane_qsgd.device.simulate import FIDELITIES
 
 
 @dataclass(frozen=True)
@@ -126,7 +125,7 @@ def solve_window(
     T: float,
     level: int,
     *,
-    device_level: str = "native",
+    fidelity: str = "native",
     steps: int | None = None,
     idle: int | None = None,
     solver: str = "qsvt",
@@ -144,7 +143,7 @@ def solve_window(
         Window length in gradient steps.
     level : int
         Carleman truncation level N.
-    device_level : {"native", "gates", "ideal"}
+    fidelity : {"native", "gates", "ideal"}
         Fidelity of ``qsgd.sim`` (DESIGN.md section 4).
     steps, idle : int, optional
         Euler steps ``m`` (default :func:`euler_steps_for_window`) and idle steps ``p``.
@@ -156,8 +155,8 @@ def solve_window(
     seed : int, optional
         Seed of the shot sampling.
     """
-    if device_level not in LEVELS:
-        raise ValueError(f"level must be one of {LEVELS}; got {device_level!r}")
+    if fidelity not in FIDELITIES:
+        raise ValueError(f"fidelity must be one of {FIDELITIES}; got {fidelity!r}")
     norm_in = float(np.linalg.norm(problem.u_in))
     reference = norm_in if norm_in > 0 else 1.0
     augmented = with_reference_coordinate(problem, reference)
@@ -175,11 +174,11 @@ def solve_window(
         precision=precision,
         wires=range(n_wires),
     )
-    if device_level == "ideal":
+    if fidelity == "ideal":
         ideal = ideal_solution(op)
         direction, probability, euler = ideal.state, ideal.success_probability, ideal.euler
     else:
-        dev = qml.device("qsgd.sim", wires=n_wires, level=device_level)
+        dev = qml.device("qsgd.sim", wires=n_wires, fidelity=fidelity)
 
         @qml.qnode(dev)
         def circuit():
@@ -208,7 +207,7 @@ def solve_window(
         solver_calls=float(used * per_success),
         download_error=float(np.linalg.norm(u_final - u_exact)),
         qubits=n_wires,
-        degree=int(op.inverse_angles().degree) if device_level != "ideal" else 0,
+        degree=int(op.inverse_angles().degree) if fidelity != "ideal" else 0,
         gamma=float(gamma),
     )
 
@@ -224,7 +223,7 @@ def solve_linear_window_matrix_free(
     shots: int | None = None,
     seed: int | None = None,
 ) -> WindowSolution:
-    """The ideal level for an order-1 window too large to form its Hessian.
+    """The ideal fidelity for an order-1 window too large to form its Hessian.
 
     Forward Euler on :math:`du/dt = -\\eta (g + H(u - \\bar\\theta))` with ``steps`` steps and as
     many idle copies, one Hessian-vector product per step, memory O(s). The success
