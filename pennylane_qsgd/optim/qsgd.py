@@ -958,6 +958,10 @@ class QSGD(torch.optim.Optimizer):
             for current, saved in zip(self.param_groups, saved_groups, strict=True)
         ]
         super().load_state_dict({**state_dict, "param_groups": merged})
+        for key, value in self.state.items():
+            # QSGD writes buffers in place: never share them with the optimizer saved from
+            if isinstance(key, torch.Tensor) and value.get("momentum_buffer") is not None:
+                value["momentum_buffer"] = value["momentum_buffer"].clone()
         for group in self.param_groups:
             validate_group(group)
         saved = self.state.get("qsgd") or {"windows": 0, "reports": []}
