@@ -18,6 +18,19 @@ import torch
 from torch import nn
 from torch.nn.utils import prune
 
+__all__ = [
+    "PRUNABLE_LAYERS",
+    "PrunedTensor",
+    "SparsityReport",
+    "global_l1_prune",
+    "masked_parameters",
+    "prunable_layers",
+    "pruned_tensors",
+    "recording_pruning_masks",
+    "remove_pruning",
+    "sparsity",
+]
+
 #: Layer types pruned by :func:`global_l1_prune` by default (the paper's "conv and linear").
 PRUNABLE_LAYERS: tuple[type[nn.Module], ...] = (nn.Conv1d, nn.Conv2d, nn.Conv3d, nn.Linear)
 
