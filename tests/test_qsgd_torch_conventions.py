@@ -526,3 +526,18 @@ def test_random_windows_end_in_a_result_or_a_clear_error_within_a_memory_cap(see
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "result" in proc.stdout or "budget" in proc.stdout, proc.stdout
+
+
+def test_hasattr_on_result_objects_never_raises():
+    from pennylane_qsgd.optim.pruning import SparsityReport, sparsity
+    from pennylane_qsgd.optim.support import Support
+
+    model, x, y = quadratic(17)
+    opt = QSGD(model.parameters(), lr=0.05, window=2, fidelity="ideal")
+    opt.step(lambda: mse(model, x, y))
+    odd = SparsityReport(layers={}, pruned=("gone.weight",))  # a name without counts
+    objects = [opt.reports[-1], sparsity(model), odd, Support.all(model), opt]
+    for obj in objects:
+        for name in [*dir(obj), "no_such_attribute"]:
+            hasattr(obj, name)  # must not raise
+    assert odd.pruned_fraction == 0.0

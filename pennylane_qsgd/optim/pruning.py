@@ -260,8 +260,9 @@ class SparsityReport:
     @property
     def pruned_fraction(self) -> float:
         """Fraction of zero entries over the pruned tensors only (0 when nothing is pruned)."""
-        zeros = sum(self.layers[k][0] for k in self.pruned)
-        total = sum(self.layers[k][1] for k in self.pruned)
+        counts = [self.layers.get(k, (0, 0)) for k in self.pruned]
+        zeros = sum(z for z, _ in counts)
+        total = sum(n for _, n in counts)
         return zeros / total if total else 0.0
 
     def __str__(self) -> str:
