@@ -814,16 +814,8 @@ class QSGD(torch.optim.Optimizer):
         stages.update()
         if not np.all(np.isfinite(sol.u_final)):
             raise FloatingPointError("the downloaded weights contain NaN or Inf")
-        if group["euler_steps"] is None and sol.steps > T:
-            lam_max = float(np.max(np.abs(eigs)))
-            self._warn(
-                ContinuousFlowWarning,
-                f"lr = {lr:g}: the default Euler grid takes m = {sol.steps} steps for the "
-                f"window's {T} gradient steps (h = {T / sol.steps:.3g} < 1), so the window "
-                "follows the continuous gradient flow, not the discrete SGD steps (lr * "
-                f"max|Hessian eigenvalue| = {lr * lam_max:.3g}; plain SGD is unstable above 2). "
-                "Pass euler_steps=window to reproduce SGD's steps.",
-            )
+        if group["euler_steps"] is None:
+            self._check_grid(lr, T, sol.steps, float(np.max(np.abs(eigs))))
         scatter_values(entries, torch.as_tensor(sol.u_final[:s]))
         if mu:
             self._write_velocity(entries, sol.u_final[s:])
@@ -844,6 +836,18 @@ class QSGD(torch.optim.Optimizer):
         stages.update()
         stages.close()
         return report, loss.detach(), start_grads
+
+    def _check_grid(self, lr: float, T: int, m: int, lam_max: float) -> None:
+        """Warn when the default Euler grid is finer than the gradient steps (``m > T``)."""
+        if m > T:
+            self._warn(
+                ContinuousFlowWarning,
+                f"lr = {lr:g}: the default Euler grid takes m = {m} steps for the window's {T} "
+                f"gradient steps (h = {T / m:.3g} < 1), so the window follows the continuous "
+                "gradient flow, not the discrete SGD steps (lr * max|Hessian eigenvalue| = "
+                f"{lr * lam_max:.3g}; plain SGD is unstable above 2). Pass euler_steps=window to "
+                "reproduce SGD's steps.",
+            )
 
     def _stochastic_rows(self, closure, entries, coeffs, T: int) -> np.ndarray:
         """Constant terms :math:`c_k` of the gradient model, one closure call (minibatch) per step.
@@ -873,6 +877,8 @@ class QSGD(torch.optim.Optimizer):
         steps = group["euler_steps"] or max(
             T, int(np.ceil(T * lr * max(abs(lam_max), abs(lam_min))))
         )
+        if group["euler_steps"] is None:
+            self._check_grid(lr, T, steps, max(abs(lam_max), abs(lam_min)))
         action = "quantum" if re_lambda1 < 0 else "quantum-nondissipative"
         if re_lambda1 >= 0:
             message = (
