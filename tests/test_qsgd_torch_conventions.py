@@ -163,21 +163,28 @@ def test_windows_with_euler_steps_equal_to_window_are_torch_sgd(options, style):
             assert "momentum_buffer" not in opt.state.get(p, {})
 
 
-def test_momentum_window_on_the_native_fidelity_matches_the_ideal_one():
+def test_momentum_window_on_the_native_fidelity_lands_on_torch_sgd():
+    # The QSVT polynomial instead of an exact solve: within the polynomial's precision.
     model, x, y = quadratic(3)
-    twin, _, _ = quadratic(3)
-    for m, fidelity in ((model, "native"), (twin, "ideal")):
-        opt = QSGD(
-            m.parameters(),
-            lr=0.05,
-            momentum=0.9,
-            window=2,
-            euler_steps=2,
-            fidelity=fidelity,
-            precision=1e-10,
-        )
-        opt.step(lambda m=m: mse(m, x, y))
-    torch.testing.assert_close(params_of(model), params_of(twin), rtol=1e-6, atol=1e-8)
+    reference, _, _ = quadratic(3)
+    opt = QSGD(
+        model.parameters(),
+        lr=0.05,
+        momentum=0.9,
+        nesterov=True,
+        window=2,
+        euler_steps=2,
+        fidelity="native",
+        precision=1e-10,
+    )
+    opt.step(lambda: mse(model, x, y))
+    sgd = torch.optim.SGD(reference.parameters(), lr=0.05, momentum=0.9, nesterov=True)
+    for _ in range(2):
+        sgd.zero_grad()
+        mse(reference, x, y).backward()
+        sgd.step()
+    scale = params_of(reference).norm()
+    assert (params_of(model) - params_of(reference)).norm() <= 1e-6 * scale
 
 
 def test_pruned_model_with_momentum_follows_sgd_on_the_effective_weights():
