@@ -80,3 +80,43 @@ def test_cli_writes_report_and_plot(tmp_path, capsys):
             resume=True,
             progress=False,
         )
+
+
+def test_help_is_plain_text(capsys):
+    with pytest.raises(SystemExit):
+        main(["train", "--help"])
+    text = capsys.readouterr().out
+    assert "--momentum" in text and "--weight-decay" in text
+    assert "``" not in text and ":class:" not in text
+
+
+def test_report_is_strict_json_and_resume_keeps_it_consistent(tmp_path):
+    config = TrainConfig(
+        windows=1, output_dir=str(tmp_path), momentum=0.5, weight_decay=1e-3, **SMALL
+    )
+    run_training(config, progress=False)
+
+    def refuse(token):
+        raise ValueError(f"not strict JSON: {token}")
+
+    report = json.loads((tmp_path / "report.json").read_text(), parse_constant=refuse)
+    assert report["config"]["momentum"] == 0.5 and len(report["windows"]) == 1
+    # Resuming with more windows continues; the report's config is the one that ran.
+    more = TrainConfig(**{**config.__dict__, "windows": 2})
+    resumed = run_training(more, resume=True, progress=False)
+    assert resumed["config"]["windows"] == 2 and len(resumed["windows"]) == 2
+    assert resumed["windows"][0] == report["windows"][0]
+    with pytest.raises(ValueError, match="already holds 2 windows"):
+        run_training(config, resume=True, progress=False)
+
+
+def test_strict_json_replaces_non_finite_numbers_and_says_so():
+    from pennylane_qsgd.cli.train import _strict_json
+
+    out = _strict_json({"loss": float("inf"), "rows": [{"x": float("nan"), "y": 1.0}]})
+    assert out == {
+        "loss": None,
+        "non_finite": {"loss": "inf"},
+        "rows": [{"x": None, "y": 1.0, "non_finite": {"x": "nan"}}],
+    }
+    json.dumps(out, allow_nan=False)

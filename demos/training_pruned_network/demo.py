@@ -202,7 +202,8 @@ plt.show()
 # - ``lr`` and ``window``: each ``step()`` stands for ``window`` gradient steps with learning
 #   rate ``lr``;
 # - ``masks``: the pruned module, so that the support is read from its ``weight_mask`` buffers and
-#   pruned entries stay pruned;
+#   pruned entries stay pruned (without it QSGD finds the masks itself when the closure first runs
+#   the model; passing the module makes ``support()`` know them before the first step);
 # - ``order``: 1 (quadratic loss model, linear flow) or 2 (cubic model, Carleman linearisation;
 #   this stores :math:`s^3` third derivatives, so combine it with ``max_support``);
 # - ``fidelity``: the fidelity of ``qsgd.sim``. ``"native"`` (default) applies the QSVT polynomial,
@@ -213,7 +214,8 @@ plt.show()
 # - ``on_nondissipative``: what to do with a window that is not dissipative (see below).
 #
 # Like ``torch.optim.LBFGS``, ``step`` takes a closure that re-evaluates the loss; it needs no
-# ``backward`` call, since the optimizer differentiates the returned loss itself. We start with an
+# ``backward`` call (torch's usual closure with ``zero_grad`` and ``backward`` works too), since the
+# optimizer differentiates the returned loss itself. We start with an
 # exact download, to separate the solver from the tomography.
 
 WINDOW = 10

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import time
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
@@ -28,7 +29,12 @@ from pennylane_qsgd.optim.closure_taylor import gather_values
 from pennylane_qsgd.optim.pruning import global_l1_prune
 from pennylane_qsgd.optim.qsgd import QSGD
 
+__all__ = ["CHECKPOINT", "TrainConfig", "add_parser", "run", "run_training"]
+
 CHECKPOINT = "checkpoint.pt"
+
+DESCRIPTION = __doc__.replace("``", "")
+"""The module docstring as plain text for ``qsgd train --help`` (no reStructuredText)."""
 
 
 @dataclass(frozen=True)
@@ -40,6 +46,8 @@ class TrainConfig:
     pretrain_steps: int = 300
     pretrain_lr: float = 0.5
     lr: float = 0.1
+    momentum: float = 0.0
+    weight_decay: float = 0.0
     window: int = 10
     windows: int = 5
     order: int = 1
@@ -101,14 +109,24 @@ def run_training(config: TrainConfig, resume: bool = False, progress: bool = Tru
     x, y = data.x_train, data.y_train
     checkpoint_path = out / CHECKPOINT
     state = None
+    if resume and not checkpoint_path.exists() and progress:
+        print(f"no checkpoint in {out}: starting a new run")
     if resume and checkpoint_path.exists():
         state = torch.load(checkpoint_path, weights_only=False)
-        # The number of windows may grow between runs; everything else must match.
-        saved = {k: v for k, v in state["config"].items() if k != "windows"}
-        if saved != {k: v for k, v in asdict(config).items() if k != "windows"}:
+        # The number of windows may grow between runs; everything else must match (options
+        # added since the checkpoint was written count with their defaults).
+        current = asdict(config)
+        saved = {**asdict(TrainConfig()), **state["config"]}
+        changed = sorted(k for k in current if k != "windows" and saved[k] != current[k])
+        if changed:
             raise ValueError(
-                f"{checkpoint_path} was written with another configuration; use the same options "
-                "or another --output-dir"
+                f"{checkpoint_path} was written with another configuration ({', '.join(changed)} "
+                "differ); use the same options or another --output-dir"
+            )
+        if state["window"] > config.windows:
+            raise ValueError(
+                f"{checkpoint_path} already holds {state['window']} windows; ask for "
+                f"--windows >= {state['window']} (the report covers every window run)"
             )
     if state is None:
         base, names = _pretrain(config, data)
@@ -132,6 +150,8 @@ def run_training(config: TrainConfig, resume: bool = False, progress: bool = Tru
     qsgd = QSGD(
         quantum.parameters(),
         lr=config.lr,
+        momentum=config.momentum,
+        weight_decay=config.weight_decay,
         window=config.window,
         order=config.order,
         fidelity=config.fidelity,
@@ -141,7 +161,12 @@ def run_training(config: TrainConfig, resume: bool = False, progress: bool = Tru
         masks=quantum,
         seed=config.seed,
     )
-    sgd = torch.optim.SGD(classical.parameters(), lr=config.lr)
+    sgd = torch.optim.SGD(
+        classical.parameters(),
+        lr=config.lr,
+        momentum=config.momentum,
+        weight_decay=config.weight_decay,
+    )
     if state is not None:
         qsgd.load_state_dict(state["qsgd"])
         sgd.load_state_dict(state["sgd"])
@@ -163,7 +188,8 @@ def run_training(config: TrainConfig, resume: bool = False, progress: bool = Tru
             reference = qsgd.gradient_descent_reference(quantum_closure)
             qsgd.step(quantum_closure)
             report = qsgd.reports[-1]
-            window_error = float(np.linalg.norm(gather_values(entries).numpy() - reference))
+            after = gather_values(entries).cpu().numpy()
+            window_error = float(np.linalg.norm(after - reference))
             for _ in range(config.window):
                 sgd.zero_grad()
                 nn.functional.cross_entropy(classical(x), y).backward()
@@ -203,11 +229,37 @@ def run_training(config: TrainConfig, resume: bool = False, progress: bool = Tru
         )
         raise
     result = {"config": asdict(config), "start": start, "windows": history}
-    (out / "report.json").write_text(json.dumps(result, indent=2, default=float))
+    (out / "report.json").write_text(json.dumps(_strict_json(result), indent=2, allow_nan=False))
     _plot(start, history, config, out / "training.png")
     if progress:
         print(f"wrote {out / 'report.json'} and {out / 'training.png'}")
     return result
+
+
+def _strict_json(value):
+    """``value`` with every non-finite float replaced by None (report.json is strict JSON).
+
+    A dictionary that held one gains ``"non_finite": {key: "inf"}`` (merged with the one
+    :meth:`WindowReport.to_dict` already writes, which also gives the reason).
+    """
+    if isinstance(value, dict):
+        out = {k: _strict_json(v) for k, v in value.items()}
+        bad = {k: str(v) for k, v in value.items() if isinstance(v, float) and not math.isfinite(v)}
+        if bad:
+            out["non_finite"] = {**bad, **out.get("non_finite", {})}
+        return out
+    if isinstance(value, list | tuple):
+        return [_strict_json(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, np.generic):
+        return _strict_json(value.item())
+    return value
+
+
+def _num(value, spec: str, width: int) -> str:
+    """Format a number of the table; None (a non-finite report field) prints as '-'."""
+    return f"{'-':>{width}}" if value is None else f"{value:{width}{spec}}"
 
 
 def _header() -> str:
@@ -222,9 +274,10 @@ def _format_row(row: dict) -> str:
     r = row["report"]
     return (
         f"{row['window']:>3} {row['step']:>4} {row['loss_qsgd']:9.4f} {row['loss_sgd']:9.4f} "
-        f"{row['test_accuracy_qsgd']:8.3f} {row['test_accuracy_sgd']:8.3f} {r['R']:8.3g} "
-        f"{r['lambda_min']:8.3g} {r['negative_fraction']:5.2f} {row['error_vs_gd']:9.2e} "
-        f"{r['success_probability']:8.2e} {r['shots']:>8} {r['support_size']:>4} "
+        f"{row['test_accuracy_qsgd']:8.3f} {row['test_accuracy_sgd']:8.3f} "
+        f"{_num(r['R'], '.3g', 8)} {_num(r['lambda_min'], '.3g', 8)} "
+        f"{_num(r['negative_fraction'], '.2f', 5)} {row['error_vs_gd']:9.2e} "
+        f"{_num(r['success_probability'], '.2e', 8)} {r['shots']:>8} {r['support_size']:>4} "
         f"{r['qubits']:>6} {row['seconds']:5.1f}"
     )
 
@@ -267,7 +320,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     parser = subparsers.add_parser(
         "train",
         help="fine-tune a pruned digits MLP with QSGD on qsgd.sim beside SGD",
-        description=__doc__,
+        description=DESCRIPTION,
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     parser.add_argument("--hidden", type=int, default=defaults.hidden, help="hidden width")
@@ -277,13 +330,36 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         default=defaults.sparsity,
         help="fraction of weights pruned (global L1, last layer kept)",
     )
-    parser.add_argument("--pretrain-steps", type=int, default=defaults.pretrain_steps)
+    parser.add_argument(
+        "--pretrain-steps",
+        type=int,
+        default=defaults.pretrain_steps,
+        help="dense SGD steps before pruning",
+    )
     parser.add_argument("--lr", type=float, default=defaults.lr, help="fine-tuning learning rate")
+    parser.add_argument(
+        "--momentum",
+        type=float,
+        default=defaults.momentum,
+        help="momentum of QSGD and of the SGD baseline (the paper fine-tunes with 0.9)",
+    )
+    parser.add_argument(
+        "--weight-decay",
+        type=float,
+        default=defaults.weight_decay,
+        help="L2 weight decay of both optimizers (the paper uses 2e-4)",
+    )
     parser.add_argument(
         "--window", type=int, default=defaults.window, help="gradient steps per QSGD window"
     )
     parser.add_argument("--windows", type=int, default=defaults.windows, help="number of windows")
-    parser.add_argument("--order", type=int, choices=(1, 2), default=defaults.order)
+    parser.add_argument(
+        "--order",
+        type=int,
+        choices=(1, 2),
+        default=defaults.order,
+        help="Taylor order of the gradient model (2: third derivatives, Carleman)",
+    )
     parser.add_argument(
         "--fidelity",
         choices=FIDELITIES,
@@ -302,8 +378,14 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         default=defaults.max_support,
         help="keep only the largest unpruned weights in the support",
     )
-    parser.add_argument("--seed", type=int, default=defaults.seed)
-    parser.add_argument("--output-dir", default=defaults.output_dir)
+    parser.add_argument(
+        "--seed", type=int, default=defaults.seed, help="seed of data split, model and shots"
+    )
+    parser.add_argument(
+        "--output-dir",
+        default=defaults.output_dir,
+        help="where report.json, training.png and the checkpoint go",
+    )
     parser.add_argument(
         "--resume", action="store_true", help="continue from the checkpoint in the output directory"
     )

@@ -53,6 +53,7 @@ import numpy as np
 from scipy.fft import dct, fft, ifft
 from scipy.linalg import LinAlgError, lu_factor, lu_solve
 
+from pennylane_qsgd.core.memory import check_memory
 from pennylane_qsgd.core.polynomials import (
     ChebyshevPolynomial,
     _as_coefficients,
@@ -417,6 +418,12 @@ def qsp_phases(
             f"this solver accepts max|f| < {MAX_SUP_NORM}: rescale the polynomial"
         )
     degree = coeffs.size - 1
+    # Newton's Jacobian has (d/2 + 1)^2 entries (the fixed-point iteration only O(d))
+    check_memory(
+        8 * (degree // 2 + 1) ** 2 if method != "fixed_point" else 64 * (degree + 1),
+        f"QSP phases of a degree-{degree} polynomial",
+        "Lower the degree (for an inversion polynomial: a smaller kappa or a looser precision).",
+    )
     target = coeffs[parity::2].copy()
     if parity == 0:
         target[0] *= 2.0  # F's T_0 entry is doubled (module docstring)

@@ -26,6 +26,8 @@ from numpy.polynomial import chebyshev as npcheb
 from scipy.fft import dct
 from scipy.special import gammaln, jv
 
+from pennylane_qsgd.core.memory import check_memory
+
 
 def _as_coefficients(coeffs: np.ndarray, name: str = "coeffs") -> np.ndarray:
     """Return ``coeffs`` as a finite, non-empty, 1-D float64 array (a copy)."""
@@ -314,6 +316,12 @@ def inverse_polynomial(
         if int(degree) != degree or degree < 1 or degree % 2 == 0:
             raise ValueError(f"degree must be a positive odd integer; got {degree}")
         m = (int(degree) + 1) // 2
+    # the DCT, the node values and chebyshev_sup_norm's 16 m-point grid: ~128 floats per m
+    check_memory(
+        1024 * m,
+        f"the inverse polynomial of degree {2 * m - 1} (kappa = {kappa:.3g})",
+        "Lower kappa or loosen eps.",
+    )
     if scale is not None and not (np.isfinite(scale) and scale > 0):
         raise ValueError(f"scale must be a positive finite number; got {scale}")
 

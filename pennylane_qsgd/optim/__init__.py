@@ -1,7 +1,14 @@
 """Torch layer: the QSGD optimizer, supports of pruned modules, Taylor coefficients on a support."""
 
 from pennylane_qsgd.optim.pruning import global_l1_prune, remove_pruning, sparsity
-from pennylane_qsgd.optim.qsgd import QSGD, NonDissipativeWindowError
+from pennylane_qsgd.optim.qsgd import (
+    QSGD,
+    ContinuousFlowWarning,
+    NonDissipativeWarning,
+    NonDissipativeWindowError,
+    QSGDWarning,
+    SlowWindowWarning,
+)
 from pennylane_qsgd.optim.report import WindowReport
 from pennylane_qsgd.optim.support import Support
 from pennylane_qsgd.optim.taylor import (
@@ -14,7 +21,11 @@ from pennylane_qsgd.optim.taylor import (
 
 __all__ = [
     "QSGD",
+    "ContinuousFlowWarning",
+    "NonDissipativeWarning",
     "NonDissipativeWindowError",
+    "QSGDWarning",
+    "SlowWindowWarning",
     "Support",
     "TaylorCoefficients",
     "WindowReport",

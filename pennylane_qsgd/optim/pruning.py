@@ -5,17 +5,31 @@ unstructured L1 pruning of 90% of its convolution and linear weights, except the
 trains only the surviving weights. ``torch.nn.utils.prune`` realises a pruned tensor ``w`` as a
 parameter ``w_orig``, a buffer ``w_mask`` and a forward pre-hook that sets
 ``w = w_orig * w_mask`` before every forward pass; the helpers here read that structure so that
-the rest of the package can update ``w_orig`` on the mask's support (DESIGN.md section 6, trap 10).
+the rest of the package can update ``w_orig`` on the mask's support (a pruned entry must stay exactly zero, so only the mask's support is trained).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import torch
 from torch import nn
 from torch.nn.utils import prune
+
+__all__ = [
+    "PRUNABLE_LAYERS",
+    "PrunedTensor",
+    "SparsityReport",
+    "global_l1_prune",
+    "masked_parameters",
+    "prunable_layers",
+    "pruned_tensors",
+    "recording_pruning_masks",
+    "remove_pruning",
+    "sparsity",
+]
 
 #: Layer types pruned by :func:`global_l1_prune` by default (the paper's "conv and linear").
 PRUNABLE_LAYERS: tuple[type[nn.Module], ...] = (nn.Conv1d, nn.Conv2d, nn.Conv3d, nn.Linear)
@@ -90,6 +104,40 @@ def pruned_tensors(module: nn.Module) -> list[PrunedTensor]:
                 seen.add(hook._tensor_name)
                 found.append(PrunedTensor(name, hook._tensor_name, sub))
     return found
+
+
+@contextmanager
+def recording_pruning_masks(found: dict[int, torch.Tensor]) -> Iterator[dict[int, torch.Tensor]]:
+    """While active, record the pruning masks of every module that runs a forward pass.
+
+    A global forward pre-hook (``torch.nn.modules.module.register_module_forward_pre_hook``)
+    reads each module's ``torch.nn.utils.prune`` hooks, so the masks of a pruned model are found
+    from a closure call alone, without the module being passed in.
+
+    Parameters
+    ----------
+    found : dict
+        Filled in place with ``id(<tensor>_orig) -> <tensor>_mask`` (the live buffers).
+
+    Yields
+    ------
+    dict
+        ``found``.
+    """
+
+    def hook(module: nn.Module, args) -> None:
+        for method in module._forward_pre_hooks.values():
+            if isinstance(method, prune.BasePruningMethod):
+                orig = getattr(module, method._tensor_name + "_orig", None)
+                mask = getattr(module, method._tensor_name + "_mask", None)
+                if orig is not None and mask is not None:
+                    found[id(orig)] = mask
+
+    handle = nn.modules.module.register_module_forward_pre_hook(hook)
+    try:
+        yield found
+    finally:
+        handle.remove()
 
 
 def masked_parameters(module: nn.Module) -> dict[str, torch.Tensor]:
@@ -212,8 +260,9 @@ class SparsityReport:
     @property
     def pruned_fraction(self) -> float:
         """Fraction of zero entries over the pruned tensors only (0 when nothing is pruned)."""
-        zeros = sum(self.layers[k][0] for k in self.pruned)
-        total = sum(self.layers[k][1] for k in self.pruned)
+        counts = [self.layers.get(k, (0, 0)) for k in self.pruned]
+        zeros = sum(z for z, _ in counts)
+        total = sum(n for _, n in counts)
         return zeros / total if total else 0.0
 
     def __str__(self) -> str:

@@ -2,24 +2,31 @@
 
 Each ``step(closure)`` is one window of ``T`` gradient steps on the support S (Liu et al., Nature
 Communications 15, 434 (2024)): Taylor coefficients of the loss on S, the gradient flow as a
-quadratic ODE, a dissipation check, the Euler–Carleman solve by a quantum linear solver simulated on
-``qsgd.sim``, a tomographic download, and the write-back into the parameters.
+quadratic ODE (of the state :math:`(\\theta, v)` with momentum, :mod:`.heavy_ball`), a dissipation
+check, the Euler–Carleman solve by a quantum linear solver simulated on ``qsgd.sim``, a
+tomographic download, and the write-back into the parameters and momentum buffers.
 """
 
 from __future__ import annotations
 
+import logging
+import math
 import time
+import warnings
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import numpy as np
 import torch
 from torch import nn
+from tqdm import tqdm
 
-from pennylane_qsgd.core.bounds import lemma_bounds
+from pennylane_qsgd.circuits.solver import default_idle, required_wires
+from pennylane_qsgd.core.bounds import condition_number_bound, lemma_bounds
 from pennylane_qsgd.core.dissipation import dissipation
 from pennylane_qsgd.core.lanczos import lanczos_extremes
-from pennylane_qsgd.core.memory import check_memory
+from pennylane_qsgd.core.memory import MemoryBudgetError, check_memory
+from pennylane_qsgd.core.polynomials import inverse_polynomial_degree
 from pennylane_qsgd.core.reference import integrate_ode
 from pennylane_qsgd.device.simulate import FIDELITIES
 from pennylane_qsgd.optim.closure_taylor import (
@@ -28,17 +35,33 @@ from pennylane_qsgd.optim.closure_taylor import (
     SupportEntry,
     closure_gradient,
     closure_taylor_coefficients,
+    differentiate,
+    evaluate_closure,
     gather_values,
     scatter_values,
     support_size,
 )
-from pennylane_qsgd.optim.pruning import pruned_tensors
+from pennylane_qsgd.optim.heavy_ball import fresh_velocity, momentum_problem, sgd_step
+from pennylane_qsgd.optim.pruning import pruned_tensors, recording_pruning_masks
 from pennylane_qsgd.optim.report import WindowReport
 from pennylane_qsgd.optim.taylor import StochasticForcing, _constant_terms, build_problem
 from pennylane_qsgd.optim.window import (
     solve_linear_window_matrix_free,
     solve_window,
 )
+
+__all__ = [
+    "ACTIONS",
+    "ContinuousFlowWarning",
+    "DENSE_HESSIAN_LIMIT",
+    "NonDissipativeWarning",
+    "NonDissipativeWindowError",
+    "QSGD",
+    "QSGDWarning",
+    "SlowWindowWarning",
+]
+
+logger = logging.getLogger(__name__)
 
 ACTIONS = ("run", "classical", "raise")
 DENSE_HESSIAN_LIMIT = 2048
@@ -47,18 +70,61 @@ LANCZOS_STEPS = 8
 """Hessian-vector products spent estimating the extreme eigenvalues of a matrix-free window."""
 MEASURE_ODE_LIMIT = 256
 """Largest support for which each report measures the Taylor-model flow with scipy."""
+SLOW_WINDOW_SECONDS = 60.0
+"""A gates-fidelity window estimated to take longer than this gets a :class:`SlowWindowWarning`."""
+GATES_SECONDS_PER_AMPLITUDE = 3e-5
+"""Rough cost of the gates fidelity: seconds per state amplitude per block-encoding call, fitted to
+windows of 7 to 11 qubits (0.1 to 20 s on one CPU core; within a factor of 2 to 3). The estimate
+uses ``m = euler_steps or window``, a lower bound of the default grid."""
+
+NO_CLOSURE = """QSGD.step() needs a closure: QSGD re-evaluates and differentiates the loss itself and \
+does not read p.grad. Write, as for torch.optim.LBFGS:
+
+    def closure():
+        optimizer.zero_grad()
+        loss = loss_fn(model(inputs), targets)
+        loss.backward()  # optional for QSGD
+        return loss
+
+    optimizer.step(closure)
+"""
+
+SGD_KEYS = ("lr", "momentum", "dampening", "weight_decay", "nesterov", "maximize")
+"""The update options shared with ``torch.optim.SGD`` (taken from an SGD state dict)."""
+NO_OP_KEYS = ("foreach", "differentiable", "fused")
+"""``torch.optim.SGD`` implementation switches: accepted for compatibility, with no effect."""
 
 
 class NonDissipativeWindowError(RuntimeError):
     """A window's flow is not dissipative and ``on_nondissipative="raise"`` was chosen."""
 
 
+class QSGDWarning(UserWarning):
+    """Base class of the warnings QSGD emits (each at most once per optimizer)."""
+
+
+class NonDissipativeWarning(QSGDWarning):
+    """A window's flow is not dissipative (``Re lambda_1 >= 0``)."""
+
+
+class ContinuousFlowWarning(QSGDWarning):
+    """The default Euler grid is finer than the gradient steps: the window follows the flow."""
+
+
+class SlowWindowWarning(QSGDWarning):
+    """A window at the gates fidelity is estimated to take minutes."""
+
+
 def _masks_by_param(masks: nn.Module | Mapping | None) -> dict[int, torch.Tensor]:
     """Map ``id(parameter) -> mask`` from a pruned module or an explicit mapping."""
-    if masks is None:
+    if masks is None or masks is False:
         return {}
     if isinstance(masks, nn.Module):
         return {id(t.orig): t.mask for t in pruned_tensors(masks)}
+    if not isinstance(masks, Mapping):
+        raise TypeError(
+            f"masks must be None, False, a pruned nn.Module or a mapping; got {type(masks).__name__}"
+        )
     out = {}
     for param, mask in masks.items():
         if not isinstance(param, torch.Tensor):
@@ -69,6 +135,81 @@ def _masks_by_param(masks: nn.Module | Mapping | None) -> dict[int, torch.Tensor
             )
         out[id(param)] = mask
     return out
+
+
+def _positive_int(name: str, value: Any, allow_none: bool = False, minimum: int = 1) -> None:
+    if value is None and allow_none:
+        return
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}; got {value!r}")
+
+
+def _finite(name: str, value: Any, minimum: float | None = None, strict: bool = False) -> None:
+    ok = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    if ok and minimum is not None:
+        ok = value > minimum if strict else value >= minimum
+    if not ok:
+        bound = "" if minimum is None else (" > " if strict else " >= ") + f"{minimum:g}"
+        raise ValueError(f"{name} must be a finite number{bound}; got {value!r}")
+
+
+def validate_group(group: Mapping) -> None:
+    """Check the options of one parameter group (raises ValueError naming the option)."""
+    _finite("lr", group["lr"], 0.0, strict=True)
+    _finite("momentum", group["momentum"], 0.0)
+    _finite("dampening", group["dampening"])
+    _finite("weight_decay", group["weight_decay"], 0.0)
+    if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
+        raise ValueError("Nesterov momentum requires a momentum and zero dampening")
+    if not isinstance(group["maximize"], bool):
+        raise ValueError(f"maximize must be a bool; got {group['maximize']!r}")
+    if group["differentiable"]:
+        raise ValueError(
+            "differentiable=True is not supported: a QSGD step runs through a quantum linear "
+            "solver and a measurement, which autograd cannot differentiate"
+        )
+    if group["fused"]:
+        raise ValueError("fused=True is not supported: QSGD has no fused kernel (use fused=None)")
+    _positive_int("window", group["window"])
+    if group["order"] not in (1, 2) or isinstance(group["order"], bool):
+        raise ValueError(f"order must be 1 or 2; got {group['order']!r}")
+    _positive_int("carleman_level", group["carleman_level"], allow_none=True)
+    _positive_int("euler_steps", group["euler_steps"], allow_none=True)
+    if group["fidelity"] not in FIDELITIES:
+        raise ValueError(f"fidelity must be one of {FIDELITIES}; got {group['fidelity']!r}")
+    if group["solver"] != "qsvt":
+        raise ValueError(
+            f"QSGD windows use solver='qsvt'; got {group['solver']!r} (HHLSolver and "
+            "GradientFlowSolver(solver='hhl') are available as circuits for small windows)"
+        )
+    _finite("precision", group["precision"], 0.0, strict=True)
+    _positive_int("shots", group["shots"], allow_none=True, minimum=2)
+    _positive_int("max_support", group["max_support"], allow_none=True)
+    if group["on_nondissipative"] not in ACTIONS:
+        raise ValueError(
+            f"on_nondissipative must be one of {ACTIONS}; got {group['on_nondissipative']!r}"
+        )
+    _positive_int("seed", group["seed"], allow_none=True, minimum=0)
+    if group["matrix_free"]:
+        if group["order"] != 1 or group["fidelity"] != "ideal":
+            raise ValueError("matrix_free=True needs order=1 and fidelity='ideal'")
+        if group["momentum"]:
+            raise ValueError(
+                "matrix_free=True with momentum is not implemented; use momentum=0 or a support "
+                f"of at most {DENSE_HESSIAN_LIMIT} weights (max_support)"
+            )
+
+
+def _caller_stacklevel() -> int:
+    """The ``stacklevel`` that points a warning at the first frame outside QSGD and torch."""
+    import os
+    import sys
+
+    inside = (os.path.dirname(os.path.dirname(__file__)), os.path.dirname(torch.__file__))
+    frame, level = sys._getframe(1), 1
+    while frame is not None and frame.f_code.co_filename.startswith(inside):
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 _NO_SOLVE_FIELDS = dict(
@@ -107,12 +248,32 @@ def _solution_fields(sol) -> dict:
 class QSGD(torch.optim.Optimizer):
     """Windows of gradient descent solved by Carleman linearisation on the ``qsgd.sim`` device.
 
+    The first arguments are those of :class:`torch.optim.SGD`, with the same meaning; a window
+    with ``euler_steps=window`` on a quadratic loss lands where ``window`` steps of
+    ``torch.optim.SGD`` with the same options land.
+
     Parameters
     ----------
     params : iterable
-        Parameters or parameter groups, as for :class:`torch.optim.SGD`.
+        Parameters or parameter groups, as for :class:`torch.optim.SGD`. A group may override
+        any option below except ``masks`` and ``verbose``; an unknown option raises.
     lr : float
         Learning rate :math:`\\eta` of the gradient steps the window stands for.
+    momentum : float
+        Momentum factor :math:`\\mu` (default 0). With momentum the window's state is
+        :math:`(\\theta, v)` of size ``2 s`` (:mod:`pennylane_qsgd.optim.heavy_ball`); the buffer
+        ``v`` is ``self.state[p]["momentum_buffer"]``, as in SGD.
+    dampening : float
+        Dampening :math:`\\tau` of the momentum (default 0).
+    weight_decay : float
+        L2 penalty :math:`w_d`, added to the gradient as :math:`w_d \\theta`.
+    nesterov : bool
+        Nesterov momentum (needs ``momentum > 0`` and ``dampening = 0``).
+    maximize : bool
+        Maximise the closure's value instead of minimising it.
+    foreach, differentiable, fused
+        Accepted for compatibility with ``torch.optim.SGD``: ``foreach`` has no effect;
+        ``differentiable=True`` and ``fused=True`` raise (a QSGD step is neither).
     window : int
         Gradient steps ``T`` per ``step()`` call.
     order : {1, 2}
@@ -122,7 +283,8 @@ class QSGD(torch.optim.Optimizer):
         Truncation level N (default: ``order``).
     euler_steps : int, optional
         Euler steps ``m`` per window (default ``T / min(1, 1/(N ||F1||))``; ``m = T`` reproduces
-        ``T`` gradient steps on the Taylor model when ``order=1``).
+        ``T`` gradient steps on the Taylor model). A default ``m > T`` follows the continuous
+        flow instead of the discrete steps (:class:`ContinuousFlowWarning`).
     fidelity : {"native", "gates", "ideal"}
         Fidelity of ``qsgd.sim`` (default ``"native"``; order-1 windows with
         ``s > DENSE_HESSIAN_LIMIT`` run matrix-free at the ideal fidelity).
@@ -132,8 +294,6 @@ class QSGD(torch.optim.Optimizer):
         Relative accuracy of the inversion polynomial.
     shots : int, optional
         Download shots per window; None (default) reads the solver's output state exactly.
-    weight_decay : float
-        L2 penalty :math:`w_d`, added to the gradient as :math:`w_d \\theta`.
     max_support : int, optional
         Keep only the ``max_support`` largest-magnitude unpruned weights in S (order 2 needs a
         small s: its coefficients hold ``s**3`` numbers).
@@ -145,31 +305,50 @@ class QSGD(torch.optim.Optimizer):
         What to do when the window's flow is not dissipative (``Re lambda_1 >= 0``, i.e. the
         Hessian on S has a negative eigenvalue for ``order=1``). ``"run"`` (default) still
         solves it on the device and records it (the solver is exact, only the paper's cost
-        guarantee is lost); ``"classical"`` runs ``T`` plain gradient steps on S instead;
-        ``"raise"`` raises :class:`NonDissipativeWindowError` with the parameters unchanged.
-    masks : nn.Module or mapping, optional
+        guarantee is lost); ``"classical"`` runs ``T`` steps of SGD on S instead; ``"raise"``
+        raises :class:`NonDissipativeWindowError` with the parameters unchanged. The first two
+        warn once (:class:`NonDissipativeWarning`).
+    masks : nn.Module, mapping or False, optional
         Pruning masks: a module pruned with ``torch.nn.utils.prune`` (its ``weight_orig``
         parameters are matched to their ``weight_mask``) or ``{parameter: mask}``. Masked
-        entries are outside S and stay pruned.
+        entries are outside S and stay pruned. Default None: the masks of pruned parameters are
+        detected when the closure runs the model (a forward pre-hook reads their pruning
+        hooks); ``False`` turns detection off.
     seed : int, optional
         Seed of the download shots (window ``k`` uses ``seed + k``).
     matrix_free : bool, optional
         Order 1 only: never form the Hessian, one Hessian-vector product per Euler step, at the
         ideal fidelity. Default: when ``s > DENSE_HESSIAN_LIMIT``.
+    verbose : bool
+        Log a summary of each window at INFO level (logger ``pennylane_qsgd.optim.qsgd``) and
+        show progress bars inside long windows.
 
     Notes
     -----
-    ``step`` needs a closure, like :class:`torch.optim.LBFGS`: it re-evaluates the model and
-    returns the loss (it need not call ``backward``; derivatives are taken from the returned
-    loss). One gradient step is one unit of time of the flow. The report of each window is
-    appended to :attr:`reports` (:class:`~pennylane_qsgd.optim.report.WindowReport`).
+    ``step`` needs a closure, like :class:`torch.optim.LBFGS`. torch's usual closure
+    (``zero_grad``, loss, ``loss.backward()``, ``return loss``) works as it is; a closure that
+    only returns the loss works too. QSGD never reads ``p.grad``: it differentiates the returned
+    loss itself. After ``step`` each ``p.grad`` holds the gradient of the loss at the window's
+    start (so ``clip_grad_norm_`` and logging see what the window started from).
+
+    One gradient step is one unit of time of the flow. All per-run state lives in
+    :attr:`state` and round-trips through ``state_dict()`` / ``load_state_dict()``: the window
+    counter and reports in ``state["qsgd"]``, the momentum buffers in
+    ``state[p]["momentum_buffer"]``. A ``torch.optim.SGD`` state dict loads too (its
+    momentum buffers carried over). :attr:`reports` lists the windows'
+    :class:`~pennylane_qsgd.optim.report.WindowReport`.
 
     Examples
     --------
     >>> model = torch.nn.Linear(3, 1)
     >>> x, y = torch.randn(8, 3), torch.randn(8, 1)
-    >>> opt = QSGD(model.parameters(), lr=0.1, window=4, fidelity="ideal")
-    >>> loss = opt.step(lambda: torch.nn.functional.mse_loss(model(x), y))
+    >>> opt = QSGD(model.parameters(), lr=0.1, momentum=0.9, window=4, fidelity="ideal")
+    >>> def closure():
+    ...     opt.zero_grad()
+    ...     loss = torch.nn.functional.mse_loss(model(x), y)
+    ...     loss.backward()
+    ...     return loss
+    >>> loss = opt.step(closure)
     >>> opt.reports[-1].steps
     4
     """
@@ -178,7 +357,15 @@ class QSGD(torch.optim.Optimizer):
         self,
         params: Iterable,
         lr: float = 0.01,
+        momentum: float = 0.0,
+        dampening: float = 0.0,
+        weight_decay: float = 0.0,
+        nesterov: bool = False,
         *,
+        maximize: bool = False,
+        foreach: bool | None = None,
+        differentiable: bool = False,
+        fused: bool | None = None,
         window: int = 10,
         order: int = 1,
         carleman_level: int | None = None,
@@ -187,39 +374,24 @@ class QSGD(torch.optim.Optimizer):
         solver: str = "qsvt",
         precision: float = 1e-6,
         shots: int | None = None,
-        weight_decay: float = 0.0,
         max_support: int | None = None,
         stochastic: bool = False,
         on_nondissipative: str = "run",
-        masks: nn.Module | Mapping | None = None,
+        masks: nn.Module | Mapping | bool | None = None,
         seed: int | None = None,
         matrix_free: bool | None = None,
+        verbose: bool = False,
     ) -> None:
-        if not (isinstance(lr, int | float) and np.isfinite(lr) and lr > 0):
-            raise ValueError(f"lr must be a positive number; got {lr!r}")
-        if not isinstance(window, int) or isinstance(window, bool) or window < 1:
-            raise ValueError(f"window must be a positive integer; got {window!r}")
-        if order not in (1, 2):
-            raise ValueError(f"order must be 1 or 2; got {order!r}")
-        if fidelity not in FIDELITIES:
-            raise ValueError(f"fidelity must be one of {FIDELITIES}; got {fidelity!r}")
-        if solver != "qsvt":
-            raise ValueError(
-                f"QSGD windows use solver='qsvt'; got {solver!r} (HHLSolver and "
-                "GradientFlowSolver(solver='hhl') are available as circuits for small windows)"
-            )
-        if on_nondissipative not in ACTIONS:
-            raise ValueError(
-                f"on_nondissipative must be one of {ACTIONS}; got {on_nondissipative!r}"
-            )
-        if shots is not None and (not isinstance(shots, int) or shots < 2):
-            raise ValueError(f"shots must be None or an integer >= 2; got {shots!r}")
-        if weight_decay < 0:
-            raise ValueError(f"weight_decay must be non-negative; got {weight_decay}")
-        if max_support is not None and max_support < 1:
-            raise ValueError(f"max_support must be positive; got {max_support}")
         defaults = dict(
             lr=lr,
+            momentum=momentum,
+            dampening=dampening,
+            weight_decay=weight_decay,
+            nesterov=nesterov,
+            maximize=maximize,
+            foreach=foreach,
+            differentiable=differentiable,
+            fused=fused,
             window=window,
             order=order,
             carleman_level=carleman_level,
@@ -228,24 +400,44 @@ class QSGD(torch.optim.Optimizer):
             solver=solver,
             precision=precision,
             shots=shots,
-            weight_decay=weight_decay,
             max_support=max_support,
             stochastic=stochastic,
             on_nondissipative=on_nondissipative,
+            seed=seed,
             matrix_free=matrix_free,
         )
-        if matrix_free and (order != 1 or fidelity != "ideal"):
-            raise ValueError("matrix_free=True needs order=1 and fidelity='ideal'")
+        validate_group(defaults)
         super().__init__(params, defaults)
         self._masks = _masks_by_param(masks)
-        self.seed = seed
-        self.reports: list[WindowReport] = []
+        self._detect_masks = masks is None
+        self._detected: dict[int, torch.Tensor] = {}
+        self._warned: set[type] = set()
+        self.verbose = bool(verbose)
         self.state["qsgd"] = {"windows": 0, "reports": []}
+
+    def add_param_group(self, param_group: dict[str, Any]) -> None:
+        """Add a parameter group; options QSGD does not implement raise ValueError."""
+        unknown = set(param_group) - set(self.defaults) - {"params", "param_names"}
+        if unknown:
+            raise ValueError(
+                f"QSGD does not implement the param-group option(s) {sorted(unknown)}; its "
+                f"options are {sorted(self.defaults)}"
+            )
+        super().add_param_group(param_group)
+        validate_group(self.param_groups[-1])
+
+    @property
+    def reports(self) -> list[WindowReport]:
+        """The reports of every window so far (from ``state["qsgd"]["reports"]``)."""
+        return [WindowReport.from_dict(r) for r in self.state["qsgd"]["reports"]]
 
     # -- support -------------------------------------------------------------------------------
 
     def support(self, group: int = 0) -> list[SupportEntry]:
         """The support S of the next window of parameter group ``group``.
+
+        Pruning masks detected from the model (``masks=None``) are known after the first
+        ``step``; pass ``masks=model`` to have them before.
 
         Returns
         -------
@@ -257,10 +449,11 @@ class QSGD(torch.optim.Optimizer):
 
     @torch.no_grad()
     def gradient_descent_reference(self, closure: Closure, group: int = 0) -> np.ndarray:
-        """What plain gradient descent would do with the next window, for comparison.
+        """What ``torch.optim.SGD`` would do with the next window, for comparison.
 
-        Runs ``window`` gradient steps of size ``lr`` (weight decay included) on the support of
-        ``group`` from the current weights, then restores the weights exactly.
+        Runs ``window`` SGD steps (momentum, weight decay, ``maximize`` included, starting from
+        the current momentum buffers) on the support of ``group`` from the current weights,
+        then restores the weights exactly; the buffers are not changed.
 
         Returns
         -------
@@ -271,8 +464,8 @@ class QSGD(torch.optim.Optimizer):
         entries = self._support(options)
         start = gather_values(entries)
         try:
-            self._gradient_steps(closure, entries, options)
-            return gather_values(entries).numpy().astype(np.float64)
+            self._sgd_steps(self._signed(closure, options), entries, options)
+            return gather_values(entries).cpu().numpy().astype(np.float64)
         finally:
             scatter_values(entries, start)
 
@@ -286,29 +479,74 @@ class QSGD(torch.optim.Optimizer):
         return self.param_groups[group]
 
     @staticmethod
-    def _gradient_steps(closure: Closure, entries: list[SupportEntry], group: dict) -> None:
-        """``window`` plain gradient steps on S, in place."""
+    def _signed(closure: Closure, group: dict) -> Closure:
+        """The closure of the minimised objective (``-loss`` with ``maximize``)."""
+        return (lambda: -closure()) if group["maximize"] else closure
+
+    def _start_velocity(self, entries: list[SupportEntry], gradient: np.ndarray, group: dict):
+        """:math:`v_0` on S: the momentum buffers, or the fresh-buffer state where there is none."""
+        parts, offset = [], 0
+        for e in entries:
+            k = int(e.index.numel())
+            buf = self.state.get(e.param, {}).get("momentum_buffer")
+            if buf is None:
+                g = gradient[offset : offset + k]
+                parts.append(fresh_velocity(g, group["momentum"], group["dampening"]))
+            else:
+                parts.append(gather_values([SupportEntry(buf, e.index)]).cpu().numpy())
+            offset += k
+        return np.concatenate(parts)
+
+    def _write_velocity(self, entries: list[SupportEntry], velocity: np.ndarray) -> None:
+        targets = []
+        for e in entries:
+            state = self.state[e.param]
+            if state.get("momentum_buffer") is None:
+                state["momentum_buffer"] = torch.zeros_like(e.param).detach()
+            targets.append(SupportEntry(state["momentum_buffer"], e.index))
+        scatter_values(targets, torch.as_tensor(velocity))
+
+    def _sgd_steps(self, closure: Closure, entries: list[SupportEntry], group: dict):
+        """``window`` steps of ``torch.optim.SGD`` on S, in place; returns the final velocity."""
         lr, wd = group["lr"], group["weight_decay"]
-        for _ in range(group["window"]):
+        mu, tau, nesterov = group["momentum"], group["dampening"], group["nesterov"]
+        theta = gather_values(entries).cpu().numpy()
+        velocity = None
+        steps = tqdm(
+            range(group["window"]), desc="SGD steps", disable=not self.verbose, leave=False
+        )
+        for k in steps:
             with torch.enable_grad():
                 g, _ = closure_gradient(closure, entries)
-            theta = gather_values(entries).numpy()
-            scatter_values(entries, torch.as_tensor(theta - lr * (g + wd * theta)))
+            G = g + wd * theta
+            if k == 0 and mu:
+                velocity = self._start_velocity(entries, G, group)
+            theta, velocity = sgd_step(theta, velocity, G, lr, mu, tau, nesterov)
+            scatter_values(entries, torch.as_tensor(theta))
+        return velocity
+
+    def _mask_of(self, p: torch.Tensor) -> torch.Tensor | None:
+        mask = self._masks.get(id(p))
+        if mask is None and self._detect_masks:
+            mask = self._detected.get(id(p))
+        return mask
 
     def _support(self, group: dict) -> list[SupportEntry]:
         entries = []
         for p in group["params"]:
             if not p.requires_grad:
                 continue
-            mask = self._masks.get(id(p))
+            mask = self._mask_of(p)
             flat = (
-                torch.ones(p.numel(), dtype=torch.bool) if mask is None else mask.reshape(-1) != 0
+                torch.ones(p.numel(), dtype=torch.bool, device=p.device)
+                if mask is None
+                else mask.reshape(-1).to(p.device) != 0
             )
             entries.append(SupportEntry(p, torch.nonzero(flat).reshape(-1)))
         k = group["max_support"]
         if k is not None and support_size(entries) > k:
             values = gather_values(entries).abs()
-            keep = torch.zeros(values.numel(), dtype=torch.bool)
+            keep = torch.zeros(values.numel(), dtype=torch.bool, device=values.device)
             keep[torch.topk(values, k).indices] = True
             trimmed, offset = [], 0
             for e in entries:
@@ -334,18 +572,33 @@ class QSGD(torch.optim.Optimizer):
                 f"(the Hessian and the solver register grow with s); use fidelity='ideal' "
                 f"(matrix-free, order 1) or set max_support <= {DENSE_HESSIAN_LIMIT}"
             )
+        else:
+            check_memory(
+                8 * s**2 * (4 if group["momentum"] else 1),
+                f"the Hessian on a support of s = {s} weights",
+                "Lower max_support.",
+            )
+
+    def _warn(self, category: type[QSGDWarning], message: str) -> None:
+        """One warning of each kind per optimizer; later ones go to the log."""
+        if category in self._warned:
+            logger.info(message)
+            return
+        self._warned.add(category)
+        warnings.warn(message, category, stacklevel=_caller_stacklevel())
 
     # -- the window ----------------------------------------------------------------------------
 
     @torch.no_grad()
-    def step(self, closure: Callable[[], torch.Tensor]) -> torch.Tensor:  # type: ignore[override]
+    def step(self, closure: Callable[[], torch.Tensor] | None = None) -> torch.Tensor:  # type: ignore[override]
         """Run one window of ``T`` gradient steps on S for every parameter group.
 
         Parameters
         ----------
         closure : callable
-            Re-evaluates the model and returns the loss. Required. With ``stochastic=True`` it
-            is called once per gradient step and may draw a new minibatch each time.
+            Re-evaluates the model and returns the loss. Required (see the class notes). With
+            ``stochastic=True`` it is called once per gradient step and may draw a new
+            minibatch each time.
 
         Returns
         -------
@@ -355,52 +608,134 @@ class QSGD(torch.optim.Optimizer):
         Raises
         ------
         ValueError, FloatingPointError, MemoryError, NonDissipativeWindowError
-            With every parameter left exactly as it was.
+            With every parameter and momentum buffer left exactly as it was.
         """
         if closure is None:
-            raise ValueError(
-                "QSGD.step needs a closure that re-evaluates the model and returns the loss"
+            graded = any(p.grad is not None for g in self.param_groups for p in g["params"])
+            hint = (
+                "\n(p.grad is set: loss.backward() ran before step(); QSGD ignores it. Move the "
+                "forward and backward into the closure.)"
+                if graded
+                else ""
             )
-        snapshot = [p.detach().clone() for g in self.param_groups for p in g["params"]]
+            raise ValueError(NO_CLOSURE + hint)
+        params = [p for g in self.param_groups for p in g["params"]]
+        snapshot = [p.detach().clone() for p in params]
+        buffers = {
+            id(p): (
+                None
+                if self.state.get(p, {}).get("momentum_buffer") is None
+                else self.state[p]["momentum_buffer"].clone()
+            )
+            for p in params
+        }
+        start_grads = []
         try:
             loss = None
             for index, group in enumerate(self.param_groups):
-                report, loss = self._run_window(closure, group, index)
-                self.reports.append(report)
+                report, loss, grads = self._run_window(closure, group, index)
+                start_grads.append(grads)
                 self.state["qsgd"]["reports"].append(report.to_dict())
+                self._log(report)
             self.state["qsgd"]["windows"] += 1
         except BaseException:
-            params = [p for g in self.param_groups for p in g["params"]]
             for p, saved in zip(params, snapshot, strict=True):
                 p.copy_(saved)
+                buf = buffers[id(p)]
+                if buf is None:
+                    self.state.get(p, {}).pop("momentum_buffer", None)
+                else:
+                    self.state[p]["momentum_buffer"].copy_(buf)
             raise
+        for group, grads in zip(self.param_groups, start_grads, strict=True):
+            trainable = [p for p in group["params"] if p.requires_grad]
+            for p, g in zip(trainable, grads, strict=True):
+                p.grad = None if g is None else g.detach()
         return loss
 
-    def _run_window(self, closure, group: dict, index: int) -> tuple[WindowReport, torch.Tensor]:
+    def _log(self, report: WindowReport) -> None:
+        level = logging.INFO if self.verbose else logging.DEBUG
+        if logger.isEnabledFor(level):
+            logger.log(
+                level,
+                "window %d group %d: %s, s = %d, loss %.6g, R %.3g, lambda_min %s, m = %d, "
+                "qubits %d, %.2f s",
+                report.window,
+                report.group,
+                report.action,
+                report.support_size,
+                report.loss,
+                report.R,
+                report.lambda_min,
+                report.euler_steps,
+                report.qubits,
+                report.wall_time,
+            )
+
+    def _first_evaluation(self, closure: Closure, group: dict):
+        """The closure's loss at the window start (graph kept), pruning masks recorded, and the
+        gradient of that loss for every trainable parameter (``p.grad`` after the step)."""
+        with recording_pruning_masks(self._detected):
+            loss = evaluate_closure(closure)
+        trainable = [p for p in group["params"] if p.requires_grad]
+        grads = differentiate(loss, trainable, retain_graph=True) if trainable else ()
+        return loss, grads
+
+    def _estimate_gates_seconds(self, size: int, level: int, group: dict) -> float:
+        """A lower bound on the seconds of one gates-fidelity solve (``m >= window``)."""
+        m = group["euler_steps"] or group["window"]
+        p = default_idle(m)
+        wires = required_wires(size + 1, level, m, p)  # + the reference coordinate
+        degree = inverse_polynomial_degree(condition_number_bound(m, p), group["precision"])
+        return GATES_SECONDS_PER_AMPLITUDE * degree * 2.0**wires
+
+    def _run_window(self, closure, group: dict, index: int):
         start = time.perf_counter()
+        validate_group(group)  # schedulers may have changed lr or momentum
+        loss, start_grads = self._first_evaluation(closure, group)
         entries = self._support(group)
         s = support_size(entries)
         self._check_size(s, group)
         T = group["window"]
         order = group["order"]
         N = group["carleman_level"] or order
-        lr = group["lr"]
-        wd = group["weight_decay"]
+        lr, wd, mu = group["lr"], group["weight_decay"], group["momentum"]
         window_index = self.state["qsgd"]["windows"]
-        seed = None if self.seed is None else self.seed + window_index
+        seed = None if group["seed"] is None else group["seed"] + window_index
+        signed = self._signed(closure, group)
+        with torch.enable_grad():
+            objective = -loss if group["maximize"] else loss
         matrix_free = group["matrix_free"]
         if matrix_free is None:
             matrix_free = order == 1 and s > DENSE_HESSIAN_LIMIT
         if matrix_free:
-            return self._run_matrix_free(closure, group, index, entries, start)
+            if mu:
+                raise ValueError(
+                    f"a support of s = {s} > {DENSE_HESSIAN_LIMIT} weights runs matrix-free, "
+                    "which is not implemented with momentum; set max_support <= "
+                    f"{DENSE_HESSIAN_LIMIT} or momentum=0"
+                )
+            report, _ = self._run_matrix_free(signed, group, index, entries, start, objective)
+            return report, loss.detach(), start_grads
+        stages = tqdm(total=3, desc=f"window {window_index}", disable=not self.verbose, leave=False)
         with torch.enable_grad():
-            coeffs, loss = closure_taylor_coefficients(closure, entries, order, wd)
-            forcing = (
-                self._stochastic_forcing(closure, entries, coeffs, lr, T)
-                if group["stochastic"]
-                else None
+            coeffs, _ = closure_taylor_coefficients(
+                None, entries, order, wd, loss=objective, progress=self.verbose
             )
-        problem = build_problem(coeffs, lr, forcing=forcing)
+            rows = (
+                self._stochastic_rows(signed, entries, coeffs, T) if group["stochastic"] else None
+            )
+        stages.update()
+        if mu:
+            velocity = self._start_velocity(entries, coeffs.g, group)
+            problem = momentum_problem(
+                coeffs, lr, mu, group["dampening"], group["nesterov"], velocity, rows
+            )
+        else:
+            forcing = None
+            if rows is not None:
+                forcing = StochasticForcing(-lr * rows, np.arange(T, dtype=np.float64))
+            problem = build_problem(coeffs, lr, forcing=forcing)
         info = dissipation(problem)
         eigs = np.linalg.eigvalsh(coeffs.H)
         header = dict(
@@ -418,16 +753,21 @@ class QSGD(torch.optim.Optimizer):
         )
         action = "quantum"
         if not info.is_dissipative:
+            message = (
+                f"window {window_index}: the flow is not dissipative (Re lambda_1 = "
+                f"{info.re_lambda1:.3g} >= 0; smallest Hessian eigenvalue {eigs[0]:.3g})"
+            )
             if group["on_nondissipative"] == "raise":
                 raise NonDissipativeWindowError(
-                    f"window {window_index}: the flow is not dissipative (Re lambda_1 = "
-                    f"{info.re_lambda1:.3g} >= 0; smallest Hessian eigenvalue {eigs[0]:.3g}); "
-                    "choose on_nondissipative='run' or 'classical'"
+                    message + "; choose on_nondissipative='run' or 'classical'"
                 )
             action = "quantum-nondissipative"
             if group["on_nondissipative"] == "classical":
-                # The fallback: T plain gradient steps on S.
-                self._gradient_steps(closure, entries, group)
+                self._warn(NonDissipativeWarning, message + ": ran plain SGD steps instead")
+                # The fallback: T steps of SGD on S.
+                velocity = self._sgd_steps(signed, entries, group)
+                if velocity is not None:
+                    self._write_velocity(entries, velocity)
                 report = WindowReport(
                     **header,
                     action="classical",
@@ -437,21 +777,48 @@ class QSGD(torch.optim.Optimizer):
                     **_NO_SOLVE_FIELDS,
                     wall_time=time.perf_counter() - start,
                 )
-                return report, loss.detach()
-        sol = solve_window(
-            problem,
-            float(T),
-            N,
-            fidelity=group["fidelity"],
-            steps=group["euler_steps"],
-            solver=group["solver"],
-            precision=group["precision"],
-            shots=group["shots"],
-            seed=seed,
-        )
+                stages.close()
+                return report, loss.detach(), start_grads
+            self._warn(
+                NonDissipativeWarning,
+                message + ": solved anyway, without the cost guarantee of the paper",
+            )
+        if group["fidelity"] == "gates":
+            estimate = self._estimate_gates_seconds(problem.size, N, group)
+            if estimate > SLOW_WINDOW_SECONDS:
+                self._warn(
+                    SlowWindowWarning,
+                    f"window {window_index} at fidelity='gates' is estimated to take at least "
+                    f"{estimate / 60:.1f} minutes (state size {problem.size}, level {N}); "
+                    "fidelity='native' gives the same state much faster",
+                )
+        try:
+            sol = solve_window(
+                problem,
+                float(T),
+                N,
+                fidelity=group["fidelity"],
+                steps=group["euler_steps"],
+                solver=group["solver"],
+                precision=group["precision"],
+                shots=group["shots"],
+                seed=seed,
+            )
+        except MemoryBudgetError as err:
+            raise MemoryBudgetError(
+                f"QSGD window {window_index} (lr = {lr}, window = {T}, euler_steps = "
+                f"{group['euler_steps']}, order = {order}, ||F1|| = {info.norm_F1:.3g}): {err} "
+                "For a QSGD window: a smaller lr, more euler_steps (default: h <= 1/(N ||F1||)), "
+                "a smaller max_support or order=1 shrink it."
+            ) from err
+        stages.update()
         if not np.all(np.isfinite(sol.u_final)):
             raise FloatingPointError("the downloaded weights contain NaN or Inf")
-        scatter_values(entries, torch.as_tensor(sol.u_final))
+        if group["euler_steps"] is None:
+            self._check_grid(lr, T, sol.steps, float(np.max(np.abs(eigs))))
+        scatter_values(entries, torch.as_tensor(sol.u_final[:s]))
+        if mu:
+            self._write_velocity(entries, sol.u_final[s:])
         measured = None
         if s <= MEASURE_ODE_LIMIT:
             exact = integrate_ode(problem, float(T))
@@ -466,24 +833,43 @@ class QSGD(torch.optim.Optimizer):
             **_solution_fields(sol),
             wall_time=time.perf_counter() - start,
         )
-        return report, loss.detach()
+        stages.update()
+        stages.close()
+        return report, loss.detach(), start_grads
 
-    def _stochastic_forcing(self, closure, entries, coeffs, lr: float, T: int) -> StochasticForcing:
-        """Forcing pieces ``F0^(k)`` from one closure call (one minibatch) per gradient step."""
+    def _check_grid(self, lr: float, T: int, m: int, lam_max: float) -> None:
+        """Warn when the default Euler grid is finer than the gradient steps (``m > T``)."""
+        if m > T:
+            self._warn(
+                ContinuousFlowWarning,
+                f"lr = {lr:g}: the default Euler grid takes m = {m} steps for the window's {T} "
+                f"gradient steps (h = {T / m:.3g} < 1), so the window follows the continuous "
+                "gradient flow, not the discrete SGD steps (lr * max|Hessian eigenvalue| = "
+                f"{lr * lam_max:.3g}; plain SGD is unstable above 2). Pass euler_steps=window to "
+                "reproduce SGD's steps.",
+            )
+
+    def _stochastic_rows(self, closure, entries, coeffs, T: int) -> np.ndarray:
+        """Constant terms :math:`c_k` of the gradient model, one closure call (minibatch) per step.
+
+        Row 0 is the window's own expansion; row ``k`` replaces its gradient by the gradient of
+        the ``k``-th call at the window start (weight decay included). Shape (T, s).
+        """
         shift, _ = _constant_terms(coeffs)
-        rows = [-lr * (coeffs.g + shift)]
-        for _ in range(1, T):
+        rows = [coeffs.g + shift]
+        steps = tqdm(range(1, T), desc="minibatches", disable=not self.verbose, leave=False)
+        for _ in steps:
             g_k, _ = closure_gradient(closure, entries)
-            rows.append(-lr * (g_k + coeffs.weight_decay * coeffs.theta_bar + shift))
-        return StochasticForcing(np.stack(rows), np.arange(T, dtype=np.float64))
+            rows.append(g_k + coeffs.weight_decay * coeffs.theta_bar + shift)
+        return np.stack(rows)
 
-    def _run_matrix_free(self, closure, group, index, entries, start):
+    def _run_matrix_free(self, closure, group, index, entries, start, loss):
         """Order 1 with a support too large for a dense Hessian: ideal fidelity, HVP per Euler step."""
         if group["fidelity"] != "ideal":
             raise ValueError("matrix-free windows run at fidelity='ideal' only")
         lr, T, wd = group["lr"], group["window"], group["weight_decay"]
         with torch.enable_grad():
-            op = ClosureHessian(closure, entries, wd)
+            op = ClosureHessian(closure, entries, wd, loss=loss)
         s = op.size
         # A short Lanczos run: the window's own cost is T products, so the estimate stays cheap.
         lam_min, lam_max = lanczos_extremes(op.matvec, s, steps=LANCZOS_STEPS)
@@ -491,17 +877,22 @@ class QSGD(torch.optim.Optimizer):
         steps = group["euler_steps"] or max(
             T, int(np.ceil(T * lr * max(abs(lam_max), abs(lam_min))))
         )
+        if group["euler_steps"] is None:
+            self._check_grid(lr, T, steps, max(abs(lam_max), abs(lam_min)))
         action = "quantum" if re_lambda1 < 0 else "quantum-nondissipative"
-        if re_lambda1 >= 0 and group["on_nondissipative"] == "raise":
-            raise NonDissipativeWindowError(
+        if re_lambda1 >= 0:
+            message = (
                 f"the flow is not dissipative (smallest Hessian eigenvalue {lam_min:.3g} <= 0)"
             )
-        theta = op.theta.numpy()
+            if group["on_nondissipative"] == "raise":
+                raise NonDissipativeWindowError(message)
+            self._warn(NonDissipativeWarning, message + ": solved anyway")
+        theta = op.theta.cpu().numpy()
         # Before the write-back: the retained graph refers to the parameters' current values.
         norm_u = float(np.linalg.norm(theta))
         norm_F0 = float(np.linalg.norm(lr * (op.gradient - op.matvec(theta))))
         window_index = self.state["qsgd"]["windows"]
-        seed = None if self.seed is None else self.seed + window_index
+        seed = None if group["seed"] is None else group["seed"] + window_index
         sol = solve_linear_window_matrix_free(
             op.matvec, op.gradient, theta, lr, float(T), steps, shots=group["shots"], seed=seed
         )
@@ -515,7 +906,7 @@ class QSGD(torch.optim.Optimizer):
             support_size=s,
             order=1,
             carleman_level=1,
-            loss=float(op.loss.detach()),
+            loss=float(op.loss.detach()) * (-1.0 if group["maximize"] else 1.0),
             R=R,
             re_lambda1=re_lambda1,
             lambda_min=lam_min,
@@ -530,9 +921,55 @@ class QSGD(torch.optim.Optimizer):
 
     # -- state -----------------------------------------------------------------------------------
 
+    def state_dict(self) -> dict[str, Any]:
+        """torch's state dict; ``state["qsgd"]`` is copied so later windows do not change it."""
+        out = super().state_dict()
+        run = out["state"].get("qsgd")
+        if run is not None:
+            out["state"]["qsgd"] = {"windows": run["windows"], "reports": list(run["reports"])}
+        return out
+
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        """Restore the optimizer, including the window counter and the reports."""
-        super().load_state_dict(state_dict)
-        saved = self.state.get("qsgd", {"windows": 0, "reports": []})
+        """Restore the optimizer: window counter, reports, momentum buffers, group options.
+
+        A state dict of ``torch.optim.SGD`` loads as well: its momentum buffers and SGD options
+        (``lr``, ``momentum``, ...) are taken, QSGD's own options kept. A state dict of another
+        optimizer raises ValueError.
+        """
+        foreign_state = {
+            key
+            for k, v in state_dict.get("state", {}).items()
+            if k != "qsgd" and isinstance(v, Mapping)
+            for key in v
+            if key != "momentum_buffer"
+        }
+        saved_groups = state_dict.get("param_groups", [])
+        qsgd_keys = set(self.defaults) - set(SGD_KEYS) - set(NO_OP_KEYS)
+        from_qsgd = all(qsgd_keys & set(g) for g in saved_groups)
+        sgd_like = all("momentum" in g and "lr" in g for g in saved_groups)
+        if foreign_state or not (from_qsgd or sgd_like):
+            keys = sorted({k for g in saved_groups for k in g} - {"params"})
+            raise ValueError(
+                "this state_dict was not saved by QSGD or torch.optim.SGD (param-group keys "
+                f"{keys}; per-parameter state keys {sorted(foreign_state)}); QSGD can load only "
+                "momentum buffers"
+            )
+        if len(saved_groups) != len(self.param_groups):
+            raise ValueError(
+                f"the state_dict has {len(saved_groups)} parameter groups, this optimizer "
+                f"{len(self.param_groups)}"
+            )
+        # A group missing QSGD's options (an SGD or older QSGD state dict) keeps the current ones.
+        merged = [
+            {**{k: v for k, v in current.items() if k != "params"}, **saved}
+            for current, saved in zip(self.param_groups, saved_groups, strict=True)
+        ]
+        super().load_state_dict({**state_dict, "param_groups": merged})
+        for key, value in self.state.items():
+            # QSGD writes buffers in place: never share them with the optimizer saved from
+            if isinstance(key, torch.Tensor) and value.get("momentum_buffer") is not None:
+                value["momentum_buffer"] = value["momentum_buffer"].clone()
+        for group in self.param_groups:
+            validate_group(group)
+        saved = self.state.get("qsgd") or {"windows": 0, "reports": []}
         self.state["qsgd"] = {"windows": int(saved["windows"]), "reports": list(saved["reports"])}
-        self.reports = [WindowReport.from_dict(r) for r in self.state["qsgd"]["reports"]]

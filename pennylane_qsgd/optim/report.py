@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, fields
+
+__all__ = ["NON_FINITE_REASONS", "WindowReport"]
+
+NON_FINITE_REASONS = {
+    "R": "the window's flow is not dissipative (Re lambda_1 >= 0), so R is unbounded",
+    "kappa": "no linear system was solved (classical or matrix-free window)",
+    "kappa_bound": "no linear system was solved (classical window)",
+    "success_probability": "no linear system was solved (classical window)",
+}
+"""Why a field of a report can be ``inf`` or ``nan``; :meth:`WindowReport.to_dict` writes it."""
 
 
 @dataclass(frozen=True)
@@ -88,11 +99,27 @@ class WindowReport:
     wall_time: float
 
     def to_dict(self) -> dict:
-        """A JSON-friendly dictionary."""
-        return asdict(self)
+        """A dictionary that is strict JSON (``json.dumps(..., allow_nan=False)`` accepts it).
+
+        A non-finite float becomes ``None``, and ``"non_finite"`` maps that field to its value
+        and the reason, e.g. ``{"R": "inf: the window's flow is not dissipative ..."}``.
+        """
+        out = asdict(self)
+        why = {}
+        for name, value in out.items():
+            if isinstance(value, float) and not math.isfinite(value):
+                reason = NON_FINITE_REASONS.get(name, "not a finite number")
+                why[name] = f"{value}: {reason}"
+                out[name] = None
+        out["non_finite"] = why
+        return out
 
     @classmethod
     def from_dict(cls, data: dict) -> WindowReport:
-        """Inverse of :meth:`to_dict`."""
+        """Inverse of :meth:`to_dict` (non-finite values restored from ``"non_finite"``)."""
         names = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in names})
+        values = {k: v for k, v in data.items() if k in names}
+        for name, text in (data.get("non_finite") or {}).items():
+            if name in names:
+                values[name] = float(str(text).split(":", 1)[0])
+        return cls(**values)

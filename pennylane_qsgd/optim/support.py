@@ -1,6 +1,6 @@
 """The support S of a window: which weights of a torch model the quantum solver updates.
 
-A window of the paper's algorithm (arXiv:2303.03428, Methods; DESIGN.md section 2) evolves only
+A window of the paper's algorithm (arXiv:2303.03428, Methods) evolves only
 the selected weights :math:`\\theta_S \\in \\mathbb{R}^s`, usually the unpruned ones, or the ``s``
 largest of them when the window must stay small. :class:`Support` fixes the order of those
 ``s`` entries once: entry ``i`` of every vector of length ``s`` in the package (the gradient
@@ -18,6 +18,11 @@ import torch
 from torch import nn
 
 from pennylane_qsgd.optim.pruning import masked_parameters, pruned_tensors
+
+__all__ = [
+    "IndexLike",
+    "Support",
+]
 
 IndexLike = Sequence[int] | np.ndarray | torch.Tensor
 
@@ -158,7 +163,7 @@ class Support:
         """The unpruned entries of the pruned parameters of ``module``.
 
         Each ``torch.nn.utils.prune`` mask contributes the entries of ``<tensor>_orig`` where
-        ``<tensor>_mask == 1`` (DESIGN.md section 6, trap 10: the mask is the natural support).
+        ``<tensor>_mask == 1`` (the mask is the natural support: pruned entries stay exactly zero).
 
         Parameters
         ----------

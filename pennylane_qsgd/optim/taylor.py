@@ -1,6 +1,6 @@
 """Taylor coefficients of a torch model's loss on a support, and the gradient-flow ODE they define.
 
-A window of the paper's algorithm (arXiv:2303.03428, Methods; DESIGN.md section 2) replaces the
+A window of the paper's algorithm (arXiv:2303.03428, Methods) replaces the
 gradient of the loss on the support S by its Taylor model around the window start
 :math:`\\bar\\theta`,
 
@@ -41,6 +41,22 @@ from pennylane_qsgd.core.memory import check_memory
 from pennylane_qsgd.core.problem import PolynomialODE
 from pennylane_qsgd.optim.pruning import pruned_tensors
 from pennylane_qsgd.optim.support import Support
+
+__all__ = [
+    "FORWARD",
+    "HessianVectorProduct",
+    "LossFn",
+    "REVERSE",
+    "StochasticForcing",
+    "TaylorCoefficients",
+    "build_problem",
+    "gradient_on_support",
+    "hessian_operator",
+    "hessian_vector_product",
+    "stochastic_forcing",
+    "support_loss",
+    "taylor_coefficients",
+]
 
 LossFn = Callable[[Any, Any], torch.Tensor]
 
@@ -433,7 +449,7 @@ def _third_derivative(hvp: HessianVectorProduct, chunk: int | None) -> np.ndarra
 
 @dataclass(frozen=True)
 class TaylorCoefficients:
-    """Derivatives of the loss on S at the window start (DESIGN.md section 2).
+    """Derivatives of the loss on S at the window start.
 
     The Taylor model of the gradient is
     :math:`\\nabla L(\\bar\\theta + d) \\approx g + H d + \\tfrac12 T_3[d, d]`, with
@@ -640,7 +656,7 @@ def build_problem(
     centre: np.ndarray | None = None,
     forcing: StochasticForcing | tuple | np.ndarray | None = None,
 ) -> PolynomialODE:
-    """The gradient flow of the Taylor model as a quadratic ODE (DESIGN.md section 2).
+    """The gradient flow of the Taylor model as a quadratic ODE.
 
     With :math:`u = \\theta_S` and :math:`\\nabla L(u) \\approx g + H(u - \\bar\\theta) +
     \\tfrac12 T_3[u - \\bar\\theta, u - \\bar\\theta]`, the flow :math:`du/dt = -\\eta \\nabla L(u)`
@@ -716,7 +732,7 @@ def stochastic_forcing(
         \\qquad t \\in [k, k+1).
 
     The dissipation ratio ``R`` and the Euler error bound then use the largest
-    :math:`\\|F_0^{(k)}\\|` over the minibatches (DESIGN.md section 2: ``||F0|| = max over t``);
+    :math:`\\|F_0^{(k)}\\|` over the minibatches (``||F0||`` is the maximum over t);
     the Euler bound's :math:`\\|F_0'\\|` term is where the jumps between pieces enter.
 
     Parameters
