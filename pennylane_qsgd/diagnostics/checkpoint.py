@@ -32,6 +32,11 @@ def atomic_write_text(path: str | Path, text: str) -> Path:
     return _atomic(path, lambda fh: fh.write(text.encode("utf-8")))
 
 
+def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
+    """Write ``data`` to ``path`` atomically; returns the path."""
+    return _atomic(path, lambda fh: fh.write(data))
+
+
 def atomic_torch_save(obj: Any, path: str | Path) -> Path:
     """``torch.save(obj, path)`` atomically; returns the path."""
     return _atomic(path, lambda fh: torch.save(obj, fh))
