@@ -465,7 +465,8 @@ def run_spectrum_job(
         raise ValueError(f"pretrain_epochs must be >= 0; got {pretrain_epochs!r}")
     dev = dd.resolve_device(cfg["device"])
     cfg["device"] = str(dev)
-    dd.init_from_env(dev)
+    created_group = dd.init_from_env(dev)
+    dd.configure_cuda_precision(dev)
     out_dir = Path(output_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     stream = sys.stdout if stream is None else stream
@@ -480,6 +481,8 @@ def run_spectrum_job(
         return _run(cfg, dev, out_dir, plots, progress, stream, ratio_hook)
     finally:
         torch.set_num_threads(old_threads)
+        if created_group:
+            torch.distributed.destroy_process_group()
 
 
 def _load_resume(path: Path, key: dict) -> dict | None:
