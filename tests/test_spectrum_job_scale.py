@@ -163,3 +163,23 @@ def test_cli_rejects_bad_data_and_device(argv, message, tmp_path, capsys):
     code = main(["spectrum", "--output-dir", str(tmp_path), "--no-progress", *argv])
     assert code == 2
     assert message in capsys.readouterr().err
+
+
+def test_out_of_memory_suggests_the_largest_batch_that_fits(tmp_path, monkeypatch):
+    from pennylane_qsgd.diagnostics import spectrum_job
+    from pennylane_qsgd.diagnostics.device_memory import DeviceMemoryError
+
+    def no_memory(*args, **kwargs):
+        raise torch.OutOfMemoryError("fake: the measurement does not fit")
+
+    real_hvp = spectrum_job.hessian_vector_product
+
+    def hvp_up_to_5(model, loss_fn, batch, support, mode="auto"):
+        if len(batch[1]) > 5:
+            raise torch.OutOfMemoryError("fake")
+        return real_hvp(model, loss_fn, batch, support, mode=mode)
+
+    monkeypatch.setattr(spectrum_job, "track_dissipation", no_memory)
+    monkeypatch.setattr(spectrum_job, "hessian_vector_product", hvp_up_to_5)
+    with pytest.raises(DeviceMemoryError, match="the largest that fits is about 5: rerun with"):
+        _quiet(steps=1, output_dir=tmp_path, pretrain_epochs=0, **MLP)
