@@ -33,6 +33,7 @@ import torch
 from torch import nn
 
 from pennylane_qsgd.core.dissipation import dissipation
+from pennylane_qsgd.diagnostics.distributed import rank
 from pennylane_qsgd.diagnostics.spectra import (
     SpectralDensity,
     default_support,
@@ -459,7 +460,7 @@ def track_dissipation(
                 module.train(was_training)
             record.wall_s = time.perf_counter() - t_start
             records.append(record)
-            if ckpt is not None:
+            if ckpt is not None and rank() == 0:  # rank 0 owns the files
                 ckpt.unlink(missing_ok=True)
         if step == steps:
             break
