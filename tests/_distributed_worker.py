@@ -23,9 +23,11 @@ def run(rank: int, world: int, init_file: str, out_prefix: str) -> None:
             support.size, generator=torch.Generator().manual_seed(5), dtype=torch.float64
         )
         out = {"hv": ShardedHessian(net, loss, batch, support)(v)}
-        dens = hessian_spectrum(net, loss, batch, support, method="slq", steps=20, probes=2)
+        dens = hessian_spectrum(
+            net, loss, batch, support, method="slq", steps=20, probes=2, hvp_mode="reverse"
+        )
         out["nodes"], out["weights"] = torch.as_tensor(dens.nodes), torch.as_tensor(dens.weights)
-        layers = per_layer_spectra(net, loss, batch, support, steps=6)
+        layers = per_layer_spectra(net, loss, batch, support, steps=6, hvp_mode="reverse")
         out["layers"] = {k: torch.as_tensor(d.nodes) for k, d in layers.items()}
         try:
             ShardedHessian(net, loss, small_batch(7), support)

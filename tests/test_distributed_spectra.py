@@ -112,11 +112,17 @@ def _reference_hessian(net, batch, support: Support) -> np.ndarray:
     return torch.autograd.functional.hessian(f, flat0).numpy(), sizes
 
 
-def test_per_layer_spectra_match_the_exact_blocks():
+@pytest.fixture(scope="module")
+def reference():
+    """The small CNN, its batch and support, and the dense Hessian with the tensors' sizes."""
     net, batch = small_cnn(), small_batch(8)
     support = Support.all(net)
-    dense, sizes = _reference_hessian(net, batch, support)
-    layers = per_layer_spectra(net, LOSS, batch, support, steps=max(sizes))
+    return net, batch, support, *_reference_hessian(net, batch, support)
+
+
+def test_per_layer_spectra_match_the_exact_blocks(reference):
+    net, batch, support, dense, sizes = reference
+    layers = per_layer_spectra(net, LOSS, batch, support, steps=max(sizes), hvp_mode="reverse")
     assert list(layers) == [name for name, _ in support.entries]
     offsets = np.cumsum([0, *sizes])
     scale = np.abs(np.linalg.eigvalsh(dense)).max()
@@ -126,11 +132,11 @@ def test_per_layer_spectra_match_the_exact_blocks():
         np.testing.assert_allclose(got, (exact[0], exact[-1]), atol=1e-8 * scale, err_msg=name)
 
 
-def test_slq_of_the_model_matches_the_dense_hessian_moments():
-    net, batch = small_cnn(), small_batch(8)
-    support = Support.all(net)
-    dense, _ = _reference_hessian(net, batch, support)
-    dens = hessian_spectrum(net, LOSS, batch, support, method="slq", steps=support.size, probes=1)
+def test_slq_of_the_model_matches_the_dense_hessian_moments(reference):
+    net, batch, support, dense, _ = reference
+    dens = hessian_spectrum(
+        net, LOSS, batch, support, method="slq", steps=support.size, probes=1, hvp_mode="reverse"
+    )
     np.testing.assert_allclose(
         dens.extremes, np.linalg.eigvalsh(dense)[[0, -1]], atol=1e-8 * np.abs(dense).max()
     )
@@ -163,9 +169,11 @@ def test_two_gloo_processes_equal_one(tmp_path):
     net, batch = small_cnn(), small_batch(8)
     support = Support.all(net)
     v = torch.randn(support.size, generator=torch.Generator().manual_seed(5), dtype=torch.float64)
-    hv = ShardedHessian(net, LOSS, batch, support)(v)
-    dens = hessian_spectrum(net, LOSS, batch, support, method="slq", steps=20, probes=2)
-    layers = per_layer_spectra(net, LOSS, batch, support, steps=6)
+    hv = ShardedHessian(net, LOSS, batch, support)(v)  # forward-over-reverse
+    dens = hessian_spectrum(
+        net, LOSS, batch, support, method="slq", steps=20, probes=2, hvp_mode="reverse"
+    )
+    layers = per_layer_spectra(net, LOSS, batch, support, steps=6, hvp_mode="reverse")
     for out in outs:
         torch.testing.assert_close(out["hv"], hv, rtol=1e-10, atol=1e-12 * hv.abs().max())
         np.testing.assert_allclose(out["nodes"].numpy(), dens.nodes, rtol=1e-8, atol=1e-10)
