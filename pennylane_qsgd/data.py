@@ -9,6 +9,7 @@ wheel of PyPI, whose compiled operators cannot load). Only ``download=True`` goe
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import pickle
 from dataclasses import dataclass
@@ -254,15 +255,24 @@ def _check_release(release: CifarRelease, root: Path, name: str) -> None:
         )
 
 
+@functools.cache
+def _torchvision_datasets():
+    """``torchvision.datasets``, or None when torchvision is missing or fails to import."""
+    try:
+        from torchvision import datasets
+    except (ImportError, RuntimeError, OSError):
+        return None
+    return datasets
+
+
 def _torchvision_class(name: str, release: CifarRelease):
     """The torchvision dataset class for ``name`` with this module's file table, or None.
 
     None when torchvision is not installed or its package fails to import (a CPU-only torch with
     the CUDA build of torchvision raises at import time).
     """
-    try:
-        from torchvision import datasets
-    except (ImportError, RuntimeError, OSError):
+    datasets = _torchvision_datasets()
+    if datasets is None:
         return None
     base = datasets.CIFAR100 if name == "cifar100" else datasets.CIFAR10
     table = {

@@ -59,8 +59,9 @@ def resolve_device(device: str | torch.device | None = None) -> torch.device:
     if not torch.cuda.is_available():
         raise ValueError(f"device={device!r} but torch sees no CUDA GPU here; use --device cpu")
     index = dev.index
-    if index is None:
-        index = int(os.environ.get("LOCAL_RANK", 0)) if world_size() > 1 else 0
+    if index is None:  # torchrun's environment, read before the process group exists
+        launched = int(os.environ.get("WORLD_SIZE", "1")) > 1
+        index = int(os.environ.get("LOCAL_RANK", "0")) if launched else 0
     if index >= torch.cuda.device_count():
         raise ValueError(
             f"device={device!r}: this machine has {torch.cuda.device_count()} CUDA device(s)"

@@ -16,7 +16,7 @@ Under ``torch.distributed`` every rank runs the same iteration on its own copy o
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -42,11 +42,13 @@ def _positive(value, name: str) -> int:
     return int(value)
 
 
-def rademacher_probes(dim: int, probes: int, seed: int) -> list[np.ndarray]:
+def rademacher_probes(dim: int, probes: int, seed: int) -> Iterator[np.ndarray]:
     """The probes of :func:`~pennylane_qsgd.diagnostics.spectra.slq_density` (same seed, same
-    vectors): ``probes`` Rademacher vectors of length ``dim`` from ``default_rng(seed)``."""
+    vectors): ``probes`` Rademacher vectors of length ``dim`` from ``default_rng(seed)``, drawn
+    one at a time (a generator: only one vector of ``dim`` floats is held)."""
     rng = np.random.default_rng(seed)
-    return [rng.choice([-1.0, 1.0], size=dim) for _ in range(probes)]
+    for _ in range(probes):
+        yield rng.choice([-1.0, 1.0], size=dim)
 
 
 class _Probe:
@@ -185,9 +187,10 @@ def lanczos_probes(
             state = {"key": key, "done": done, "current": None if probe is None else probe.state()}
             atomic_torch_save(state, path)
 
-    vectors = rademacher_probes(n, n_probes, seed)
-    for p in range(len(done), n_probes):
-        v0 = torch.as_tensor(vectors[p], dtype=torch.float64, device=device)
+    for p, vector in enumerate(rademacher_probes(n, n_probes, seed)):
+        if p < len(done):  # drawn all the same, so that the later probes are the same vectors
+            continue
+        v0 = torch.as_tensor(vector, dtype=torch.float64, device=device)
         probe = _Probe(v0, m, basis_dtype)
         if current is not None:
             probe.load(current)

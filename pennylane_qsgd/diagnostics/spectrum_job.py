@@ -211,21 +211,26 @@ def _pretrain(
     gen,
     device: torch.device,
     augment: Callable | None = None,
+    progress: bool = False,
 ) -> float:
     """Dense pre-training with Adam (lr 1e-2 for the MLP, 1e-3 otherwise); returns the last loss."""
     lr = 1e-2 if x.dim() == 2 else 1e-3
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     model.train()
     loss = torch.tensor(float("nan"))
+    per_epoch = -(-len(x) // batch)
+    bar = tqdm(total=epochs * per_epoch, desc="pre-training", disable=not progress, leave=False)
     for _ in range(epochs):
         perm = torch.randperm(len(x), generator=gen)
         for i in range(0, len(x), batch):
+            bar.update(1)
             idx = perm[i : i + batch]
             xb = x[idx] if augment is None else augment(x[idx], gen)
             opt.zero_grad()
             loss = nn.functional.cross_entropy(model(xb.to(device)), y[idx].to(device))
             loss.backward()
             opt.step()
+    bar.close()
     return float(loss.detach())
 
 
@@ -567,7 +572,9 @@ def _run(
                 load_pretrained(model, cfg["pretrained"])
             model.to(dev)
             epochs = int(cfg["pretrain_epochs"])
-            pre_loss = _pretrain(model, x_tr, y_tr, epochs, cfg["batch"], gen, dev, augment)
+            pre_loss = _pretrain(
+                model, x_tr, y_tr, epochs, cfg["batch"], gen, dev, augment, progress
+            )
             head = {"pretrain_last_loss": pre_loss}
             head["test_accuracy_dense"] = _accuracy(model, x_te, y_te, dev)
             global_l1_prune(model, amount=cfg["sparsity"])
