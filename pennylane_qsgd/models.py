@@ -212,3 +212,82 @@ def _positive_int(value: int, name: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise ValueError(f"{name} must be a positive integer; got {name}={value!r}")
     return value
+
+
+def _plain_state(state: dict) -> dict:
+    """A state_dict without wrapper, ``module.`` prefixes or pruning re-parametrisation.
+
+    Accepts ``{"state_dict": ...}`` / ``{"model": ...}`` wrappers, the ``module.`` prefix of
+    ``DataParallel``/``DistributedDataParallel``, and pruned tensors (``w_orig * w_mask``).
+    """
+    for key in ("state_dict", "model"):
+        if key in state and isinstance(state[key], dict):
+            state = state[key]
+    if state and all(k.startswith("module.") for k in state):
+        state = {k[len("module.") :]: v for k, v in state.items()}
+    out = {}
+    for key, value in state.items():
+        if key.endswith("_mask") and key[: -len("_mask")] + "_orig" in state:
+            continue
+        if key.endswith("_orig") and key[: -len("_orig")] + "_mask" in state:
+            base = key[: -len("_orig")]
+            out[base] = value * state[base + "_mask"]
+        else:
+            out[key] = value
+    return out
+
+
+def load_pretrained(model: nn.Module, path: str, max_listed: int = 10) -> nn.Module:
+    """Load a user's checkpoint (a ``state_dict``) into an unpruned ``model``, strictly.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        The architecture the checkpoint should fit (unpruned).
+    path : str
+        A file written by ``torch.save(model.state_dict(), path)`` (wrappers, ``module.``
+        prefixes and pruned ``weight_orig``/``weight_mask`` pairs are accepted).
+    max_listed : int
+        How many mismatching keys of each kind the error lists.
+
+    Returns
+    -------
+    torch.nn.Module
+        ``model``, loaded in place.
+
+    Raises
+    ------
+    ValueError
+        If the file cannot be read, or its keys or shapes do not match the architecture (the
+        message lists the missing, unexpected and mis-shaped keys).
+    """
+    try:
+        raw = torch.load(path, map_location="cpu", weights_only=True)
+    except (OSError, RuntimeError, EOFError) as err:
+        raise ValueError(f"pretrained={path!r}: cannot read a state_dict ({err})") from err
+    if not isinstance(raw, dict):
+        raise ValueError(f"pretrained={path!r} holds a {type(raw).__name__}, not a state_dict")
+    state = _plain_state(raw)
+    expected = model.state_dict()
+    missing = [k for k in expected if k not in state]
+    unexpected = [k for k in state if k not in expected]
+    shapes = [
+        f"{k} {tuple(state[k].shape)} != {tuple(v.shape)}"
+        for k, v in expected.items()
+        if k in state and hasattr(state[k], "shape") and tuple(state[k].shape) != tuple(v.shape)
+    ]
+    if missing or unexpected or shapes:
+
+        def listed(title: str, keys: list[str]) -> str:
+            more = f" (+{len(keys) - max_listed} more)" if len(keys) > max_listed else ""
+            return f"\n  {title} ({len(keys)}): " + ", ".join(keys[:max_listed]) + more
+
+        raise ValueError(
+            f"pretrained={path!r} does not match the architecture ({type(model).__name__}, "
+            f"{len(expected)} entries):"
+            + (listed("missing", missing) if missing else "")
+            + (listed("unexpected", unexpected) if unexpected else "")
+            + (listed("wrong shape (file != model)", shapes) if shapes else "")
+        )
+    model.load_state_dict(state)
+    return model

@@ -6,12 +6,16 @@ pipeline. Examples::
     qsgd spectrum                                   # digits MLP, 30 steps, exact spectra
     qsgd spectrum --arch resnet32-4 --steps 2       # 7.45M ResNet, generated data, SLQ
     qsgd spectrum --lr 0.05 --every 5 --output-dir runs/mlp
+    qsgd spectrum --arch resnet32-4 --data cifar100 --data-root ~/data --device cuda
+    torchrun --nproc-per-node 2 -m pennylane_qsgd.cli.spectrum --arch resnet32-4 --device cpu
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+
+from pennylane_qsgd.cli import add_data_device_arguments
 
 #: The architectures of :data:`pennylane_qsgd.diagnostics.spectrum_job.DEFAULTS`.
 ARCHS = ("mlp", "resnet32-4", "resnet422-4")
@@ -76,9 +80,26 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         default=None,
         help="samples of the fixed batch whose Hessian is measured (mlp: 512, resnet: batch)",
     )
-    parser.add_argument("--momentum", type=float, default=0.0, help="SGD momentum (default 0)")
     parser.add_argument(
-        "--weight-decay", type=float, default=0.0, help="SGD weight decay (default 0)"
+        "--momentum", type=float, default=None, help="SGD momentum (default 0; cifar: 0.9)"
+    )
+    parser.add_argument(
+        "--weight-decay",
+        type=float,
+        default=None,
+        help="SGD weight decay (default 0; cifar: 2e-4)",
+    )
+    add_data_device_arguments(parser, ("digits", "generated", "cifar100", "cifar10"))
+    parser.add_argument(
+        "--per-layer-steps",
+        type=int,
+        default=None,
+        help="Lanczos steps of the per-layer spectra (mlp: 16, resnet: 0 = off)",
+    )
+    parser.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue from resume.pt (and an interrupted SLQ) in --output-dir",
     )
     parser.add_argument(
         "--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)"
@@ -97,6 +118,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 
 def run(args: argparse.Namespace) -> int:
     """Run the job from parsed arguments; 0 on success, 2 on invalid options."""
+    from pennylane_qsgd.diagnostics.device_memory import DeviceMemoryError
     from pennylane_qsgd.diagnostics.spectrum_job import run_spectrum_job
 
     try:
@@ -121,10 +143,20 @@ def run(args: argparse.Namespace) -> int:
             measure_size=args.measure_size,
             plots=not args.no_plots,
             progress=not args.no_progress,
+            data=args.data,
+            data_root=args.data_root,
+            download=args.download,
+            device=args.device,
+            pretrained=args.pretrained,
+            per_layer_steps=args.per_layer_steps,
+            resume=args.resume,
         )
     except ValueError as err:
         print(f"qsgd spectrum: error: {err}", file=sys.stderr)
         return 2
+    except (FloatingPointError, DeviceMemoryError) as err:
+        print(f"qsgd spectrum: error: {err}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -23,8 +23,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from itertools import cycle
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -32,7 +33,13 @@ import torch
 from torch import nn
 
 from pennylane_qsgd.core.dissipation import dissipation
-from pennylane_qsgd.diagnostics.spectra import SpectralDensity, default_support, hessian_spectrum
+from pennylane_qsgd.diagnostics.distributed import rank
+from pennylane_qsgd.diagnostics.spectra import (
+    SpectralDensity,
+    default_support,
+    hessian_spectrum,
+    per_layer_spectra,
+)
 from pennylane_qsgd.optim.support import Support
 from pennylane_qsgd.optim.taylor import build_problem, support_loss, taylor_coefficients
 
@@ -229,6 +236,12 @@ class DissipationRecord:
         """JSON-serialisable form (``inf`` ratios become the string ``"inf"``)."""
         return _jsonable(asdict(self))
 
+    @classmethod
+    def from_dict(cls, data: dict) -> DissipationRecord:
+        """Inverse of :meth:`to_dict` (``"inf"``/``"nan"`` strings back to floats)."""
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: _unjson(v) for k, v in data.items() if k in names})
+
 
 def measure(
     spectrum: SpectralDensity,
@@ -289,6 +302,13 @@ def track_dissipation(
     progress: Callable[[int], None] | None = None,
     zero_tol: float = 1e-6,
     hvp_mode: str = "auto",
+    per_layer_steps: int = 0,
+    start_step: int = 0,
+    checkpoint_dir: str | Path | None = None,
+    spectrum_progress: bool = False,
+    before_measure: Callable[[nn.Module], None] | None = None,
+    after_step: Callable[[int, torch.optim.Optimizer, list], None] | None = None,
+    optimizer: torch.optim.Optimizer | None = None,
 ) -> list[DissipationRecord]:
     """Classical fine-tuning after pruning with the spectrum and the measures every few steps.
 
@@ -337,10 +357,36 @@ def track_dissipation(
         Relative threshold of the negative fraction (see :func:`measure`).
     hvp_mode : {"auto", "forward", "reverse"}
         Differentiation scheme of the Hessian-vector products.
+    per_layer_steps : int
+        If positive, also the spectra of the per-layer diagonal blocks of the Hessian
+        (:func:`~pennylane_qsgd.diagnostics.spectra.per_layer_spectra` with that many Lanczos
+        steps); their extremes go to ``record.extra["per_layer"]`` as
+        ``{name: [lambda_min, lambda_max]}``.
+    start_step : int
+        First step (to resume a run: the module and ``optimizer`` as they were after the
+        update of step ``start_step - 1``; the batches must depend on the step only).
+    checkpoint_dir : path, optional
+        Each SLQ measurement keeps its resumable state in ``slq-step{step}.pt`` there (removed
+        once the step's record exists).
+    spectrum_progress : bool
+        Progress bars per SLQ probe.
+    before_measure : callable, optional
+        Called with the module before each measurement (e.g. to broadcast rank 0's weights).
+    after_step : callable, optional
+        ``(step, optimizer, records)`` after the update of each step, ``records`` those so far
+        (e.g. to write a resume file).
+    optimizer : torch.optim.Optimizer, optional
+        Use this optimizer (a resumed one) instead of calling ``optimizer_factory``.
 
     Returns
     -------
     list of DissipationRecord
+        The records of steps ``>= start_step``.
+
+    Raises
+    ------
+    FloatingPointError
+        When a training loss is NaN or Inf (the module is left as before that update).
     """
     steps = _non_negative(steps, "steps")
     every = max(_non_negative(every, "every"), 1)
@@ -351,15 +397,21 @@ def track_dissipation(
     if method == "auto":
         method = "exact" if support.size <= max_exact_dim else "slq"
     get_batch = batches if callable(batches) else _cycler(batches)
-    optimizer = optimizer_factory(module.parameters())
+    if optimizer is None:
+        optimizer = optimizer_factory(module.parameters())
+    start = _non_negative(start_step, "start_step")
+    ckpt_dir = None if checkpoint_dir is None else Path(checkpoint_dir)
 
     records = []
-    for step in range(steps + 1):
+    for step in range(start, steps + 1):
         batch = get_batch(step)
         if step % every == 0 or step == steps:
+            if before_measure is not None:
+                before_measure(module)
+            ckpt = None if ckpt_dir is None else ckpt_dir / f"slq-step{step}.pt"
             lr = float(optimizer.param_groups[0]["lr"])
             mbatch = batch if measure_batch is None else measure_batch
-            start = time.perf_counter()
+            t_start = time.perf_counter()
             was_training = module.training
             if eval_mode:
                 module.eval()
@@ -375,7 +427,23 @@ def track_dissipation(
                     seed=seed,
                     max_exact_dim=max_exact_dim,
                     hvp_mode=hvp_mode,
+                    progress=spectrum_progress,
+                    checkpoint=ckpt,
+                    checkpoint_tag=f"step {step}",
                 )
+                layers = {}
+                if per_layer_steps > 0:
+                    blocks = per_layer_spectra(
+                        module,
+                        loss_fn,
+                        mbatch,
+                        support,
+                        steps=per_layer_steps,
+                        seed=seed,
+                        hvp_mode=hvp_mode,
+                        progress=spectrum_progress,
+                    )
+                    layers = {name: list(d.extremes) for name, d in blocks.items()}
                 with torch.no_grad():
                     loss = float(
                         support_loss(module, loss_fn, mbatch, support)(support.gather(module))
@@ -386,21 +454,33 @@ def track_dissipation(
                     r, extra = out if isinstance(out, tuple) else (out, {})
                     record.dissipation_ratio = float(r)
                     record.extra = dict(extra)
+                if layers:
+                    record.extra["per_layer"] = layers
             finally:
                 module.train(was_training)
-            record.wall_s = time.perf_counter() - start
+            record.wall_s = time.perf_counter() - t_start
             records.append(record)
+            if ckpt is not None and rank() == 0:  # rank 0 owns the files
+                ckpt.unlink(missing_ok=True)
         if step == steps:
             break
         x, y = batch
 
-        def closure(x=x, y=y):
+        def closure(x=x, y=y, step=step):
             optimizer.zero_grad()
             loss = loss_fn(module(x), y)
+            if not bool(torch.isfinite(loss.detach())):
+                raise FloatingPointError(
+                    f"the training loss is {float(loss.detach())} at fine-tuning step {step}: "
+                    "lower the "
+                    "learning rate (the weights were left as before this step)"
+                )
             loss.backward()
             return loss
 
         optimizer.step(closure)
+        if after_step is not None:
+            after_step(step, optimizer, records)
         if progress is not None:
             progress(step)
     return records
@@ -435,6 +515,12 @@ def _jsonable(obj):
     if isinstance(obj, np.ndarray):
         return _jsonable(obj.tolist())
     return obj
+
+
+def _unjson(value):
+    if isinstance(value, str) and value in ("inf", "-inf", "nan"):
+        return float(value)
+    return value
 
 
 def window_ratio_hook(max_support: int = 256) -> RatioHook:

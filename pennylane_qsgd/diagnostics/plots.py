@@ -9,6 +9,7 @@ dictionaries.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -16,6 +17,7 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from pennylane_qsgd.diagnostics.checkpoint import atomic_write_bytes
 from pennylane_qsgd.diagnostics.dissipation import DissipationRecord
 from pennylane_qsgd.diagnostics.spectra import SpectralDensity
 
@@ -37,11 +39,10 @@ def _check(records: Sequence[RecordLike]) -> None:
 
 
 def _save(fig: Figure, path: str | Path) -> Path:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     FigureCanvasAgg(fig)
-    fig.savefig(path, dpi=120)
-    return path
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=120)
+    return atomic_write_bytes(path, buf.getvalue())
 
 
 def density_grid(
@@ -151,11 +152,61 @@ def plot_negative_fraction(records: Sequence[RecordLike], path: str | Path) -> P
     return _save(fig, path)
 
 
+def plot_dissipative_divergent(records: Sequence[RecordLike], path: str | Path) -> Path:
+    """Dissipative and divergent parts of :math:`\\frac1n\\sum|1-\\eta\\lambda|^t` against t."""
+    _check(records)
+    t = _series(records, "step") + 1
+    fig = Figure(figsize=(6.4, 4.0))
+    ax = fig.add_subplot()
+    ax.semilogy(t, _series(records, "dissipative"), "o-", ms=3, label=r"$|1-\eta\lambda|<1$")
+    ax.semilogy(t, _series(records, "divergent"), "s-", ms=3, label=r"$|1-\eta\lambda|>1$")
+    ax.set_xlabel("t (steps after pruning)")
+    ax.set_ylabel(r"$\frac{1}{n}\sum |1-\eta\lambda_i|^t$ over the modes")
+    ax.legend()
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+def plot_per_layer_extremes(records: Sequence[RecordLike], path: str | Path) -> Path:
+    """Per-layer extreme eigenvalues (``extra["per_layer"]``) at the first and last measured step.
+
+    Raises
+    ------
+    ValueError
+        If no record carries per-layer spectra.
+    """
+    _check(records)
+    with_layers = [r for r in records if _get(r, "extra").get("per_layer")]
+    if not with_layers:
+        raise ValueError("no record has per-layer spectra (per_layer_steps was 0)")
+    fig = Figure(figsize=(7.2, 4.0))
+    ax = fig.add_subplot()
+    for rec, marker in ((with_layers[0], "o"), (with_layers[-1], "x")):
+        layers = _get(rec, "extra")["per_layer"]
+        ext = np.asarray(list(layers.values()), dtype=np.float64)
+        idx = np.arange(len(ext))
+        step = int(_get(rec, "step"))
+        ax.plot(idx, ext[:, 1], marker, ms=4, label=f"max, step {step}")
+        ax.plot(idx, ext[:, 0], marker, ms=4, mfc="none", label=f"min, step {step}")
+    ax.axhline(0.0, color="k", lw=0.8)
+    ax.set_yscale("symlog", linthresh=1e-3)
+    ax.set_xlabel("layer (order of the support)")
+    ax.set_ylabel("extreme eigenvalues of the layer's Hessian block")
+    ax.legend(fontsize="small")
+    fig.tight_layout()
+    return _save(fig, path)
+
+
 def plot_all(records: Sequence[RecordLike], output_dir: str | Path) -> dict[str, Path]:
-    """The three figures in ``output_dir``: ``density.png``, ``factor.png``, ``negative.png``."""
+    """The figures in ``output_dir``: ``density.png``, ``factor.png``, ``negative.png``,
+    ``modes.png`` and, when the records have per-layer spectra, ``layers.png``."""
     out = Path(output_dir)
-    return {
+    paths = {
         "density": plot_density_vs_step(records, out / "density.png"),
         "factor": plot_per_mode_factor(records, out / "factor.png"),
         "negative": plot_negative_fraction(records, out / "negative.png"),
+        "modes": plot_dissipative_divergent(records, out / "modes.png"),
     }
+    if any(_get(r, "extra").get("per_layer") for r in records):
+        paths["layers"] = plot_per_layer_extremes(records, out / "layers.png")
+    return paths

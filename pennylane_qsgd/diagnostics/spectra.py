@@ -25,14 +25,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import scipy.linalg as sla
 import scipy.sparse as sp
 import torch
 from torch import nn
+from tqdm.auto import tqdm
 
 from pennylane_qsgd.core.lanczos import lanczos
+from pennylane_qsgd.diagnostics.distributed import ShardedHessian
+from pennylane_qsgd.diagnostics.krylov import lanczos_probes, rademacher_probes
 from pennylane_qsgd.optim.pruning import masked_parameters
 from pennylane_qsgd.optim.support import Support
 from pennylane_qsgd.optim.taylor import hessian_operator, taylor_coefficients
@@ -318,18 +322,33 @@ def slq_density(
     """
     n = _positive(dim, "dim")
     n_probes = _positive(probes, "probes")
-    rng = np.random.default_rng(seed)
-    nodes, weights, sizes = [], [], []
-    for p in range(n_probes):
-        v0 = rng.choice([-1.0, 1.0], size=n)
-        alpha, beta = lanczos(matvec, n, steps, v0, reorthogonalize, basis_dtype=basis_dtype)
-        theta, tau = gauss_quadrature(alpha, beta)
-        nodes.append(theta)
-        weights.append(tau / n_probes)
-        sizes.append(theta.size)
+    runs = []
+    for p, v0 in enumerate(rademacher_probes(n, n_probes, seed)):
+        runs.append(lanczos(matvec, n, steps, v0, reorthogonalize, basis_dtype=basis_dtype))
         if progress is not None:
             progress(p)
-    return SpectralDensity(np.concatenate(nodes), np.concatenate(weights), n, "slq", tuple(sizes))
+    return density_from_lanczos(runs, n)
+
+
+def density_from_lanczos(runs: list[tuple[np.ndarray, np.ndarray]], dim: int) -> SpectralDensity:
+    """The SLQ density of Lanczos runs ``[(alpha, beta), ...]`` (one per probe, equal weight).
+
+    Parameters
+    ----------
+    runs : list of (numpy.ndarray (k,), numpy.ndarray (k - 1,))
+        Tridiagonal coefficients of each probe's run.
+    dim : int
+        Dimension of the operator.
+    """
+    if not runs:
+        raise ValueError("runs is empty: at least one Lanczos run is needed")
+    nodes, weights, sizes = [], [], []
+    for alpha, beta in runs:
+        theta, tau = gauss_quadrature(alpha, beta)
+        nodes.append(theta)
+        weights.append(tau / len(runs))
+        sizes.append(theta.size)
+    return SpectralDensity(np.concatenate(nodes), np.concatenate(weights), dim, "slq", tuple(sizes))
 
 
 def _positive(value, name: str) -> int:
@@ -373,27 +392,35 @@ def hessian_spectrum(
     max_exact_dim: int = MAX_EXACT_DIM,
     exact_chunk: int = 512,
     hvp_mode: str = "auto",
-    basis_dtype: type | np.dtype | None = None,
-    progress: Callable[[int], None] | None = None,
+    basis_dtype: torch.dtype | None = None,
+    progress: bool = False,
+    checkpoint: str | Path | None = None,
+    checkpoint_seconds: float = 60.0,
+    checkpoint_tag: str = "",
 ) -> SpectralDensity:
     """Spectrum of the Hessian of the loss restricted to a support of the model's weights.
 
     Parameters
     ----------
     module : torch.nn.Module
-        The model (pruned or not). Its mode (train/eval) is used as is.
+        The model (pruned or not), on any device. Its mode (train/eval) is used as is; batch
+        norm in training mode normalises with the batch's statistics (see
+        :mod:`pennylane_qsgd.diagnostics.distributed` for why the jobs measure in eval mode).
     loss_fn : callable
         ``loss_fn(module(x), y) -> scalar``, as in :func:`pennylane_qsgd.optim.taylor.support_loss`.
     batch : tuple
-        ``(x, y)``.
+        ``(x, y)`` on the module's device.
     support : Support, optional
         Default :func:`default_support`: the unpruned weights when the module carries pruning
         masks, every trainable weight otherwise.
     method : {"exact", "slq"}
         ``"exact"``: dense Hessian from ``s`` Hessian-vector products
         (:func:`~pennylane_qsgd.optim.taylor.taylor_coefficients` at order 1) and ``eigvalsh``
-        (refused above ``max_exact_dim``). ``"slq"``: :func:`slq_density` with ``steps`` Lanczos
-        steps and ``probes`` probes.
+        (refused above ``max_exact_dim``). ``"slq"``: the probes of :func:`slq_density` with
+        ``steps`` Lanczos steps each, run on the module's device by
+        :func:`~pennylane_qsgd.diagnostics.krylov.lanczos_probes` with the data-parallel
+        products of :class:`~pennylane_qsgd.diagnostics.distributed.ShardedHessian` (the batch
+        split over the ranks when a ``torch.distributed`` group is initialised).
     steps, probes, seed
         SLQ options.
     max_exact_dim : int
@@ -404,10 +431,12 @@ def hessian_spectrum(
     hvp_mode : {"auto", "forward", "reverse"}
         Differentiation scheme of the Hessian-vector products
         (:class:`~pennylane_qsgd.optim.taylor.HessianVectorProduct`).
-    basis_dtype : numpy dtype, optional
+    basis_dtype : torch.dtype, optional
         Lanczos basis storage; default float64 up to 10^6 weights, float32 above.
-    progress : callable, optional
-        Called after each SLQ probe.
+    progress : bool
+        A progress bar per SLQ probe.
+    checkpoint, checkpoint_seconds, checkpoint_tag
+        Resumable SLQ state (:func:`~pennylane_qsgd.diagnostics.krylov.lanczos_probes`).
 
     Returns
     -------
@@ -432,15 +461,68 @@ def hessian_spectrum(
             mode=hvp_mode,
         )
         return SpectralDensity.from_eigenvalues(exact_spectrum(coeffs.H, dim, max_dim=dim))
-    matvec = hessian_matvec(module, loss_fn, batch, support, hvp_mode)
+    op = ShardedHessian(module, loss_fn, batch, support, hvp_mode)
     if basis_dtype is None:
-        basis_dtype = np.float64 if dim <= 1_000_000 else np.float32
-    return slq_density(
-        matvec,
+        basis_dtype = torch.float64 if dim <= 1_000_000 else torch.float32
+    runs = lanczos_probes(
+        op,
         dim,
-        steps=steps,
-        probes=probes,
-        seed=seed,
+        steps,
+        probes,
+        seed,
+        device=op.device,
         basis_dtype=basis_dtype,
+        checkpoint=checkpoint,
+        checkpoint_seconds=checkpoint_seconds,
         progress=progress,
+        tag=checkpoint_tag,
     )
+    return density_from_lanczos(runs, dim)
+
+
+def per_layer_spectra(
+    module: nn.Module,
+    loss_fn: Callable,
+    batch,
+    support: Support | None = None,
+    *,
+    steps: int = 32,
+    seed: int = 0,
+    hvp_mode: str = "auto",
+    progress: bool = False,
+) -> dict[str, SpectralDensity]:
+    """Spectra of the per-layer diagonal blocks of the Hessian on the support.
+
+    For each parameter tensor ``l`` of the support, the block :math:`H_{ll}` (the Hessian of
+    the loss in that tensor's selected weights, the others held fixed) gets one Lanczos run of
+    ``steps`` steps (:func:`~pennylane_qsgd.diagnostics.krylov.lanczos_probes`, one probe):
+    its Ritz values, whose outermost ones estimate the block's extreme eigenvalues (exact when
+    ``steps`` reaches the block's size). Each product costs a full Hessian-vector product, so
+    the whole costs ``steps`` products per layer.
+
+    Parameters
+    ----------
+    module, loss_fn, batch, support, hvp_mode
+        As in :func:`hessian_spectrum` (data-parallel under ``torch.distributed`` as well).
+    steps : int
+        Lanczos steps per layer (clipped to the layer's support size).
+    seed : int
+        Seed of the probes.
+    progress : bool
+        A progress bar over the layers.
+
+    Returns
+    -------
+    dict of str to SpectralDensity
+        Keyed by parameter name (``"stages.0.0.conv1.weight_orig"``), in the support's order.
+    """
+    if support is None:
+        support = default_support(module)
+    out = {}
+    entries = support.entries
+    for name, idx in tqdm(entries, desc="per-layer spectra", disable=not progress, leave=False):
+        layer = Support([(name, idx)])
+        op = ShardedHessian(module, loss_fn, batch, layer, hvp_mode)
+        runs = lanczos_probes(op, layer.size, steps, 1, seed, device=op.device)
+        out[name] = density_from_lanczos(runs, layer.size)
+    return out
