@@ -53,7 +53,7 @@ from pennylane_qsgd.optim.taylor import (
     support_loss,
 )
 
-DEFAULT_CHUNK = 32
+DEFAULT_CHUNK = 8
 """Direction pairs per ``vmap`` call (memory ~ this many forward passes with two tangents)."""
 
 
@@ -351,7 +351,10 @@ class Order2Flow:
 
 def _hessian_columns(hvp: HessianVectorProduct, V: torch.Tensor, chunk: int) -> torch.Tensor:
     """Rows :math:`(H + w_d I) v_j` for the rows of ``V`` (k, s), vmapped where possible."""
-    hvp(V[0])  # settles the differentiation mode
+    if hvp.mode is None:
+        first = hvp(V[0])  # settles the differentiation mode
+        if V.shape[0] == 1:
+            return first[None]
     if hvp.mode == FORWARD:
         try:
             return vmap(hvp, chunk_size=chunk)(V)
