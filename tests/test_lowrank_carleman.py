@@ -170,3 +170,12 @@ def test_dense_route_estimate_covers_the_dense_solve(monkeypatch):
     problem = dissipative_problem(0, 12)
     needed = carleman_memory_estimate(problem, 2, include_forcing=False)
     assert dense_route_memory_estimate(12) >= needed + 8 * 12**3
+
+
+def test_stored_path_is_the_level1_history_of_the_dense_solve():
+    problem = dissipative_problem(4, 7)
+    low = solve_problem_lowrank(problem, 2, 1.0, 6, tol=0.0, store_path=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", StepSizeWarning)
+        dense = solve_euler(problem, 2, 1.0, 6, store_history=True)
+    np.testing.assert_allclose(low.u_path, dense.history[:7, :7], atol=1e-13)

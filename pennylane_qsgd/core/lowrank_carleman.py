@@ -109,6 +109,8 @@ class LowRankEulerSolution:
         Relative truncation tolerance used.
     f1_products, f2_products : int
         Number of products with :math:`F_1` (columns) and :math:`F_2` (pairs) spent.
+    u_path : ndarray, shape (m + 1, s), or None
+        Level-1 block after each Euler step (row 0 is ``u_in``) when ``store_path`` was set.
     """
 
     u_final: np.ndarray
@@ -127,6 +129,7 @@ class LowRankEulerSolution:
     tol: float
     f1_products: int
     f2_products: int
+    u_path: np.ndarray | None = None
 
     @property
     def rank(self) -> int:
@@ -263,6 +266,7 @@ def solve_euler_lowrank(
     forcing_times: np.ndarray | None = None,
     tol: float = DEFAULT_TOLERANCE,
     max_rank: int | None = None,
+    store_path: bool = False,
 ) -> LowRankEulerSolution:
     """Forward Euler for the Carleman system at level ``N <= 2``, level 2 as a truncated factor.
 
@@ -297,6 +301,8 @@ def solve_euler_lowrank(
         Relative truncation tolerance :math:`\\tau \\ge 0` on the eigenvalues of :math:`Y_2`.
     max_rank : int, optional
         Cap on the rank of :math:`Y_2`; exceeding it raises :class:`RankCapError`.
+    store_path : bool, default False
+        Keep :math:`y_1` after every step (``u_path``, ``(m + 1) s`` numbers).
 
     Returns
     -------
@@ -339,6 +345,7 @@ def solve_euler_lowrank(
     ranks = np.zeros(m, dtype=int)
     discarded = np.zeros(m)
     n_f1 = n_f2 = 0
+    path = [y1] if store_path else None
     for k in range(1, m + 1):
         f0 = forcing[pieces[k - 1]]
         F1_cols = np.asarray(op.matmat(np.column_stack([y1, U])))  # F1 [y1, U]
@@ -365,6 +372,8 @@ def solve_euler_lowrank(
             )
         ranks[k - 1] = S.size
         norm2 += float(y1 @ y1 + S @ S)
+        if path is not None:
+            path.append(y1)
     norm2 += p * float(y1 @ y1 + S @ S)
     u2 = float(y1 @ y1)
     norm_in = float(np.linalg.norm(u))
@@ -385,6 +394,7 @@ def solve_euler_lowrank(
         tol=tol,
         f1_products=n_f1,
         f2_products=n_f2,
+        u_path=None if path is None else np.stack(path),
     )
 
 
@@ -397,6 +407,7 @@ def solve_problem_lowrank(
     *,
     tol: float = DEFAULT_TOLERANCE,
     max_rank: int | None = None,
+    store_path: bool = False,
 ) -> LowRankEulerSolution:
     """:func:`solve_euler_lowrank` for a :class:`~pennylane_qsgd.core.problem.PolynomialODE`.
 
@@ -415,6 +426,7 @@ def solve_problem_lowrank(
         forcing_times=problem.forcing_times if problem.is_time_dependent else None,
         tol=tol,
         max_rank=max_rank,
+        store_path=store_path,
     )
 
 
