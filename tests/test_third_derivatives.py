@@ -31,6 +31,7 @@ from pennylane_qsgd.optim.taylor import (
 )
 from pennylane_qsgd.optim.third_derivatives import (
     ClosureThirdDerivative,
+    closure_order2_flow,
     f2_pair_product,
     order2_flow,
     third_derivative_product,
@@ -208,3 +209,21 @@ def test_bad_shapes_are_named(setup):
         f2_pair_product(t3, -1.0)
     with pytest.raises(ValueError, match="mode"):
         third_derivative_product(net, mse, batch, support, mode="sideways")
+
+
+def test_closure_flow_matches_module_flow(setup):
+    net, batch, support, _ = setup
+    params = dict(net.named_parameters())
+    entries = [SupportEntry(params[name], torch.tensor(idx)) for name, idx in SELECT.items()]
+    x, y = batch
+    closure_flow = closure_order2_flow(lambda: mse(net(x), y), entries, 0.4, weight_decay=0.1)
+    flow = order2_flow(net, mse, batch, support, 0.4, weight_decay=0.1)
+    s = support.size
+    np.testing.assert_allclose(closure_flow.F0, flow.F0, atol=1e-13)
+    np.testing.assert_allclose(
+        closure_flow.F1.matmat(np.eye(s)), flow.F1.matmat(np.eye(s)), atol=1e-12
+    )
+    A, B = _vectors(8, 3, s)
+    np.testing.assert_allclose(closure_flow.f2(A.T, B.T), flow.f2(A.T, B.T), atol=1e-12)
+    np.testing.assert_allclose(closure_flow.u_in, 0.0)
+    np.testing.assert_allclose(closure_flow.theta_bar, flow.theta_bar)

@@ -34,6 +34,7 @@ from torch.func import grad, jvp, vmap
 from pennylane_qsgd.core.lowrank_carleman import PairProduct
 from pennylane_qsgd.optim.closure_taylor import (
     Closure,
+    ClosureHessian,
     SupportEntry,
     _on_support,
     evaluate_closure,
@@ -325,8 +326,8 @@ class Order2Flow:
     u_in : ndarray, shape (s,)
     theta_bar, centre : ndarray, shape (s,)
     lr : float
-    hvp : HessianVectorProduct
-    t3 : ThirdDerivativeProduct
+    hvp : HessianVectorProduct or ClosureHessian
+    t3 : ThirdDerivativeProduct or ClosureThirdDerivative
     """
 
     F0: np.ndarray
@@ -336,8 +337,8 @@ class Order2Flow:
     theta_bar: np.ndarray
     centre: np.ndarray
     lr: float
-    hvp: HessianVectorProduct
-    t3: ThirdDerivativeProduct
+    hvp: HessianVectorProduct | ClosureHessian
+    t3: ThirdDerivativeProduct | ClosureThirdDerivative
 
     @property
     def size(self) -> int:
@@ -439,5 +440,56 @@ def order2_flow(
         centre=c,
         lr=eta,
         hvp=hvp,
+        t3=t3,
+    )
+
+
+def closure_order2_flow(
+    closure: Closure, entries: Sequence[SupportEntry], lr: float, *, weight_decay: float = 0.0
+) -> Order2Flow:
+    """:func:`order2_flow` for an optimizer closure, centred at the window start (``u(0) = 0``).
+
+    ``F1`` applies :class:`~pennylane_qsgd.optim.closure_taylor.ClosureHessian` column by column
+    and ``f2`` uses :class:`ClosureThirdDerivative`; the closure is evaluated twice (once per
+    retained graph). The parameters are not modified.
+
+    Parameters
+    ----------
+    closure : callable
+        Re-evaluates the model and returns the loss.
+    entries : sequence of SupportEntry
+        The support S.
+    lr : float
+        Learning rate :math:`\\eta`.
+    weight_decay : float, default 0
+        Adds ``wd * theta`` to the gradient and ``wd * I`` to the Hessian.
+
+    Returns
+    -------
+    Order2Flow
+        With ``centre = theta_bar``.
+    """
+    eta = _check_lr(lr)
+    hessian = ClosureHessian(closure, entries, weight_decay)
+    t3 = ClosureThirdDerivative(closure, entries)
+    theta = hessian.theta.numpy().astype(np.float64)
+    s = hessian.size
+
+    def matmat(X: np.ndarray) -> np.ndarray:
+        X = np.asarray(X, dtype=np.float64).reshape(s, -1)
+        return -eta * np.column_stack([hessian.matvec(x) for x in X.T]).reshape(s, X.shape[1])
+
+    F1 = spla.LinearOperator(
+        (s, s), matvec=lambda x: matmat(np.reshape(x, (s, 1)))[:, 0], matmat=matmat, dtype=float
+    )
+    return Order2Flow(
+        F0=-eta * hessian.gradient,
+        F1=F1,
+        f2=f2_pair_product(t3, eta),
+        u_in=np.zeros(s),
+        theta_bar=theta,
+        centre=theta.copy(),
+        lr=eta,
+        hvp=hessian,
         t3=t3,
     )
