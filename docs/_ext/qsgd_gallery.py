@@ -9,6 +9,7 @@ ORDER = (
     "qsvt_linear_solver",
     "training_pruned_network",
     "dissipation_after_pruning",
+    "order2_windows",
     "resource_estimates",
 )
 

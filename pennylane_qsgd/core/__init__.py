@@ -39,6 +39,12 @@ from pennylane_qsgd.core.examples import (
     logistic_solution,
 )
 from pennylane_qsgd.core.lanczos import lanczos, lanczos_extremes
+from pennylane_qsgd.core.lowrank_carleman import (
+    LowRankEulerSolution,
+    RankCapError,
+    check_dense_route,
+    solve_euler_lowrank,
+)
 from pennylane_qsgd.core.memory import MemoryBudgetError, check_memory, memory_limit_bytes
 from pennylane_qsgd.core.norms import spectral_norm
 from pennylane_qsgd.core.phase_angles import qsp_phases, qsp_unitary_entry, wx_to_qsvt_angles
@@ -75,6 +81,10 @@ __all__ = [
     "lemma_bounds",
     "lemma_rescaling_factor",
     "LemmaBounds",
+    "LowRankEulerSolution",
+    "RankCapError",
+    "check_dense_route",
+    "solve_euler_lowrank",
     "euler_system",
     "gradient_descent_map",
     "integrate_ode",

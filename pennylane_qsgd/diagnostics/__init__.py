@@ -24,8 +24,11 @@ from pennylane_qsgd.diagnostics.spectra import (
     slq_density,
 )
 from pennylane_qsgd.diagnostics.spectrum_job import run_spectrum_job
+from pennylane_qsgd.diagnostics.window_accuracy import WindowAccuracy, window_accuracy
 
 __all__ = [
+    "WindowAccuracy",
+    "window_accuracy",
     "DissipationRecord",
     "SpectralDensity",
     "WindowAssumptions",
