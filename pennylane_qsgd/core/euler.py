@@ -67,6 +67,12 @@ def _resolve(
     return level, T, m, p, T / m
 
 
+def _squared_norm(y: np.ndarray) -> float:
+    """:math:`\\|y\\|^2` without BLAS: a threaded ``ddot`` on a shared machine can stall for
+    milliseconds per call (measured 6.5 ms against 0.04 ms at Δ = 69,904 under load)."""
+    return float(np.einsum("i,i->", y, y))
+
+
 def step_times(T: float, steps: int) -> np.ndarray:
     """Left ends :math:`t_{k-1} = (k-1) h` of the Euler steps ``k = 1..m``, shape (m,)."""
     return np.arange(steps) * (T / steps)
@@ -281,7 +287,7 @@ def solve_euler(
     trajectory = np.empty((m + 1, s)) if store_trajectory else None
     if trajectory is not None:
         trajectory[0] = y[:s]
-    norm2 = float(y @ y)
+    norm2 = _squared_norm(y)
     for k in range(1, m + 1):
         f = problem.F0[pieces[k - 1]]
         dy = A_fixed @ y
@@ -289,14 +295,14 @@ def solve_euler(
             dy += forcing_block_matvec(f, y, s, level)
         dy[:s] += f
         y = y + h * dy
-        norm2 += float(y @ y)
+        norm2 += _squared_norm(y)
         if history is not None:
             history[k] = y
         if trajectory is not None:
             trajectory[k] = y[:s]
     if history is not None and p:
         history[m + 1 :] = y
-    norm2 += p * float(y @ y)
+    norm2 += p * _squared_norm(y)
 
     u_final = y[:s].copy()
     u_norm2 = float(u_final @ u_final)
