@@ -56,6 +56,7 @@ from scipy.linalg import LinAlgError, lu_factor, lu_solve
 from pennylane_qsgd.core.polynomials import (
     ChebyshevPolynomial,
     _as_coefficients,
+    chebyshev_sup_bounds,
     chebyshev_sup_norm,
 )
 
@@ -410,7 +411,9 @@ def qsp_phases(
     if max_iter is not None and (int(max_iter) != max_iter or max_iter < 0):
         raise ValueError(f"max_iter must be a non-negative integer; got {max_iter}")
     coeffs, parity = _target_coefficients(poly_or_coeffs, parity)
-    sup = chebyshev_sup_norm(coeffs)
+    sup, upper = chebyshev_sup_bounds(coeffs)
+    if upper >= MAX_SUP_NORM:
+        sup = chebyshev_sup_norm(coeffs)  # refine only near the threshold
     if sup >= MAX_SUP_NORM:
         raise ValueError(
             f"the target polynomial has max|f| = {sup:.8f} on [-1, 1]; QSP needs max|f| < 1 and "
