@@ -162,8 +162,7 @@ def main() -> None:
             if status == "ok":
                 err = sup_error(payload[0], payload[1], x, target)
                 line += (
-                    f" | {seconds:11.2f} {err:8.1e} {seconds / ours_s:6.1f} "
-                    f"{err / ours_err:6.1g}"
+                    f" | {seconds:11.2f} {err:8.1e} {seconds / ours_s:6.1f} {err / ours_err:6.1g}"
                 )
                 continue
             line += f" | {status:>11} {'-':>8} {'-':>6} {'-':>6}"
