@@ -15,8 +15,9 @@ nonlinear FFT of arXiv:2505.12615, target the real part); ``pyqsp`` (``method="s
 on symmetric phases, imaginary part); PennyLane's ``qml.poly_to_angles`` (monomial input, real
 part). Every phase vector is checked by the same independent evaluation: sequential 2x2 products
 (:func:`~pennylane_qsgd.core.phase_angles.qsp_unitary_entry`, never a solver's own residual) at
-2,500 points of [-1, 1] (equispaced, Chebyshev-clustered, and for 1/x dense in
-:math:`|x| \\le 20/\\kappa`), against numpy's Clenshaw evaluation of the target.
+2,500 points of [-1, 1] up to degree 10^4 and 300 at 10^6 (equispaced, Chebyshev-clustered, and
+for 1/x dense in :math:`|x| \\le 20/\\kappa`), against numpy's Clenshaw evaluation of the
+target.
 
 A peer that fails or exceeds ``--timeout`` at one degree is not run at the larger ones. Ratios:
 peer time / our time and peer error / our error (> 1: ours ahead).
@@ -108,10 +109,12 @@ def run_peer(name: str, coeffs: np.ndarray, timeout: float) -> tuple[str, object
 
 
 def check_points(label: str, poly: ChebyshevPolynomial, kappa: float | None) -> np.ndarray:
-    """2,500 points of [-1, 1] where the polynomial is checked."""
-    x = [np.linspace(-1.0, 1.0, 1000), np.cos(np.linspace(0.0, np.pi, 1000))]
+    """Points of [-1, 1] where the polynomial is checked: 2,500 up to degree 10^4, then fewer
+    (the sequential products cost degree x points; 300 at degree 10^6)."""
+    n = int(np.clip(2.5e7 / poly.degree, 300, 2500))
+    x = [np.linspace(-1.0, 1.0, 2 * n // 5), np.cos(np.linspace(0.0, np.pi, 2 * n // 5))]
     if kappa is not None:
-        x.append(np.linspace(-20.0 / kappa, 20.0 / kappa, 500))
+        x.append(np.linspace(-20.0 / kappa, 20.0 / kappa, n // 5))
     return np.unique(np.clip(np.concatenate(x), -1.0, 1.0))
 
 
