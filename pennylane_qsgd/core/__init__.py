@@ -15,8 +15,10 @@ from pennylane_qsgd.core.bounds import (
     success_probability_bound,
     truncation_error_bound,
 )
+from pennylane_qsgd.core.burgers import PNAS_FIG1, BurgersSetup
 from pennylane_qsgd.core.carleman import carleman_dimension, carleman_forcing, carleman_matrix, lift
 from pennylane_qsgd.core.carleman_flow import carleman_flow
+from pennylane_qsgd.core.carleman_operator import CarlemanOperator
 from pennylane_qsgd.core.conditioning import condition_number
 from pennylane_qsgd.core.discrete_carleman import (
     discrete_carleman_matrix,
@@ -31,8 +33,10 @@ from pennylane_qsgd.core.dissipation import (
     rescale_to_unit_ball,
     rescaling_factor,
 )
+from pennylane_qsgd.core.error_curves import ErrorCurve, error_curves, reference_trajectory
 from pennylane_qsgd.core.euler import EulerSolution, euler_system, solve_euler
 from pennylane_qsgd.core.examples import (
+    burgers_pnas_problem,
     burgers_problem,
     load_problem,
     logistic_problem,
@@ -59,12 +63,17 @@ from pennylane_qsgd.core.problem import PolynomialODE
 from pennylane_qsgd.core.reference import gradient_descent_map, integrate_ode
 
 __all__ = [
+    "BurgersSetup",
+    "CarlemanOperator",
     "ChebyshevPolynomial",
+    "ErrorCurve",
+    "PNAS_FIG1",
     "Dissipation",
     "EulerSolution",
     "MemoryBudgetError",
     "PolynomialODE",
     "StepSizeWarning",
+    "burgers_pnas_problem",
     "burgers_problem",
     "carleman_dimension",
     "carleman_flow",
@@ -77,6 +86,7 @@ __all__ = [
     "discrete_carleman_matrix",
     "dissipation",
     "dissipation_ratio",
+    "error_curves",
     "euler_error_bound",
     "lemma_bounds",
     "lemma_rescaling_factor",
@@ -102,6 +112,7 @@ __all__ = [
     "max_step_size",
     "memory_limit_bytes",
     "provable_interval",
+    "reference_trajectory",
     "qsp_phases",
     "qsp_unitary_entry",
     "rescale_to_unit_ball",

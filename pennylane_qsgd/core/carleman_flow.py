@@ -10,10 +10,10 @@ piece by piece for a piecewise-constant forcing.
 from __future__ import annotations
 
 import numpy as np
-import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
-from pennylane_qsgd.core.carleman import carleman_forcing, carleman_matrix, lift
+from pennylane_qsgd.core.carleman import lift
+from pennylane_qsgd.core.carleman_operator import CarlemanOperator
 from pennylane_qsgd.core.problem import PolynomialODE
 
 
@@ -35,15 +35,13 @@ def carleman_flow(problem: PolynomialODE, level: int, T: float) -> np.ndarray:
     """
     if not np.isfinite(T) or T < 0:
         raise ValueError(f"T must be a non-negative finite time; got {T}")
-    y = lift(problem.u_in, level)
-    for start, end, _ in problem.forcing_segments(T):
-        A = carleman_matrix(problem, level, t=start)
-        b = carleman_forcing(problem, level, t=start)
-        # Augment with a constant coordinate so that the forcing becomes part of the exponential.
-        n = A.shape[0]
-        augmented = sp.block_array(
-            [[A, sp.csr_array(b.reshape(n, 1))], [sp.csr_array((1, n)), sp.csr_array((1, 1))]],
-            format="csr",
-        )
-        y = spla.expm_multiply(augmented * (end - start), np.append(y, 1.0))[:n]
-    return y
+    y = np.append(lift(problem.u_in, level), 1.0)
+    # The forcing b rides in the last column (constant coordinate 1); only its values and the
+    # forcing blocks change from piece to piece, in place.
+    operator = CarlemanOperator(problem, level, augmented=True)
+    for start, end, piece in problem.forcing_segments(T):
+        if end <= start:
+            continue
+        operator.set_forcing(problem.F0[piece])
+        y = spla.expm_multiply(operator.matrix * (end - start), y)
+    return y[:-1]

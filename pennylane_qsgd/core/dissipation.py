@@ -167,9 +167,36 @@ def _leading_eigenvalue_and_norm(F1: sp.sparray | np.ndarray) -> tuple[complex, 
     return leading_eigenvalue(F1), spectral_norm(F1)
 
 
-def dissipation(problem: PolynomialODE) -> Dissipation:
-    """All dissipation quantities of ``problem`` (spectral norms, Re lambda_1, R, (r-, r+))."""
+def driven_coordinates(problem: PolynomialODE) -> np.ndarray:
+    """Mask of the coordinates whose rows of F1 and F2 are zero, shape (s,).
+
+    Such a coordinate obeys :math:`du_i/dt = F_{0,i}(t)`: an input (a held boundary value), not
+    a state; each contributes an eigenvalue 0 of :math:`F_1` that damps nothing.
+    """
+    rows_f1 = np.diff(problem.F1.indptr) > 0
+    rows_f2 = np.diff(problem.F2.indptr) > 0
+    return ~(rows_f1 | rows_f2)
+
+
+def dissipation(problem: PolynomialODE, *, exclude_driven: bool = False) -> Dissipation:
+    """All dissipation quantities of ``problem`` (spectral norms, Re lambda_1, R, (r-, r+)).
+
+    Parameters
+    ----------
+    problem : PolynomialODE
+    exclude_driven : bool, optional
+        Take :math:`\\lambda_1` over the other coordinates only, leaving out the zero modes of
+        :func:`driven_coordinates` (the boundary rows of a grid that keeps its Dirichlet points).
+        :math:`F_1` is block triangular in (driven, other) order, so this is the spectrum with
+        those zeros removed, as ``carleman_burgers.m`` computes R for PNAS Fig. 1. The norms are
+        those of the full matrices either way.
+    """
     lam, n1 = _leading_eigenvalue_and_norm(problem.F1)
+    keep = ~driven_coordinates(problem) if exclude_driven else None
+    if keep is not None and not keep.all():
+        if not keep.any():
+            raise ValueError("every coordinate is driven (F1 and F2 are zero); no lambda_1 left")
+        lam = leading_eigenvalue(problem.F1[keep][:, keep])
     n0 = max_forcing_norm(problem.F0)
     n2 = spectral_norm(problem.F2)
     nu = float(np.linalg.norm(problem.u_in))

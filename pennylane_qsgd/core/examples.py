@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
+from pennylane_qsgd.core.burgers import PNAS_FIG1, BurgersSetup
 from pennylane_qsgd.core.problem import PolynomialODE
 
 
@@ -54,22 +55,19 @@ def burgers_problem(
     forcing_period: float | None = None,
     duration: float = 3.0,
     forcing_pieces: int = 60,
+    *,
+    boundaries: str = "excluded",
+    forcing_sample: str = "midpoint",
 ) -> PolynomialODE:
     """Forced viscous Burgers equation on a grid, in the set-up of Fig. 1 of arXiv:2011.03185.
 
-    :math:`\\partial_t u + \\partial_x (u^2/2) = \\nu \\partial_x^2 u + f(x, t)` on
-    :math:`[-L_0/2, L_0/2]` with :math:`u = 0` at both ends, :math:`\\nu = U_0 L_0 / \\mathrm{Re}`,
-    initial state :math:`u(x, 0) = -U_0 \\sin(2\\pi x / L_0)` and forcing
-    :math:`f = U_0 \\exp(-(x - L_0/4)^2 / (2 (L_0/32)^2))`, optionally modulated by
-    :math:`\\cos(2\\pi t / \\text{forcing_period})` (then piecewise constant in ``forcing_pieces``
-    pieces over ``duration``). Central differences on the interior points:
-    :math:`F_1 = \\nu D_2`, :math:`F_2` the conservative difference
-    :math:`-(u_{i+1}^2 - u_{i-1}^2) / (4 \\Delta x)`.
+    A shorthand for :class:`~pennylane_qsgd.core.burgers.BurgersSetup` (its docstring gives the
+    equation, the grid and the boundary forms); :func:`burgers_pnas_problem` is Fig. 1 exactly.
 
     Parameters
     ----------
     points : int
-        Interior grid points ``s``.
+        Grid points ``s`` (interior ones unless ``boundaries="included"``).
     reynolds : float
         :math:`\\mathrm{Re} = U_0 L_0 / \\nu`.
     length, velocity : float
@@ -77,11 +75,15 @@ def burgers_problem(
     forced : bool
         Include the Gaussian forcing.
     forcing_period : float, optional
-        Period of the time modulation; None for a constant forcing.
+        Period of the time modulation :math:`\\cos(2\\pi t/\\tau)`; None for a constant forcing.
     duration : float
         Time span covered by the piecewise forcing (only with ``forcing_period``).
     forcing_pieces : int
         Number of constant pieces of the modulated forcing.
+    boundaries : {"excluded", "included"}
+        Whether ``points`` counts the two zero boundary points (kept as zero rows).
+    forcing_sample : {"midpoint", "start"}
+        Where in each piece the modulated forcing is read.
 
     Returns
     -------
@@ -89,45 +91,42 @@ def burgers_problem(
         With ``s = points``. At the defaults :math:`R \\approx 50` (far outside the proven regime
         R < 1), yet the Carleman error still falls with the level.
     """
+    if reynolds <= 0 or length <= 0 or velocity <= 0:
+        raise ValueError(
+            f"reynolds, length and velocity must be positive; got {reynolds}, {length}, {velocity}"
+        )
     if points < 3:
         raise ValueError(f"points must be at least 3; got {points}")
-    if reynolds <= 0 or length <= 0 or velocity <= 0:
-        raise ValueError("reynolds, length and velocity must be positive")
-    nu = velocity * length / reynolds
-    dx = length / (points + 1)
-    x = -length / 2 + dx * np.arange(1, points + 1)
-    F1 = (
-        nu
-        * sp.diags_array(
-            [np.ones(points - 1), -2.0 * np.ones(points), np.ones(points - 1)],
-            offsets=[-1, 0, 1],
-            shape=(points, points),
-        )
-        / dx**2
+    setup = BurgersSetup(
+        points=points,
+        reynolds=reynolds,
+        length=length,
+        velocity=velocity,
+        forcing="none" if not forced else ("constant" if forcing_period is None else "periodic"),
+        period=1.0 if forcing_period is None else forcing_period,
+        boundaries=boundaries,
+        duration=duration,
+        pieces=forcing_pieces,
+        sample=forcing_sample,
     )
-    # u_j^2 sits at column j (s + 1) of u (x) u; F2 takes the central difference of the squares.
-    squares = sp.csr_array(
-        (np.ones(points), (np.arange(points), np.arange(points) * (points + 1))),
-        shape=(points, points * points),
-    )
-    difference = sp.diags_array(
-        [np.ones(points - 1), -np.ones(points - 1)], offsets=[-1, 1], shape=(points, points)
-    )
-    F2 = sp.csr_array(difference @ squares) / (4.0 * dx)
-    u_in = -velocity * np.sin(2.0 * np.pi * x / length)
-    if forced:
-        profile = velocity * np.exp(-((x - length / 4) ** 2) / (2.0 * (length / 32) ** 2))
-    else:
-        profile = np.zeros(points)
-    if forcing_period is None:
-        return PolynomialODE(profile, F1, F2, u_in)
-    times = np.linspace(0.0, duration, forcing_pieces, endpoint=False)
-    mid = times + duration / forcing_pieces / 2
-    F0 = np.cos(2.0 * np.pi * mid / forcing_period)[:, None] * profile[None, :]
-    return PolynomialODE(F0, F1, F2, u_in, forcing_times=times)
+    return setup.problem()
 
 
-EXAMPLES = {"logistic": logistic_problem, "burgers": burgers_problem}
+def burgers_pnas_problem() -> PolynomialODE:
+    """Fig. 1 of arXiv:2011.03185 as the authors' ``carleman_burgers.m`` sets it up.
+
+    16 grid points including both boundaries, :math:`U_0 = 1/\\sqrt{15}`, Re = 20, and the source
+    :math:`U_0 e^{-(x - 1/4)^2 / (2/32^2)} \\cos(2\\pi t)` read at the start of each of the 3,999
+    Euler steps of ``[0, 3]`` (see :data:`~pennylane_qsgd.core.burgers.PNAS_FIG1`).
+    """
+    return PNAS_FIG1.problem()
+
+
+EXAMPLES = {
+    "logistic": logistic_problem,
+    "burgers": burgers_problem,
+    "burgers-pnas": burgers_pnas_problem,
+}
 
 
 def load_problem(path: str) -> PolynomialODE:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 from scipy.integrate import solve_ivp
 
@@ -18,6 +20,7 @@ def integrate_ode(
     rtol: float = 1e-12,
     atol: float = 1e-14,
     method: str = "DOP853",
+    forcing: Callable[[float], np.ndarray] | None = None,
 ) -> np.ndarray:
     """Integrate :math:`du/dt = F_0(t) + F_1 u + F_2 (u\\otimes u)` with ``scipy.integrate.solve_ivp``.
 
@@ -35,6 +38,9 @@ def integrate_ode(
         Tolerances passed to ``solve_ivp``.
     method : str
         ``solve_ivp`` method; the Jacobian is supplied to the implicit ones.
+    forcing : callable, optional
+        A continuous-time forcing ``forcing(t) -> (s,)`` used instead of the problem's pieces
+        (e.g. the source of PNAS Fig. 1, which the Euler steps sample); integrated in one run.
 
     Returns
     -------
@@ -65,11 +71,13 @@ def integrate_ode(
         result[at_zero] = u
         filled |= at_zero
 
-    for start, end, piece in problem.forcing_segments(T):
+    segments = problem.forcing_segments(T) if forcing is None else [(0.0, T, 0)]
+    for start, end, piece in segments:
         if end <= start:
             continue
 
-        def rhs(_t: float, x: np.ndarray, f: np.ndarray = problem.F0[piece]) -> np.ndarray:
+        def rhs(t: float, x: np.ndarray, f: np.ndarray = problem.F0[piece]) -> np.ndarray:
+            f = f if forcing is None else forcing(t)
             return f + problem.F1 @ x + problem.F2 @ np.kron(x, x)
 
         options = {}
