@@ -50,21 +50,12 @@ from scipy.optimize import brentq
 
 from pennylane_qsgd.core.carleman import as_count
 from pennylane_qsgd.core.dissipation import dissipation, provable_interval
-from pennylane_qsgd.core.euler import step_times
+from pennylane_qsgd.core.euler import _check_horizon, step_times
 from pennylane_qsgd.core.norms import max_forcing_norm, spectral_norm
 from pennylane_qsgd.core.problem import PolynomialODE
 
 DEFAULT_TARGET = 0.99
 """Largest shifted ratio :math:`R_c` accepted by :func:`minimal_shift`."""
-
-
-def _horizon(T: object) -> float:
-    if isinstance(T, bool) or not isinstance(T, (int, float, np.integer, np.floating)):
-        raise TypeError(f"T must be a real number; got {T!r}")
-    T = float(T)
-    if not np.isfinite(T) or T <= 0:
-        raise ValueError(f"T must be a positive finite time; got {T}")
-    return T
 
 
 def shifted_ratio(
@@ -167,7 +158,7 @@ def minimal_shift(problem: PolynomialODE, T: float, target: float = DEFAULT_TARG
     target : float
         In (0, 1).
     """
-    T = _horizon(T)
+    T = _check_horizon(T)
     if not 0 < target < 1:
         raise ValueError(f"target must lie in (0, 1); got {target}")
     info = dissipation(problem)
@@ -189,7 +180,7 @@ def shifted_problem(problem: PolynomialODE, c: float, T: float, steps: int) -> P
         For a quadratic problem: :math:`e^{ct}F_2` is time-dependent, which
         :class:`~pennylane_qsgd.core.problem.PolynomialODE` does not represent.
     """
-    T = _horizon(T)
+    T = _check_horizon(T)
     steps = as_count(steps, "steps")
     if not np.isfinite(c):
         raise ValueError(f"c must be finite; got {c}")
@@ -347,7 +338,7 @@ def lyapunov_certificate(
     level : int
         Carleman level whose bound selects the metric.
     """
-    T = _horizon(T)
+    T = _check_horizon(T)
     if not np.isfinite(c) or c < 0:
         raise ValueError(f"c must be a finite non-negative shift; got {c}")
     F1 = problem.F1.toarray() - c * np.eye(problem.size)
@@ -418,7 +409,7 @@ def classify_window(
     problem: PolynomialODE, T: float, target: float = DEFAULT_TARGET, level: int = 2
 ) -> WindowClass:
     """Dissipative / almost-dissipative / divergent, with the numbers (module docstring)."""
-    T = _horizon(T)
+    T = _check_horizon(T)
     R = dissipation(problem).R
     shift = minimal_shift(problem, T, target)
     if R < 1:
