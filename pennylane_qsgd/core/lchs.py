@@ -539,8 +539,9 @@ class LCHSCost:
         Jacobi–Anger calls for :math:`\\tau = \\alpha t`: queries to *each* of the encodings of
         :math:`L_A` and :math:`H_A` per application of the LCU.
     success_amplitude : float
-        :math:`(s/2)\\,/(\\|w\\|_1\\, q)` with :math:`s = 0.99` the Jacobi–Anger prefactor
-        (:math:`q = \\|u_0\\|/\\|e^{At}u_0\\|`).
+        :math:`(s/2)\\,/(\\|w\\|_1\\, q\\, F)` with :math:`s = 0.99` the Jacobi–Anger
+        prefactor, :math:`q = \\|u_0\\|/\\|u(t)\\|` and :math:`F` the forcing and decay factor
+        of :func:`lchs_cost`.
     rounds : int
         Amplitude-amplification rounds :math:`\\lceil \\pi/(4\\arcsin a) - 1/2\\rceil` for that
         amplitude (0 when not needed).
@@ -569,6 +570,8 @@ def lchs_cost(
     q: float = 1.0,
     beta: float = DEFAULT_BETA,
     scale: float = 0.99,
+    forcing: float = 0.0,
+    decay: float = 0.0,
 ) -> LCHSCost:
     """Queries of the LCHS state preparation for :math:`e^{At}u_0` at operator error ``eps``.
 
@@ -582,16 +585,28 @@ def lchs_cost(
     alpha_L, alpha_H : float
         Subnormalisations of the encodings, :math:`\\ge \\|L_A\\|, \\|H_A\\|`.
     q : float
-        :math:`\\|u_0\\|/\\|e^{At}u_0\\| \\ge 1`.
+        :math:`\\|u_0\\|/\\|u(t)\\|`.
     beta, scale : float
+    forcing : float
+        :math:`\\|b\\|/\\|u_0\\|` of a constant forcing (Duhamel term), 0 for none.
+    decay : float
+        :math:`\\delta \\ge 0` with :math:`L_A \\succeq \\delta I`. LCHS of :math:`A + \\delta I`
+        with the factor :math:`e^{-\\delta\\tau}` moved into the LCU weights: the LCU's
+        normalisation becomes :math:`\\|w\\|_1(e^{-\\delta t}\\|u_0\\| +
+        \\|b\\|(1 - e^{-\\delta t})/\\delta)` (:math:`\\|u_0\\| + t\\|b\\|` at
+        :math:`\\delta = 0`), so a decaying window's forcing costs no factor of :math:`t`.
     """
     alpha_L = _positive(alpha_L, "alpha_L", allow_zero=True)
     alpha_H = _positive(alpha_H, "alpha_H", allow_zero=True)
     q = _positive(q, "q")
+    forcing = _positive(forcing, "forcing", allow_zero=True)
+    decay = _positive(decay, "decay", allow_zero=True)
     grid = lchs_quadrature(t, alpha_L, eps / 2, beta)
+    x = decay * grid.time
+    weight = np.exp(-x) + forcing * (grid.time if x == 0 else -np.expm1(-x) / decay)
     alpha = grid.cutoff * alpha_L + alpha_H
     degree = jacobi_anger_degree(alpha * grid.time, eps / (4 * grid.l1_norm))
-    amp = min(1.0, 0.5 * scale / (grid.l1_norm * q))
+    amp = min(1.0, 0.5 * scale / (grid.l1_norm * q * weight))
     rounds = max(0, math.ceil(np.pi / (4 * np.arcsin(amp)) - 0.5)) if amp < 1 else 0
     return LCHSCost(
         time=grid.time,
