@@ -98,12 +98,11 @@ def _smallest_shift(
     if peak <= lo or g(peak) < 0:
         return float("inf")
     c = float(brentq(g, max(lo, rate), peak, xtol=1e-14, rtol=1e-12))
-    if c <= rate:  # a root within rounding of rate (tiny a and b): step into the open set
-        c = rate + 1e-12 * max(1.0, abs(rate))
-    for _ in range(64):  # brentq's root may sit a few ulps on the infeasible side
-        if g(c) >= 0:
+    step = 1e-15 * max(1.0, abs(rate), abs(c))
+    for _ in range(64):  # a root within rounding of the infeasible side (e.g. tiny a and b)
+        if c > rate and g(c) >= 0:
             return c
-        c = float(np.nextafter(c, np.inf))
+        c, step = c + step, 2.0 * step
     return c
 
 
