@@ -120,8 +120,6 @@ class Shift:
         :math:`\\mathrm{Re}\\,\\lambda_1(F_1)` before the shift.
     ratio : float
         :math:`R_c` (``inf`` when ``c`` is).
-    penalty : float
-        :math:`e^{cT}`: the factor on :math:`q` and on the amplification rounds.
     """
 
     c: float
@@ -131,7 +129,8 @@ class Shift:
 
     @property
     def penalty(self) -> float:
-        """:math:`e^{cT}` (``inf`` past float range)."""
+        """:math:`e^{cT}`: the factor on :math:`q` and on the amplification rounds (``inf`` past
+        float range)."""
         with np.errstate(over="ignore"):
             return float(np.exp(self.c * self.T))
 
@@ -368,8 +367,8 @@ class WindowClass:
     shift : Shift
         The smallest shift (``c = 0`` for a dissipative window).
     certificate : LyapunovCertificate or None
-        The best metric for that shift (``None`` when the shift is infinite or the window
-        too large for a dense metric).
+        The best metric for that shift (``None`` when the shift is infinite); above
+        :data:`DENSE_METRIC_LIMIT` weights only the identity metric (plain log-norm) is tried.
     """
 
     kind: str
@@ -419,9 +418,12 @@ def classify_window(
     else:
         kind = "divergent"
     cert = None
-    if shift.is_finite and problem.size <= DENSE_METRIC_LIMIT:
+    if shift.is_finite:
         c = shift.c
         if c <= shift.re_lambda1:  # c = max(0, Re l1) exactly: nudge into the open half-line
             c = shift.re_lambda1 + 1e-12 * max(1.0, abs(shift.re_lambda1))
-        cert = lyapunov_certificate(problem, T, c, level)
+        if problem.size <= DENSE_METRIC_LIMIT:
+            cert = lyapunov_certificate(problem, T, c, level)
+        else:  # the plain log-norm only (exact for the symmetric F1 of a QSGD window)
+            cert = _certificate(problem, "identity", np.eye(problem.size), c, T)
     return WindowClass(kind=kind, R=R, shift=shift, certificate=cert)

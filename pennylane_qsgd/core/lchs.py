@@ -37,7 +37,7 @@ Trefethen and Weideman, SIAM Rev. 56, 385 (2014), Theorem 5.1, one term per side
 .. math::
 
     E_{\\rm alias} \\le \\frac{M_+ + M_-}{e^{2\\pi d/h} - 1}, \\qquad
-    M_\\pm = e^{\\pm t d\\|L_A\\| [\\pm > 0]} \\int |f(x \\pm id)|\\,dx,
+    M_+ = e^{td\\|L_A\\|} \\int |f(x + id)|\\,dx, \\quad M_- = \\int |f(x - id)|\\,dx,
 
 with :math:`d = 0.9` (``strip``). Since :math:`|f|` decreases in :math:`|k|` and
 :math:`\\operatorname{Re}(1+ik)^\\beta \\ge |k|^\\beta\\cos(\\beta\\pi/2)`, cutting the sum at
