@@ -1,0 +1,81 @@
+"""Native kernel of :class:`~pennylane_qsgd.circuits.lchs.LCHSEvolution`.
+
+Importing this module registers, with :func:`pennylane_qsgd.device.native.register_native_kernel`,
+the exact map of the template's gates :math:`M^\\dagger\\,\\mathrm{SEL}\\,D\\,M` (and its adjoint) on
+any input, garbage branches included:
+
+* :math:`M`: the Möttönen preparation's own unitary on the node wires (``qml.matrix`` of the gate
+  sequence, :math:`2^{n_k} \\times 2^{n_k}`, cached);
+* :math:`D`: the node phases;
+* SEL: per node :math:`j`, per eigenvalue :math:`x` of :math:`(k_jL_A + H_A)/\\alpha`, the exact 8x8
+  map of :class:`~.HamiltonianSimulation` on ``(l, r, a)``
+  (:func:`~pennylane_qsgd.circuits.hamiltonian_simulation.simulation_blocks`): the select
+  Hamiltonian is block diagonal, so its eigenvectors are the nodes' eigenvectors.
+
+Cost: one ``eigh`` of an ``n x n`` matrix per node, never a dense matrix of the register.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from pennylane.operation import Operator
+from pennylane.wires import Wires
+
+from pennylane_qsgd.circuits._data_hash import DigestCache, array_digest
+from pennylane_qsgd.circuits.hamiltonian_simulation import simulation_blocks
+from pennylane_qsgd.circuits.lchs import LCHSEvolution, LCHSLayout, prep_matrix
+from pennylane_qsgd.device.kernels_circuits import _from_front, _to_front
+from pennylane_qsgd.device.native import register_native_kernel
+
+_select_maps = DigestCache()
+
+
+def _select(layout: LCHSLayout, key: str) -> tuple[np.ndarray, np.ndarray]:
+    """Per node: eigenvectors (J, n, n) and 8x8 blocks per eigenvalue (J, n, 8, 8)."""
+
+    def make() -> tuple[np.ndarray, np.ndarray]:
+        vecs, blocks = [], []
+        for k in layout.nodes:
+            lam, V = np.linalg.eigh((k * layout.L + layout.H) / layout.alpha)
+            vecs.append(V)
+            blocks.append(simulation_blocks(lam, layout.angles))
+        out = np.stack(vecs), np.stack(blocks)
+        for arr in out:
+            arr.setflags(write=False)
+        return out
+
+    return _select_maps.get(key, make)
+
+
+def _lchs_kernel(adjoint: bool):
+    def kernel(state: np.ndarray, op: Operator, wire_order: Wires) -> np.ndarray:
+        mat, axes = _to_front(state, wire_order, op.wires)
+        layout = op.layout
+        hp = op.hyperparameters
+        key = array_digest(op.data[0], op.data[1], hp["eps"], hp["beta"], hp["scale"])
+        V, blocks = _select(layout, key)
+        M = prep_matrix(layout)
+        J, n = layout.nodes.size, layout.L.shape[0]
+        x = mat.reshape(J, 8, n, -1).astype(np.complex128)
+        if adjoint:  # (M^dag SEL D M)^dag = M^dag D^dag SEL^dag M
+            blocks = np.conj(np.swapaxes(blocks, 2, 3))
+        x = np.einsum("ij,jarR->iarR", M, x)
+        if not adjoint:
+            x = layout.phases[:, None, None, None] * x
+        x = np.einsum("jed,jadR->jaeR", V.conj().transpose(0, 2, 1), x)
+        x = np.einsum("jeab,jbeR->jaeR", blocks, x)
+        x = np.einsum("jde,jaeR->jadR", V, x)
+        if adjoint:
+            x = layout.phases.conj()[:, None, None, None] * x
+        x = np.einsum("ij,jarR->iarR", M.conj().T, x)
+        return _from_front(x.reshape(mat.shape), axes, len(wire_order))
+
+    return kernel
+
+
+def register_lchs_kernels() -> None:
+    """Register the kernel of the module docstring (idempotent)."""
+    register_native_kernel(LCHSEvolution, _lchs_kernel(False), adjoint_kernel=_lchs_kernel(True))
+
+
+register_lchs_kernels()
