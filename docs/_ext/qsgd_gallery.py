@@ -11,6 +11,7 @@ ORDER = (
     "dissipation_after_pruning",
     "order2_windows",
     "resource_estimates",
+    "beyond_t2",
 )
 
 
