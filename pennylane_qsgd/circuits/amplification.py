@@ -26,7 +26,7 @@ import numpy as np
 import pennylane as qml
 from pennylane.operation import Operator
 
-from pennylane_qsgd.circuits._data_hash import FullDataHashMixin
+from pennylane_qsgd.circuits.data_hash import FullDataHashMixin
 from pennylane_qsgd.circuits.resources import TemplateResources
 
 

@@ -26,7 +26,7 @@ import scipy.sparse as sp
 from pennylane.operation import Operation
 from pennylane.wires import Wires
 
-from pennylane_qsgd.circuits._data_hash import (
+from pennylane_qsgd.circuits.data_hash import (
     DigestCache,
     FullDataHashMixin,
     array_digest,

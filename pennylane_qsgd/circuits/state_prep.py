@@ -14,7 +14,7 @@ import pennylane as qml
 from pennylane.operation import StatePrepBase
 from pennylane.wires import Wires
 
-from pennylane_qsgd.circuits._data_hash import FullDataHashMixin, queued
+from pennylane_qsgd.circuits.data_hash import FullDataHashMixin, queued
 from pennylane_qsgd.circuits.resources import TemplateResources
 
 

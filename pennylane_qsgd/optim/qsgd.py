@@ -16,6 +16,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from pennylane_qsgd.circuits.encoding import encoding_class
 from pennylane_qsgd.core.bounds import lemma_bounds
 from pennylane_qsgd.core.dissipation import dissipation
 from pennylane_qsgd.core.lanczos import lanczos_extremes
@@ -83,6 +84,7 @@ _NO_SOLVE_FIELDS = dict(
     download_error=0.0,
     qubits=0,
     polynomial_degree=0,
+    encoding="none",
 )
 """The solver fields of a window that ran classically (no solve, no download)."""
 
@@ -101,6 +103,7 @@ def _solution_fields(sol) -> dict:
         download_error=sol.download_error,
         qubits=sol.qubits,
         polynomial_degree=sol.degree,
+        encoding=sol.encoding,
     )
 
 
@@ -126,8 +129,10 @@ class QSGD(torch.optim.Optimizer):
     fidelity : {"native", "gates", "ideal"}
         Fidelity of ``qsgd.sim`` (default ``"native"``; order-1 windows with
         ``s > DENSE_HESSIAN_LIMIT`` run matrix-free at the ideal fidelity).
-    solver : {"qsvt"}
-        Quantum linear solver.
+    encoding : str
+        Block encoding of :math:`L` in the windows' solver: ``"auto"`` (default,
+        :func:`~pennylane_qsgd.optim.window.choose_encoding`), ``"dense"``, ``"structured"`` or any
+        registered name.
     precision : float
         Relative accuracy of the inversion polynomial.
     shots : int, optional
@@ -184,7 +189,7 @@ class QSGD(torch.optim.Optimizer):
         carleman_level: int | None = None,
         euler_steps: int | None = None,
         fidelity: str = "native",
-        solver: str = "qsvt",
+        encoding: str = "auto",
         precision: float = 1e-6,
         shots: int | None = None,
         weight_decay: float = 0.0,
@@ -203,11 +208,8 @@ class QSGD(torch.optim.Optimizer):
             raise ValueError(f"order must be 1 or 2; got {order!r}")
         if fidelity not in FIDELITIES:
             raise ValueError(f"fidelity must be one of {FIDELITIES}; got {fidelity!r}")
-        if solver != "qsvt":
-            raise ValueError(
-                f"QSGD windows use solver='qsvt'; got {solver!r} (HHLSolver and "
-                "GradientFlowSolver(solver='hhl') are available as circuits for small windows)"
-            )
+        if encoding != "auto":
+            encoding_class(encoding)
         if on_nondissipative not in ACTIONS:
             raise ValueError(
                 f"on_nondissipative must be one of {ACTIONS}; got {on_nondissipative!r}"
@@ -225,7 +227,7 @@ class QSGD(torch.optim.Optimizer):
             carleman_level=carleman_level,
             euler_steps=euler_steps,
             fidelity=fidelity,
-            solver=solver,
+            encoding=encoding,
             precision=precision,
             shots=shots,
             weight_decay=weight_decay,
@@ -444,7 +446,7 @@ class QSGD(torch.optim.Optimizer):
             N,
             fidelity=group["fidelity"],
             steps=group["euler_steps"],
-            solver=group["solver"],
+            encoding=group["encoding"],
             precision=group["precision"],
             shots=group["shots"],
             seed=seed,

@@ -16,17 +16,15 @@ import numpy as np
 import pennylane as qml
 
 from pennylane_qsgd.circuits.amplification import amplification_rounds, amplified_probability
+from pennylane_qsgd.circuits.encoding import encoding_class
 from pennylane_qsgd.circuits.reference_coordinate import (
     from_reference_coordinate,
     with_reference_coordinate,
 )
-from pennylane_qsgd.circuits.solver import (
-    GradientFlowSolver,
-    default_idle,
-    ideal_solution,
-    required_wires,
-    success_branch,
-)
+from pennylane_qsgd.circuits.solver import GradientFlowSolver
+from pennylane_qsgd.circuits.solver_layout import required_wires
+from pennylane_qsgd.circuits.solver_policy import default_idle
+from pennylane_qsgd.circuits.solver_twins import ideal_solution, success_branch
 from pennylane_qsgd.circuits.state_prep import normalized_state
 from pennylane_qsgd.circuits.tomography import estimate_real_vector
 from pennylane_qsgd.core.bounds import condition_number_bound, max_step_size
@@ -67,6 +65,9 @@ class WindowSolution:
         Logical qubits of the solver and polynomial degree (block-encoding calls per run).
     gamma : float
         Rescaling factor used (``u = gamma v``).
+    encoding : str
+        Block encoding of :math:`L` the solver used (``"dense"``, ``"structured"``, ...;
+        ``"none"`` for the matrix-free path).
     """
 
     u_final: np.ndarray
@@ -84,6 +85,7 @@ class WindowSolution:
     qubits: int
     degree: int
     gamma: float
+    encoding: str
 
 
 def _amplification_cost(probability: float) -> tuple[int, float]:
@@ -96,6 +98,14 @@ def euler_steps_for_window(problem: PolynomialODE, level: int, T: float) -> int:
     """Default Euler steps: ``h = min(1, 1/(N ||F1||))``, at least one step per gradient step."""
     h = min(1.0, max_step_size(problem, level))
     return max(1, math.ceil(T / h - 1e-12))
+
+
+def choose_encoding(size: int, level: int, steps: int, idle: int, fidelity: str) -> str:
+    """The block encoding of a window's solver: ``"dense"`` or ``"structured"``.
+
+    PLACEHOLDER
+    """
+    return "dense"
 
 
 def _download(direction: np.ndarray, shots: int | None, seed: int | None) -> tuple[np.ndarray, int]:
@@ -128,7 +138,7 @@ def solve_window(
     fidelity: str = "native",
     steps: int | None = None,
     idle: int | None = None,
-    solver: str = "qsvt",
+    encoding: str = "auto",
     precision: float = 1e-6,
     shots: int | None = None,
     seed: int | None = None,
@@ -147,7 +157,9 @@ def solve_window(
         Fidelity of ``qsgd.sim`` (DESIGN.md section 4).
     steps, idle : int, optional
         Euler steps ``m`` (default :func:`euler_steps_for_window`) and idle steps ``p``.
-    solver : {"qsvt"}
+    encoding : str
+        Block encoding of :math:`L`: a registered name, or ``"auto"``
+        (:func:`choose_encoding`).
     precision : float
         Relative accuracy of the inversion polynomial.
     shots : int, optional
@@ -163,14 +175,17 @@ def solve_window(
     scaled, gamma = rescale_to_unit_ball(augmented, 0.5)
     m = steps if steps is not None else euler_steps_for_window(scaled, level, T)
     p = default_idle(m) if idle is None else idle
-    n_wires = required_wires(scaled.size, level, m, p)
+    if encoding == "auto":
+        encoding = choose_encoding(scaled.size, level, m, p, fidelity)
+    encoding_class(encoding)
+    n_wires = required_wires(scaled.size, level, m, p, encoding)
     op = GradientFlowSolver(
         scaled,
         T=T,
-        level=level,
+        carleman_level=level,
         steps=m,
         idle=p,
-        solver=solver,
+        encoding=encoding,
         precision=precision,
         wires=range(n_wires),
     )
@@ -199,7 +214,7 @@ def solve_window(
         euler=euler,
         steps=m,
         idle=p,
-        kappa=float(op.system().kappa),
+        kappa=float(op.kappa),
         kappa_bound=condition_number_bound(m, p),
         success_probability=float(probability),
         rounds=int(rounds),
@@ -209,6 +224,7 @@ def solve_window(
         qubits=n_wires,
         degree=int(op.inverse_angles().degree) if fidelity != "ideal" else 0,
         gamma=float(gamma),
+        encoding=encoding,
     )
 
 
@@ -264,4 +280,5 @@ def solve_linear_window_matrix_free(
         qubits=math.ceil(math.log2(len(theta_bar) + 1)) + math.ceil(math.log2(2 * steps + 1)),
         degree=0,
         gamma=1.0,
+        encoding="none",
     )
