@@ -172,3 +172,14 @@ class SuccessAmplification(FullDataHashMixin, qml.AmplitudeAmplification):
             block_encoding=inner.block_encoding if inner else None,
             notes="reflections about U|0> cost one U and one U† each",
         )
+
+
+__all__ = [
+    "amplification_rounds",
+    "amplified_probability",
+    "fixed_point_angles",
+    "fixed_point_iterations",
+    "fixed_point_probability",
+    "success_oracle",
+    "SuccessAmplification",
+]

@@ -212,3 +212,12 @@ class DenseBlockEncoding(FullDataHashMixin, Operation):
     @classmethod
     def _unflatten(cls, data, metadata):
         return cls(*data, wires=metadata[0], validate=False)
+
+
+__all__ = [
+    "NORM_RTOL",
+    "check_subnormalisation",
+    "DenseBlockEncoding",
+    "pad_with_identity",
+    "unitary_dilation",
+]

@@ -41,7 +41,9 @@ from pennylane.operation import Operation
 from pennylane.wires import Wires
 
 from pennylane_qsgd.circuits.data_hash import FullDataHashMixin
+from pennylane_qsgd.circuits.linear_maps import sparse_operator
 from pennylane_qsgd.circuits.resources import TemplateResources
+from pennylane_qsgd.circuits.solver_policy import euler_twin
 from pennylane_qsgd.core.carleman import as_count
 from pennylane_qsgd.core.problem import PolynomialODE
 
@@ -241,6 +243,20 @@ class EulerEncoding(FullDataHashMixin, Operation):
             gates=dict(counts),
             notes=f"{type(self).__name__}: block encoding of L, alpha = {self.alpha:.6g}",
         )
+
+    def block_products(self) -> tuple:
+        """``(apply, apply_adjoint)`` of the block :math:`L/\\alpha` on the core's coordinates
+        (the same for every encoding): here sparse products with ``core.euler.euler_system``'s
+        :math:`L`; an encoding whose structure gives them without :math:`L` overrides this."""
+        hp = self.hyperparameters
+        twin = euler_twin(self.problem, hp["carleman_level"], hp["T"], hp["steps"], hp["idle"])
+        if twin.L is None:
+            raise ValueError(
+                f"the {type(self).__name__} twin needs L, and the window has {twin.rows} rows: "
+                "use an encoding with matrix-free products (encoding='structured') or "
+                'fidelity="ideal"'
+            )
+        return sparse_operator(twin.L, self.alpha)
 
     def garbage(self, vectors: np.ndarray) -> np.ndarray:
         """:math:`(I - \\Pi)\\, U^\\dagger (|0\\rangle_{\\rm anc} \\otimes g)` for each column ``g``.

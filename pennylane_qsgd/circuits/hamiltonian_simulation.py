@@ -211,13 +211,6 @@ def amplified_blocks(blocks: np.ndarray, rounds: int = OAA_ROUNDS) -> np.ndarray
     return out
 
 
-def simulation_block(hamiltonian: np.ndarray, alpha: float, angles: SimulationAngles) -> np.ndarray:
-    """The success block :math:`\\tfrac12[P_c(H/\\alpha) - iP_s(H/\\alpha)]` (dense, eigh)."""
-    w, V = np.linalg.eigh(np.asarray(hamiltonian) / alpha)
-    vals = 0.5 * (angles.cos(w) - 1j * angles.sin(w))
-    return (V * vals) @ V.conj().T
-
-
 # ----------------------------------------------------------------------------------------------
 # Templates
 
@@ -497,3 +490,22 @@ class AmplifiedHamiltonianSimulation(HamiltonianSimulation):
 
     def label(self, decimals=None, base_label=None, cache=None) -> str:  # noqa: D102
         return base_label or "OAA exp(-iHt)"
+
+
+__all__ = [
+    "AMPLIFIED_SCALE",
+    "DEFAULT_EPS",
+    "DEFAULT_SCALE",
+    "HERMITIAN_ATOL",
+    "OAA_ROUNDS",
+    "amplified_blocks",
+    "AmplifiedHamiltonianSimulation",
+    "check_hermitian",
+    "HamiltonianSimulation",
+    "HermitianQSVT",
+    "real_part_blocks",
+    "simulation_angles",
+    "simulation_blocks",
+    "SimulationAngles",
+    "trotter_evolution",
+]

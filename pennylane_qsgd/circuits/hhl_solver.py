@@ -564,3 +564,21 @@ def hhl_output(op: HHLSolver, b: np.ndarray) -> HHLOutput:
         success_probability=float(np.sum(np.abs(out[1]) ** 2)),
         clock_zero_probability=float(np.sum(np.abs(out[1, 0]) ** 2)),
     )
+
+
+__all__ = [
+    "EVOLUTIONS",
+    "MAX_CLOCK",
+    "apply_hhl",
+    "decoded_eigenvalues",
+    "default_time",
+    "evolution_operator",
+    "fejer_filter",
+    "hermitian_dilation",
+    "hhl_output",
+    "HHLOutput",
+    "HHLSolver",
+    "qpe_amplitudes",
+    "qpe_matrices",
+    "rotation_ratios",
+]

@@ -248,3 +248,10 @@ class QSVTInverse(FullDataHashMixin, Operation):
     @classmethod
     def _unflatten(cls, data, metadata):
         return cls(*data, wires=metadata[0], **dict(metadata[1]), validate=False)
+
+
+__all__ = [
+    "inverse_angles",
+    "InverseAngles",
+    "QSVTInverse",
+]

@@ -19,14 +19,16 @@ these choices from here (PNAS, arXiv:2011.03185, Theorem 1 and Lemmas 2-3):
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse as sp
+import scipy.sparse.linalg as spla
 
 from pennylane_qsgd.circuits.data_hash import DigestCache, array_digest
 from pennylane_qsgd.circuits.linear_maps import norm_lower_bound, smallest_singular_value
 from pennylane_qsgd.circuits.resources import bits
+from pennylane_qsgd.circuits.structured_twin import carleman_products
 from pennylane_qsgd.core.bounds import (
     condition_number_bound,
     euler_error_bound,
@@ -34,7 +36,8 @@ from pennylane_qsgd.core.bounds import (
     spectral_norm,
 )
 from pennylane_qsgd.core.carleman import as_count, carleman_dimension, carleman_matrix
-from pennylane_qsgd.core.euler import euler_system, step_times
+from pennylane_qsgd.core.euler import euler_memory_estimate, euler_system, step_times
+from pennylane_qsgd.core.memory import memory_limit_bytes
 from pennylane_qsgd.core.problem import PolynomialODE
 
 DEFAULT_PRECISION = 1e-6
@@ -88,15 +91,34 @@ def euler_steps_for_tolerance(problem: PolynomialODE, level: int, T: float, eps:
     return max(int(np.ceil(T / h - 1e-12)), 1)
 
 
-def step_matrix_norm(problem: PolynomialODE, level: int, T: float, steps: int) -> float:
-    """:math:`\\max_k \\|I + h A(t_{k-1})\\|` over the forcing pieces used by the Euler steps."""
+def step_matrix_norm(
+    problem: PolynomialODE, level: int, T: float, steps: int, matrix_free: bool = False
+) -> float:
+    """:math:`\\max_k \\|I + h A(t_{k-1})\\|` over the forcing pieces used by the Euler steps.
+
+    ``matrix_free``: ARPACK on the products of
+    :func:`~pennylane_qsgd.circuits.structured_twin.carleman_products`, never forming :math:`A`.
+    """
     h = T / steps
     pieces = np.unique(problem.forcing_piece(step_times(T, steps)))
-    eye = sp.identity(carleman_dimension(problem.size, level), format="csr")
-    return max(
-        spectral_norm(eye + h * carleman_matrix(problem, level, problem.forcing_times[k]))
-        for k in pieces
-    )
+    dim = carleman_dimension(problem.size, level)
+    if not matrix_free:
+        eye = sp.identity(dim, format="csr")
+        return max(
+            spectral_norm(eye + h * carleman_matrix(problem, level, problem.forcing_times[k]))
+            for k in pieces
+        )
+    norms = []
+    for k in pieces:
+        A, At = carleman_products(problem, level, k), carleman_products(problem, level, k, True)
+        op = spla.LinearOperator(
+            (dim, dim),
+            matvec=lambda x, A=A: x.reshape(-1) + h * A(x.reshape(-1, 1)).reshape(-1),
+            rmatvec=lambda x, At=At: x.reshape(-1) + h * At(x.reshape(-1, 1)).reshape(-1),
+            dtype=np.float64,
+        )
+        norms.append(float(spla.svds(op, k=1, return_singular_vectors=False, rng=0)[0]))
+    return max(norms)
 
 
 @dataclass(frozen=True)
@@ -106,7 +128,7 @@ class EulerTwin:
     Attributes
     ----------
     L : scipy.sparse.csr_array or None
-        :math:`L` of ``core.euler.euler_system`` (None past :data:`SPARSE_SIGMA_LIMIT` rows).
+        :math:`L` of ``core.euler.euler_system`` (None where :func:`forms_L` is false).
     B : ndarray or None
         :math:`B`, not normalised.
     rows : int
@@ -122,9 +144,28 @@ class EulerTwin:
     rows: int
     sigma: np.ndarray | None
     step_norm: float
+    memo: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def sigma_min(self) -> float:
+        """:math:`\\sigma_{\\min}(L)` (dense SVD or ARPACK on :math:`L^{-1}`, computed once)."""
+        if "sigma_min" not in self.memo:
+            value = self.sigma[-1] if self.sigma is not None else smallest_singular_value(self.L)
+            self.memo["sigma_min"] = float(value)
+        return self.memo["sigma_min"]
 
 
 _TWINS = DigestCache(size=4)
+
+
+def forms_L(problem: PolynomialODE, level: int, steps: int, idle: int) -> bool:
+    """Whether the policy forms the core's sparse :math:`L` for this window: at most
+    :data:`SPARSE_SIGMA_LIMIT` rows and ``core.euler.euler_memory_estimate`` within a quarter of
+    the memory budget (the rest for the QSVT recurrence's vectors). Otherwise :math:`\\kappa`
+    comes from Lemma 3 and products with :math:`L` must be matrix-free."""
+    rows = (steps + idle + 1) * carleman_dimension(problem.size, level)
+    if rows > SPARSE_SIGMA_LIMIT:
+        return False
+    return euler_memory_estimate(problem, level, steps, idle) <= memory_limit_bytes() // 4
 
 
 def euler_twin(problem: PolynomialODE, level: int, T: float, steps: int, idle: int) -> EulerTwin:
@@ -135,8 +176,9 @@ def euler_twin(problem: PolynomialODE, level: int, T: float, steps: int, idle: i
 
     def make() -> EulerTwin:
         rows = (steps + idle + 1) * carleman_dimension(problem.size, level)
-        step_norm = step_matrix_norm(problem, level, T, steps)
-        if rows > SPARSE_SIGMA_LIMIT:
+        formed = forms_L(problem, level, steps, idle)
+        step_norm = step_matrix_norm(problem, level, T, steps, matrix_free=not formed)
+        if not formed:
             return EulerTwin(None, None, rows, None, step_norm)
         L, B = euler_system(problem, level, T, steps, idle)
         sigma = np.linalg.svd(L.toarray(), compute_uv=False) if rows <= DENSE_SVD_LIMIT else None
@@ -210,8 +252,7 @@ def condition_number(
                 f"kappa='exact' on a {twin.rows}-row Euler system is above the limit "
                 f"{SPARSE_SIGMA_LIMIT} rows; use kappa='bound' or a number"
             )
-        sigma_min = twin.sigma[-1] if twin.sigma is not None else smallest_singular_value(twin.L)
-        return max(alpha / min(float(sigma_min), 1.0) * (1.0 + KAPPA_SLACK), 1 + 1e-12), "exact"
+        return max(alpha / min(twin.sigma_min(), 1.0) * (1.0 + KAPPA_SLACK), 1 + 1e-12), "exact"
     _warn_lemma3(twin.step_norm)
     if twin.sigma is not None:
         lower = float(twin.sigma[0])
@@ -234,6 +275,7 @@ __all__ = [
     "dense_alpha",
     "euler_steps_for_tolerance",
     "euler_twin",
+    "forms_L",
     "step_matrix_norm",
     "time_wires",
 ]

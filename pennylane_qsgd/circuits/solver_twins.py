@@ -7,6 +7,8 @@
   (:meth:`~.encoding.EulerEncoding.garbage`). HHL: :func:`~.hhl_solver.apply_hhl`.
 * :func:`ideal_solution` / :func:`ideal_solver_state`: the exact Euler solve by forward
   substitution (the ideal fidelity), for any encoding.
+* :func:`success_output`: the native fidelity on the success event only, what a training
+  window reads (no register-sized state; matrix-free for the structured encoding).
 * :func:`success_branch`, :func:`solver_info`, :func:`solver_oracle`.
 """
 
@@ -23,12 +25,16 @@ from pennylane_qsgd.circuits.amplification import (
     success_oracle,
 )
 from pennylane_qsgd.circuits.hhl_solver import apply_hhl, fejer_filter
-from pennylane_qsgd.circuits.linear_maps import qsvt_response, real_part_qsvt, sparse_operator
+from pennylane_qsgd.circuits.linear_maps import (
+    qsvt_response,
+    real_part_qsvt,
+    singular_value_transform,
+)
 from pennylane_qsgd.circuits.resources import TemplateResources
 from pennylane_qsgd.circuits.solver import GradientFlowSolver
 from pennylane_qsgd.circuits.solver_layout import SolverLayout
-from pennylane_qsgd.circuits.solver_policy import euler_twin
 from pennylane_qsgd.core.bounds import condition_number_bound
+from pennylane_qsgd.core.carleman import carleman_dimension, lift
 from pennylane_qsgd.core.euler import EulerSolution, solve_euler, step_times
 from pennylane_qsgd.core.memory import check_memory
 from pennylane_qsgd.core.polynomials import inverse_polynomial
@@ -59,16 +65,9 @@ def solver_state(op: GradientFlowSolver) -> np.ndarray:
         f"the native solver state ({int(np.prod(shape))} amplitudes)",
         "Lower the level or steps.",
     )
-    hp = op.hyperparameters
-    twin = euler_twin(op.problem, hp["carleman_level"], hp["T"], hp["steps"], hp["idle"])
-    if twin.L is None:
-        raise ValueError(
-            f"the native solver state needs L; the window has {twin.rows} rows: use "
-            'fidelity="ideal"'
-        )
     encoding = op.encoding()
-    apply, apply_adjoint = sparse_operator(twin.L, encoding.alpha)
-    b = twin.B / np.linalg.norm(twin.B)
+    apply, apply_adjoint = encoding.block_products()
+    b = _core_rhs(op)
     # QSVT acts on the encoding of L^dagger: X = L^T / alpha.
     out = real_part_qsvt(qsvt_response(op.inverse_angles().angles), apply_adjoint, apply, b)
     index = layout.register_index()
@@ -87,6 +86,40 @@ def solver_state(op: GradientFlowSolver) -> np.ndarray:
         target[:] = garbage[..., r]
         target[0] = blocks[:, r]
     return state.reshape(-1)
+
+
+def _core_rhs(op: GradientFlowSolver) -> np.ndarray:
+    """:math:`B/\\|B\\|` in the core's coordinates (without forming :math:`L`)."""
+    hp = op.hyperparameters
+    problem, N, m, p = op.problem, hp["carleman_level"], hp["steps"], hp["idle"]
+    dim = carleman_dimension(problem.size, N)
+    B = np.zeros((m + p + 1, dim))
+    B[0] = lift(problem.u_in, N)
+    forcing = problem.F0[np.asarray(problem.forcing_piece(step_times(hp["T"], m))).reshape(-1)]
+    B[1 : m + 1, : problem.size] = hp["T"] / m * forcing
+    return B.reshape(-1) / np.linalg.norm(B)
+
+
+def success_output(op: GradientFlowSolver) -> tuple[np.ndarray, float]:
+    """:func:`success_branch` of :func:`solver_state`, computed on the success event only.
+
+    The same numbers as the native fidelity's state restricted to the success event (the
+    real-part QSVT block of :math:`L/\\alpha` on :math:`B`), without the garbage branches or a
+    register-sized state: one Clenshaw recurrence with the encoding's
+    :meth:`~.encoding.EulerEncoding.block_products` (matrix-free for the structured encoding).
+    This is what a training window reads (:func:`~pennylane_qsgd.optim.window.solve_window`).
+    """
+    if op.hyperparameters["inverter"] == "hhl":
+        return success_branch(op, solver_state(op))
+    apply, apply_adjoint = op.encoding().block_products()
+    top = qsvt_response(op.inverse_angles().angles).top
+    success = singular_value_transform(top.real, apply_adjoint, apply, _core_rhs(op))
+    layout = op.layout
+    grid = success.reshape(layout.steps + layout.idle + 1, -1)
+    good = grid[layout.success_slots.start :, : layout.size]
+    vec = good.sum(axis=0)
+    norm = np.linalg.norm(vec)
+    return (vec / norm if norm > 0 else vec), float(np.sum(np.abs(good) ** 2))
 
 
 def hhl_solver_state(op: GradientFlowSolver) -> np.ndarray:
@@ -303,4 +336,5 @@ __all__ = [
     "solver_oracle",
     "solver_state",
     "success_branch",
+    "success_output",
 ]

@@ -134,3 +134,9 @@ class NormalizedStatePrep(FullDataHashMixin, StatePrepBase):
     @classmethod
     def _unflatten(cls, data, metadata):
         return cls(data[0], wires=metadata[0])
+
+
+__all__ = [
+    "normalized_state",
+    "NormalizedStatePrep",
+]

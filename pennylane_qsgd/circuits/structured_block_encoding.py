@@ -78,6 +78,7 @@ from pennylane.wires import Wires
 from pennylane_qsgd.circuits.block_encoding import DenseBlockEncoding
 from pennylane_qsgd.circuits.data_hash import queued
 from pennylane_qsgd.circuits.encoding import EulerEncoding, register_encoding, unpack_problem
+from pennylane_qsgd.circuits.solver_policy import euler_twin
 from pennylane_qsgd.circuits.structured_plan import (
     ANCILLA_REGISTERS,
     factor_norms,
@@ -89,6 +90,7 @@ from pennylane_qsgd.circuits.structured_plan import (
 )
 from pennylane_qsgd.circuits.structured_twin import (
     apply_structured_unitary,
+    euler_products,
     structured_digest,
     structured_parts,
 )
@@ -147,6 +149,20 @@ class StructuredEulerEncoding(EulerEncoding):
             self.problem, self.hyperparameters, structured_digest(self.data), flat, adjoint
         )
         return out.reshape(state.shape)
+
+    def block_products(self) -> tuple:
+        """``(apply, apply_adjoint)`` of :math:`L/\\lambda` factor by factor
+        (:func:`~.structured_twin.euler_products`): the terms of this encoding applied to the
+        core's coordinates, never forming :math:`L` (sparse products while the policy forms it)."""
+        hp = self.hyperparameters
+        twin = euler_twin(self.problem, hp["carleman_level"], hp["T"], hp["steps"], hp["idle"])
+        if twin.L is not None:
+            return super().block_products()
+        apply, apply_adjoint = euler_products(
+            self.problem, hp["carleman_level"], hp["T"], hp["steps"], hp["idle"]
+        )
+        scale = 1.0 / self.alpha
+        return (lambda x: scale * apply(x)), (lambda x: scale * apply_adjoint(x))
 
     @staticmethod
     def compute_decomposition(*data, wires: Wires, **hyperparameters) -> list:

@@ -30,6 +30,7 @@ from pennylane_qsgd.circuits.structured_plan import (
     prepare_vectors,
     structured_layout,
 )
+from pennylane_qsgd.core.euler import step_times
 from pennylane_qsgd.core.problem import PolynomialODE
 
 _cache = DigestCache()
@@ -148,9 +149,104 @@ def apply_structured_unitary(
     return psi.reshape(shape_in)
 
 
+# ----------------------------------------------------------------------------------------------
+# The encoded block L without forming it: the Carleman blocks factor by factor
+
+
+def _on_axes(M, Y: np.ndarray, first: int, count: int, out_count: int) -> np.ndarray:
+    """``M`` (rows ``s**out_count``, columns ``s**count``) on axes ``first..first+count-1`` of
+    ``Y`` (one axis per factor of size ``s``, then a batch axis)."""
+    s = Y.shape[0] if Y.ndim > 1 else 1
+    moved = np.moveaxis(Y, list(range(first, first + count)), list(range(count)))
+    rest = moved.shape[count:]
+    out = np.asarray(M @ moved.reshape(s**count, -1)).reshape((s,) * out_count + rest)
+    return np.moveaxis(out, list(range(out_count)), list(range(first, first + out_count)))
+
+
+def carleman_products(problem: PolynomialODE, level: int, piece: int, transpose: bool = False):
+    """``y -> A y`` (or :math:`A^T y`) for the Carleman matrix :math:`A` of the core
+    (``core.carleman.carleman_matrix`` with forcing piece ``piece``), on arrays of shape (Δ, k),
+    factor by factor: :math:`F_1` on each factor of level ``j``, :math:`F_2` contracting two
+    factors of level ``j + 1``, :math:`F_0` inserted as a factor of level ``j - 1`` (the terms of
+    the structured encoding). Memory :math:`O(\\Delta k)`; :math:`A` is never formed."""
+    s, N = problem.size, level
+    # Dense BLAS products where F is mostly filled (a window's Taylor coefficients usually are).
+    F1, F2 = (
+        F.toarray() if F.nnz > 0.1 * np.prod(F.shape) else F.tocsr()
+        for F in (problem.F1, problem.F2)
+    )
+    F0 = problem.F0[piece].reshape(s, 1)
+    if transpose:
+        F1, F2, F0 = F1.T, F2.T, F0.T
+    sizes = [s**j for j in range(1, N + 1)]
+    offsets = np.concatenate([[0], np.cumsum(sizes)])
+
+    def apply(y: np.ndarray) -> np.ndarray:
+        y = np.asarray(y)
+        k = y.shape[1]
+        levels = [y[offsets[j] : offsets[j + 1]].reshape((s,) * (j + 1) + (k,)) for j in range(N)]
+        out = [np.zeros((s,) * (j + 1) + (k,), dtype=y.dtype) for j in range(N)]
+        for j in range(N):  # level j + 1 (j + 1 factors), 0-based j
+            for i in range(j + 1):
+                out[j] += _on_axes(F1, levels[j], i, 1, 1)
+            if not transpose:
+                for i in range(j + 1 if j + 1 < N else 0):  # F2: level j + 2 -> level j + 1
+                    out[j] += _on_axes(F2, levels[j + 1], i, 2, 1)
+                for i in range(j + 1 if j >= 1 else 0):  # F0: level j -> level j + 1
+                    out[j] += _on_axes(F0, levels[j - 1], i, 0, 1)
+            else:
+                for i in range(j):  # F2^T: level j -> level j + 1 (one factor split in two)
+                    out[j] += _on_axes(F2, levels[j - 1], i, 1, 2)
+                for i in range(j + 2 if j + 1 < N else 0):  # F0^T: level j + 2 -> level j + 1
+                    out[j] += _on_axes(F0, levels[j + 1], i, 1, 0)
+        return np.concatenate([o.reshape(-1, k) for o in out])
+
+    return apply
+
+
+def euler_products(problem: PolynomialODE, level: int, T: float, steps: int, idle: int):
+    """``(apply, apply_adjoint)`` of the Euler matrix :math:`L` of ``core.euler.euler_system`` on
+    history arrays of shape ((m+p+1) Δ,) or ((m+p+1) Δ, k), matrix-free (:func:`carleman_products`
+    per forcing piece): :math:`(LY)_k = Y_k - (I + hA(t_{k-1}))Y_{k-1}` for ``k <= m`` and
+    :math:`Y_k - Y_{k-1}` for the idle steps."""
+    h = T / steps
+    pieces = np.asarray(problem.forcing_piece(step_times(T, steps))).reshape(-1)
+    forward = {q: carleman_products(problem, level, q) for q in np.unique(pieces)}
+    backward = {q: carleman_products(problem, level, q, True) for q in np.unique(pieces)}
+    blocks = steps + idle + 1
+
+    def shaped(x):
+        x = np.asarray(x)
+        return x.reshape(blocks, -1, x.shape[-1] if x.ndim == 2 else 1), x.shape
+
+    def apply(x: np.ndarray) -> np.ndarray:
+        X, shape = shaped(x)
+        out = X.copy()
+        out[1:] -= X[:-1]
+        for k in range(1, steps + 1):
+            out[k] -= h * forward[pieces[k - 1]](X[k - 1])
+        return out.reshape(shape)
+
+    def apply_adjoint(x: np.ndarray) -> np.ndarray:
+        Z, shape = shaped(x)
+        out = Z.copy()
+        out[:-1] -= Z[1:]
+        for k in range(steps):
+            out[k] -= h * backward[pieces[k]](Z[k + 1])
+        return out.reshape(shape)
+
+    return apply, apply_adjoint
+
+
 def structured_digest(data: tuple) -> str:
     """Cache key of an encoding's ``op.data``."""
     return array_digest(*data)
 
 
-__all__ = ["apply_structured_unitary", "structured_digest", "structured_parts"]
+__all__ = [
+    "apply_structured_unitary",
+    "carleman_products",
+    "euler_products",
+    "structured_digest",
+    "structured_parts",
+]

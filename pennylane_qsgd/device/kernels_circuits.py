@@ -323,3 +323,14 @@ def register_circuit_kernels() -> None:
 
 
 register_circuit_kernels()
+
+
+__all__ = [
+    "DENSE_PREP_WIRES",
+    "ZERO_ATOL",
+    "from_front",
+    "prepared_state",
+    "qsvt_sequence",
+    "register_circuit_kernels",
+    "to_front",
+]

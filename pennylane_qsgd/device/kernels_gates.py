@@ -50,3 +50,8 @@ register_native_kernel(
     apply_pcphase,
     adjoint_kernel=lambda state, op, wire_order: apply_pcphase(state, op, wire_order, True),
 )
+
+
+__all__ = [
+    "apply_pcphase",
+]

@@ -116,3 +116,8 @@ def register_hhl_kernels() -> None:
 
 
 register_hhl_kernels()
+
+
+__all__ = [
+    "register_hhl_kernels",
+]

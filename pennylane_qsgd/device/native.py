@@ -194,3 +194,14 @@ def registered_native_types(fidelity: str = "native") -> frozenset[type]:
         for op_type, entry in _REGISTRY[fid].items()
         if entry.condition is None
     )
+
+
+__all__ = [
+    "KERNEL_FIDELITIES",
+    "has_native_kernel",
+    "native_kernel_for",
+    "NativeKernel",
+    "register_native_kernel",
+    "registered_native_types",
+    "unregister_native_kernel",
+]

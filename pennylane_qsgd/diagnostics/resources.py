@@ -543,3 +543,24 @@ def plot_resources(tables: dict[str, list[WindowEstimate]], path: str | Path) ->
     FigureCanvasAgg(fig)
     fig.savefig(path, dpi=120)
     return path
+
+
+__all__ = [
+    "DEFAULT_STEPS",
+    "PAPER_MODELS",
+    "TABLE_COLUMNS",
+    "assumption_lines",
+    "classical_flops",
+    "crossover",
+    "estimate_window",
+    "euler_steps",
+    "format_table",
+    "inverse_degree",
+    "lcu_subnormalisation",
+    "loglog_slope",
+    "plot_resources",
+    "solver_estimate",
+    "SolverEstimate",
+    "WindowAssumptions",
+    "WindowEstimate",
+]

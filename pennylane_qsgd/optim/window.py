@@ -3,7 +3,9 @@
 The window's gradient flow (a :class:`~pennylane_qsgd.core.problem.PolynomialODE`) gets a reference
 coordinate (constant in time, so the downloaded direction carries its own sign and scale), is
 rescaled into the unit ball, solved by :class:`~pennylane_qsgd.circuits.solver.GradientFlowSolver`
-on ``qsgd.sim`` at the requested fidelity, and read out by tomography with finite shots.
+at the requested fidelity (gates: on ``qsgd.sim``; native: the circuit's exact map on the success
+event, :func:`~pennylane_qsgd.circuits.solver_twins.success_output`; ideal: forward substitution),
+with the block encoding of :func:`choose_encoding`, and read out by tomography with finite shots.
 """
 
 from __future__ import annotations
@@ -23,8 +25,8 @@ from pennylane_qsgd.circuits.reference_coordinate import (
 )
 from pennylane_qsgd.circuits.solver import GradientFlowSolver
 from pennylane_qsgd.circuits.solver_layout import required_wires
-from pennylane_qsgd.circuits.solver_policy import default_idle
-from pennylane_qsgd.circuits.solver_twins import ideal_solution, success_branch
+from pennylane_qsgd.circuits.solver_policy import default_idle, forms_L
+from pennylane_qsgd.circuits.solver_twins import ideal_solution, success_branch, success_output
 from pennylane_qsgd.circuits.state_prep import normalized_state
 from pennylane_qsgd.circuits.tomography import estimate_real_vector
 from pennylane_qsgd.core.bounds import condition_number_bound, max_step_size
@@ -100,11 +102,24 @@ def euler_steps_for_window(problem: PolynomialODE, level: int, T: float) -> int:
     return max(1, math.ceil(T / h - 1e-12))
 
 
-def choose_encoding(size: int, level: int, steps: int, idle: int, fidelity: str) -> str:
-    """The block encoding of a window's solver: ``"dense"`` or ``"structured"``.
+def choose_encoding(
+    problem: PolynomialODE, level: int, steps: int, idle: int, fidelity: str
+) -> str:
+    """The block encoding of a window's solver (the rule of ``encoding="auto"``).
 
-    PLACEHOLDER
+    At the native fidelity the window reads the success event of the solver's exact map
+    (:func:`~pennylane_qsgd.circuits.solver_twins.success_output`): one Clenshaw recurrence of
+    ``d`` products with :math:`L/\\alpha`, where ``d`` grows with :math:`\\alpha`. The dense
+    encoding has the smaller :math:`\\alpha` and uses the core's sparse :math:`L`, so it is the
+    cheaper one wherever the policy forms :math:`L`
+    (:func:`~pennylane_qsgd.circuits.solver_policy.forms_L`: at most 200,000 rows and a quarter of
+    the memory budget); beyond, only the structured encoding runs, its products applied factor by
+    factor without :math:`L`. So: ``"structured"`` at the native fidelity when :math:`L` is not
+    formed, ``"dense"`` otherwise (and at the gates and ideal fidelities, where it is the
+    reference and the encoding only sets :math:`\\alpha`).
     """
+    if fidelity == "native" and not forms_L(problem, level, steps, idle):
+        return "structured"
     return "dense"
 
 
@@ -176,7 +191,7 @@ def solve_window(
     m = steps if steps is not None else euler_steps_for_window(scaled, level, T)
     p = default_idle(m) if idle is None else idle
     if encoding == "auto":
-        encoding = choose_encoding(scaled.size, level, m, p, fidelity)
+        encoding = choose_encoding(scaled, level, m, p, fidelity)
     encoding_class(encoding)
     n_wires = required_wires(scaled.size, level, m, p, encoding)
     op = GradientFlowSolver(
@@ -192,6 +207,11 @@ def solve_window(
     if fidelity == "ideal":
         ideal = ideal_solution(op)
         direction, probability, euler = ideal.state, ideal.success_probability, ideal.euler
+    elif fidelity == "native":
+        # The native map on the success event only (no register-sized state).
+        direction, probability = success_output(op)
+        direction = np.real_if_close(direction, tol=1e6).real
+        euler = solve_euler(scaled, level, T, m, p) if forms_L(scaled, level, m, p) else None
     else:
         dev = qml.device("qsgd.sim", wires=n_wires, fidelity=fidelity)
 
@@ -282,3 +302,12 @@ def solve_linear_window_matrix_free(
         gamma=1.0,
         encoding="none",
     )
+
+
+__all__ = [
+    "choose_encoding",
+    "euler_steps_for_window",
+    "solve_linear_window_matrix_free",
+    "solve_window",
+    "WindowSolution",
+]
