@@ -35,6 +35,12 @@ def _random_matrix(seed: int, n: int, complex_: bool = False) -> np.ndarray:
     return M
 
 
+def test_assert_valid():
+    """PennyLane's own checks: decomposition, matrix, pickling, copy, flatten, data hash."""
+    op = DenseBlockEncoding(np.array([[1.0, 0.2], [0.0, 0.8]]), 1.5, wires=[0, 1])
+    qml.ops.functions.assert_valid(op, skip_differentiation=True)
+
+
 @SETTINGS
 @given(
     seed=st.integers(0, 10_000),

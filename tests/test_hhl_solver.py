@@ -67,6 +67,12 @@ def _fidelity(u: np.ndarray, v: np.ndarray) -> float:
     return abs(np.vdot(u, v)) ** 2 / (np.vdot(u, u).real * np.vdot(v, v).real)
 
 
+def test_assert_valid():
+    """PennyLane's own checks: decomposition, matrix, pickling, copy, flatten, data hash."""
+    op = HHLSolver(np.array([[1.0, 0.2], [0.0, 0.8]]), 1.5, wires=list(range(6)))
+    qml.ops.functions.assert_valid(op, skip_differentiation=True)
+
+
 @SETTINGS
 @given(phase=st.floats(-0.5, 0.5), num_clock=st.integers(1, 5))
 @example(phase=-0.5, num_clock=1)  # delta = -1: the closed form is 0/0 and the sum is 1

@@ -350,7 +350,11 @@ def test_long_windows_use_bounds_without_L(monkeypatch):
 def test_draw_shows_names_not_arrays():
     op = _solver("quadratic")
     text = qml.draw(lambda: qml.apply(op))()
-    assert "GradientFlow[dense,qsvt]" in text and "[[" not in text
+    assert "GradientFlow[dense,qsvt, s=2, N=2]" in text and "[[" not in text
+    for name, expected in (("structured", "BE(L)[LCU, s=2, N=2]"), ("dense", "BE[32x32]")):
+        enc = _solver("quadratic", name).encoding()
+        label = enc.label() if name == "structured" else enc.decomposition()[0].label()
+        assert label == expected
 
 
 @pytest.mark.parametrize("encoding", ENCODINGS)

@@ -196,7 +196,8 @@ class DenseBlockEncoding(FullDataHashMixin, Operation):
             )
 
     def label(self, decimals=None, base_label=None, cache=None) -> str:  # noqa: D102
-        return base_label or "BE"
+        n = np.shape(self.data[0])[0]
+        return base_label or f"BE[{n}x{n}]"
 
     def resources(self) -> TemplateResources:
         """One dense ``QubitUnitary`` on ``n + 1`` wires."""

@@ -117,8 +117,11 @@ class DenseEulerEncoding(EulerEncoding):
         return _encoded_for(self.data, self.hyperparameters, len(self.wires) - 1)
 
     @property
-    def alpha(self) -> float:  # noqa: D102
-        return self.encoded().alpha
+    def alpha(self) -> float:
+        """:func:`~.solver_policy.dense_alpha` (no padded :math:`L` is formed for it)."""
+        hp = self.hyperparameters
+        twin = euler_twin(self.problem, hp["carleman_level"], hp["T"], hp["steps"], hp["idle"])
+        return dense_alpha(twin, hp["alpha"])[0]
 
     def apply_unitary(self, state: np.ndarray, adjoint: bool = False) -> np.ndarray:  # noqa: D102
         upper, lower = self.encoded().dilation_apply(state[0], state[1], adjoint=adjoint)

@@ -274,7 +274,8 @@ class EulerEncoding(FullDataHashMixin, Operation):
         return out
 
     def label(self, decimals=None, base_label=None, cache=None) -> str:  # noqa: D102
-        return base_label or f"BE(L)[{type(self).__name__}]"
+        s, N = np.shape(self.data[7])[0], self.hyperparameters["carleman_level"]
+        return base_label or f"BE(L)[{type(self).__name__}, s={s}, N={N}]"
 
     def _flatten(self):
         return self.data, (self.wires, tuple(self.hyperparameters.items()))

@@ -436,7 +436,8 @@ class HHLSolver(FullDataHashMixin, Operation):
         )
 
     def label(self, decimals=None, base_label=None, cache=None) -> str:  # noqa: D102
-        return base_label or "HHL"
+        n = np.shape(self.data[0])[0]
+        return base_label or f"HHL[{n}x{n}]"
 
     def _flatten(self):
         return self.data, (self.wires, tuple(self.hyperparameters.items()))

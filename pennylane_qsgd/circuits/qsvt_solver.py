@@ -240,7 +240,7 @@ class QSVTInverse(FullDataHashMixin, Operation):
         )
 
     def label(self, decimals=None, base_label=None, cache=None) -> str:  # noqa: D102
-        return base_label or "QSVT⁻¹"
+        return base_label or f"QSVT⁻¹[d={self.degree}]"
 
     def _flatten(self):
         return self.data, (self.wires, (("target_phase", self.hyperparameters["target_phase"]),))

@@ -329,7 +329,8 @@ class GradientFlowSolver(FullDataHashMixin, Operation):
 
     def label(self, decimals=None, base_label=None, cache=None) -> str:  # noqa: D102
         hp = self.hyperparameters
-        return base_label or f"GradientFlow[{hp['encoding']},{hp['inverter']}]"
+        s, N = np.shape(self.data[7])[0], hp["carleman_level"]
+        return base_label or f"GradientFlow[{hp['encoding']},{hp['inverter']}, s={s}, N={N}]"
 
     def _flatten(self):
         return self.data, (self.wires, tuple(self.hyperparameters.items()))

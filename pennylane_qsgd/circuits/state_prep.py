@@ -126,7 +126,7 @@ class NormalizedStatePrep(FullDataHashMixin, StatePrepBase):
         )
 
     def label(self, decimals=None, base_label=None, cache=None) -> str:  # noqa: D102
-        return base_label or "|B⟩"
+        return base_label or f"|B⟩[{np.size(self.data[0])}]"
 
     def _flatten(self):
         return (self.data[0] * self.norm,), (self.wires, ())

@@ -79,10 +79,10 @@ from pennylane_qsgd.circuits.block_encoding import DenseBlockEncoding
 from pennylane_qsgd.circuits.data_hash import queued
 from pennylane_qsgd.circuits.encoding import EulerEncoding, register_encoding, unpack_problem
 from pennylane_qsgd.circuits.solver_policy import euler_twin
+from pennylane_qsgd.circuits.structured_gates import gate_specs
 from pennylane_qsgd.circuits.structured_plan import (
     ANCILLA_REGISTERS,
     factor_norms,
-    gate_specs,
     lcu_weights,
     prepare_vectors,
     structured_embedding,
@@ -178,7 +178,8 @@ class StructuredEulerEncoding(EulerEncoding):
         return queued(ops)
 
     def label(self, decimals=None, base_label=None, cache=None) -> str:  # noqa: D102
-        return base_label or "BE(L)[LCU]"
+        s, N = np.shape(self.data[7])[0], self.hyperparameters["carleman_level"]
+        return base_label or f"BE(L)[LCU, s={s}, N={N}]"
 
 
 def _gates(lay, plan, vectors, mats, wires) -> list:

@@ -9,7 +9,7 @@ instances and extrapolates them to windows far past simulation:
   gates level (:class:`~pennylane_qsgd.circuits.block_encoding.DenseBlockEncoding`).
 * :class:`CarlemanEulerEncoding`: the structured LCU block encoding of :math:`L`, the gates the
   circuit :class:`~pennylane_qsgd.circuits.structured_block_encoding.StructuredEulerEncoding`
-  decomposes into (counted by :func:`pennylane_qsgd.circuits.structured_plan.gate_counts`), with
+  decomposes into (counted by :func:`pennylane_qsgd.circuits.structured_gates.gate_counts`), with
   the small encodings of :math:`F_0, F_1, F_2` dense (``f_model="dense"``) or sparse-access
   through QRAM (``f_model="qram"``, :class:`SparseAccessEncoding`, :class:`QRAMStatePrep`).
 * :class:`QSVTInversion`: the real part of the QSVT 1/x polynomial of degree ``d``
@@ -36,7 +36,7 @@ from pennylane.exceptions import ResourcesUndefinedError
 from pennylane.queuing import QueuingManager
 
 from pennylane_qsgd.circuits.resources import bits
-from pennylane_qsgd.circuits.structured_plan import gate_counts as structured_gate_counts
+from pennylane_qsgd.circuits.structured_gates import gate_counts as structured_gate_counts
 from pennylane_qsgd.circuits.structured_plan import structured_layout
 
 CLIFFORD_T = frozenset({"T", "CNOT", "Hadamard", "S", "X", "Y", "Z"})
@@ -300,7 +300,7 @@ class CarlemanEulerEncoding(_ModelOp):
     """Structured LCU block encoding of the Euler–Carleman matrix :math:`L` (one call).
 
     The gate list is the circuit's own,
-    :func:`~pennylane_qsgd.circuits.structured_plan.gate_counts` (the tuples
+    :func:`~pennylane_qsgd.circuits.structured_gates.gate_counts` (the tuples
     :class:`~pennylane_qsgd.circuits.structured_block_encoding.StructuredEulerEncoding`
     decomposes into, counted without matrices): the two index preparations (Möttönen), the
     multi-controlled X of the flags and increments, the controlled SWAPs of the factor shifts and

@@ -18,7 +18,7 @@ Model (each line is printed by :func:`assumption_lines`)
 * structured LCU encoding of :math:`L` with the circuit's subnormalisation :math:`\\lambda = 2 +
   h(1 + 10^{-6})(N\\|F_1\\| + (N-1)\\|F_2\\| + N\\|F_0\\|)`
   (:class:`~pennylane_qsgd.circuits.structured_block_encoding.StructuredEulerEncoding`, its gates
-  counted by :func:`~pennylane_qsgd.circuits.structured_plan.gate_counts`);
+  counted by :func:`~pennylane_qsgd.circuits.structured_gates.gate_counts`);
 * condition number of :math:`L/\\lambda` (Lemma 3 with :math:`\\|L\\| \\ge \\sqrt{1 + \\|I+hA\\|^2}
   = \\sqrt 2`): :math:`\\kappa = 3\\lambda(m+p+1)/\\sqrt 2`;
 * 1/x polynomial degree: the closed form of ``core.polynomials.inverse_polynomial``,
