@@ -16,11 +16,7 @@ matrix :math:`L` of the Carleman-linearised ODE (PNAS, arXiv:2011.03185, Theorem
 On the success event the system register holds :math:`\\approx u(T)/\\|u(T)\\|`. The classical
 twins (native and ideal fidelities, success branch, metadata) are in :mod:`.solver_twins`.
 
-QSVT projector phases: with one encoding ancilla ``a`` a phase is ``MultiRZ(-2 phi)`` on
-``[a, r]``; with several, a multi-controlled X computes "all ancillas 0" into ``flag``,
-``MultiRZ(2 phi)`` acts on ``[flag, r]`` and the same X uncomputes ``flag``. Both apply
-:math:`e^{i\\phi(2\\Pi - I)Z_r}`, so between Hadamards on ``r`` the branch ``r = 0`` holds the real
-part of the QSVT block.
+The QSVT inverter's gate sequence is :func:`~.qsvt_inverter.qsvt_sequence`.
 """
 
 from __future__ import annotations
@@ -39,6 +35,7 @@ from pennylane_qsgd.circuits.encoding import (
     unpack_problem,
 )
 from pennylane_qsgd.circuits.hhl_solver import HHLSolver
+from pennylane_qsgd.circuits.qsvt_inverter import qsvt_sequence
 from pennylane_qsgd.circuits.qsvt_solver import InverseAngles, inverse_angles
 from pennylane_qsgd.circuits.resources import TemplateResources
 from pennylane_qsgd.circuits.solver_layout import SolverLayout, required_wires, solver_layout
@@ -57,31 +54,6 @@ from pennylane_qsgd.core.problem import PolynomialODE
 
 DEFAULT_CLOCK_QUBITS = 8
 """Clock qubits of ``inverter="hhl"`` (relative error about :math:`2\\pi\\kappa/(2^{n_c} t_0)`)."""
-
-
-def _phase_ops(layout: SolverLayout, phi: float) -> list:
-    """:math:`e^{i\\phi(2\\Pi - I)Z_r}` (module docstring)."""
-    r = layout.real_part_wire
-    if layout.flag_wire is None:
-        return [qml.MultiRZ(-2.0 * phi, wires=[layout.encoding_wire, r])]
-    controls = list(layout.ancilla_wires)
-    mcx = qml.MultiControlledX(
-        wires=controls + [layout.flag_wire], control_values=[0] * len(controls)
-    )
-    return [mcx, qml.MultiRZ(2.0 * phi, wires=[layout.flag_wire, r]), mcx]
-
-
-def qsvt_sequence(layout: SolverLayout, encoding: EulerEncoding, angles: np.ndarray) -> list:
-    """``H_r``, phases alternating with :math:`U^\\dagger, U, U^\\dagger, \\dots` (``qml.QSVT``'s
-    order with :math:`U_A = U^\\dagger`, the encoding of :math:`L^\\dagger`), ``H_r``."""
-    r = layout.real_part_wire
-    backward = qml.adjoint(encoding)
-    ops = [qml.Hadamard(r), *_phase_ops(layout, angles[0])]
-    for k, phi in enumerate(angles[1:]):
-        ops.append(backward if k % 2 == 0 else encoding)
-        ops.extend(_phase_ops(layout, phi))
-    ops.append(qml.Hadamard(r))
-    return ops
 
 
 class GradientFlowSolver(FullDataHashMixin, Operation):
@@ -358,4 +330,4 @@ def _encoding_for(data: tuple, hp: dict, layout: SolverLayout) -> EulerEncoding:
         )
 
 
-__all__ = ["DEFAULT_CLOCK_QUBITS", "GradientFlowSolver", "qsvt_sequence"]
+__all__ = ["DEFAULT_CLOCK_QUBITS", "GradientFlowSolver"]

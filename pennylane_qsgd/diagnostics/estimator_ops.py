@@ -367,7 +367,7 @@ class CarlemanEulerEncoding(_ModelOp):
 
 
 class QSVTInversion(_ModelOp):
-    """Real part of the QSVT inversion, as :func:`~pennylane_qsgd.circuits.solver.qsvt_sequence`
+    """Real part of the QSVT inversion, as :func:`~pennylane_qsgd.circuits.qsvt_inverter.qsvt_sequence`
     builds it: ``degree`` calls to ``encoding`` (or its adjoint, same cost), ``degree + 1``
     ``MultiRZ`` on two wires, two Hadamards; with ``ancillas > 1`` encoding ancillas, a flag wire
     computed and uncomputed by a ``MultiControlledX`` around every phase."""
