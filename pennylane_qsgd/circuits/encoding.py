@@ -130,6 +130,8 @@ class EulerEncoding(FullDataHashMixin, Operation):
         ``num_wires_for(s, N, m, p)`` wires, registers in the order of
         :meth:`register_widths`.
 
+    Notes
+    -----
     Subclasses set :attr:`ancilla_registers` and implement :meth:`register_widths`,
     :meth:`embedding_for`, :attr:`alpha`, ``compute_decomposition`` and :meth:`apply_unitary`.
     """

@@ -295,8 +295,8 @@ class HamiltonianSimulation(FullDataHashMixin, Operation):
         ``[l, r, a, system...]``: LCU ancilla, real-part ancilla, encoding ancilla, ``n`` wires.
     eps : float
         Relative accuracy of each polynomial (``simulation_angles``).
-    scale : float
-        :math:`s`; success amplitude :math:`s/2`.
+    scale : float, optional
+        :math:`s`; success amplitude :math:`s/2` (default :attr:`default_scale`).
     validate : bool
         Check Hermiticity and ``alpha >= ||H||``.
 
@@ -312,6 +312,8 @@ class HamiltonianSimulation(FullDataHashMixin, Operation):
     grad_method = None
     num_params = 3
     ndim_params = (2, 0, 0)
+    default_scale = DEFAULT_SCALE
+    """``scale`` when none is given."""
 
     def __init__(
         self,
@@ -320,10 +322,11 @@ class HamiltonianSimulation(FullDataHashMixin, Operation):
         time: float,
         wires: object,
         eps: float = DEFAULT_EPS,
-        scale: float = DEFAULT_SCALE,
+        scale: float | None = None,
         validate: bool = True,
         id=None,
     ) -> None:
+        scale = type(self).default_scale if scale is None else scale
         wires = Wires(wires)
         if len(wires) < 4:
             raise ValueError(f"wires must hold l, r, a and >= 1 system wire; got {wires.tolist()}")
@@ -441,18 +444,7 @@ class AmplifiedHamiltonianSimulation(HamiltonianSimulation):
     Parameters as for :class:`HamiltonianSimulation`; ``scale`` defaults to :data:`AMPLIFIED_SCALE`.
     """
 
-    def __init__(
-        self,
-        hamiltonian: object,
-        alpha: float,
-        time: float,
-        wires: object,
-        eps: float = DEFAULT_EPS,
-        scale: float = AMPLIFIED_SCALE,
-        validate: bool = True,
-        id=None,
-    ) -> None:
-        super().__init__(hamiltonian, alpha, time, wires, eps, scale, validate, id)
+    default_scale = AMPLIFIED_SCALE
 
     @property
     def success_amplitude(self) -> float:

@@ -2,25 +2,25 @@
 
 Importing this module registers, with :func:`pennylane_qsgd.device.native.register_native_kernel`:
 
-=============================  ==================================================================
-template                       kernel (fidelity ``"native"``; ``"ideal"`` where stated)
-=============================  ==================================================================
-``DenseBlockEncoding``         the dilation blocks :math:`X, X^\\dagger, \\sqrt{I - XX^\\dagger},
-                               \\sqrt{I - X^\\dagger X}` as sparse products and Chebyshev series
-                               (and its adjoint)
-``QSVTInverse``                the real-part QSVT map by Clenshaw recurrences on sparse products
-                               (encoding ancilla in 0), else the phase sequence applied literally
-``NormalizedStatePrep``        writes :math:`B/\\|B\\|` on wires in :math:`|0\\rangle`
-``GradientFlowSolver``         native: :func:`~pennylane_qsgd.circuits.solver_twins.solver_state`
-                               (any encoding; QSVT or HHL); ideal: exact forward substitution,
-                               :func:`~pennylane_qsgd.circuits.solver_twins.ideal_solver_state`
-``SuccessAmplification``       the oracle and the reflections about :math:`U|0\\rangle` as rank-one
-                               updates (standard and fixed-point schedules), at both fidelities
-``qml.AmplitudeAmplification``  the same, when ``U`` has a kernel and the oracle is a
-                               ``qml.FlipSign`` (otherwise decomposed)
-``qml.Reflection``             :math:`-(I - (1 - e^{i\\alpha})|\\psi\\rangle\\langle\\psi|)` when ``U``
-                               has a kernel
-=============================  ==================================================================
+===============================  ==================================================================
+template                         kernel (fidelity ``"native"``; ``"ideal"`` where stated)
+===============================  ==================================================================
+``DenseBlockEncoding``           the dilation blocks :math:`X, X^\\dagger, \\sqrt{I - XX^\\dagger},
+                                 \\sqrt{I - X^\\dagger X}` as sparse products and Chebyshev series
+                                 (and its adjoint)
+``QSVTInverse``                  the real-part QSVT map by Clenshaw recurrences on sparse products
+                                 (encoding ancilla in 0), else the phase sequence applied literally
+``NormalizedStatePrep``          writes :math:`B/\\|B\\|` on wires in :math:`|0\\rangle`
+``GradientFlowSolver``           native: :func:`~pennylane_qsgd.circuits.solver_twins.solver_state`
+                                 (any encoding; QSVT or HHL); ideal: exact forward substitution,
+                                 :func:`~pennylane_qsgd.circuits.solver_twins.ideal_solver_state`
+``SuccessAmplification``         the oracle and the reflections about :math:`U|0\\rangle` as rank-one
+                                 updates (standard and fixed-point schedules), at both fidelities
+``qml.AmplitudeAmplification``   the same, when ``U`` has a kernel and the oracle is a
+                                 ``qml.FlipSign`` (otherwise decomposed)
+``qml.Reflection``               :math:`-(I - (1 - e^{i\\alpha})|\\psi\\rangle\\langle\\psi|)` when ``U``
+                                 has a kernel
+===============================  ==================================================================
 
 Every kernel applies the exact linear map of the template's gate decomposition (polynomial error,
 real-part step and garbage branches included), never a dense matrix of the register. State
