@@ -389,3 +389,15 @@ def test_pennylane_amplitude_amplification_and_reflection_around_the_solver(enco
             assert prob_ideal == pytest.approx(prob, rel=1e-2)
         else:  # one Grover round: sin^2(3 theta)
             assert prob == pytest.approx(amplified_probability(p, 1), rel=1e-9)
+
+
+def test_encoding_registry_names_its_entries():
+    from pennylane_qsgd.circuits.encoding import ENCODINGS, encoding_class, register_encoding
+
+    assert {"dense", "structured"} <= set(ENCODINGS)
+    with pytest.raises(TypeError, match="EulerEncoding"):
+        register_encoding("bad", GradientFlowSolver)
+    with pytest.raises(ValueError, match="'dense'"):
+        encoding_class("nope")
+    with pytest.raises(ValueError, match="needs 11 wires"):
+        ENCODINGS["structured"](_quadratic(), 0.5, 2, 1, 1, wires=range(3))
