@@ -60,9 +60,13 @@ def test_success_output_is_the_devices_native_state_on_the_success_event():
         assert prob == pytest.approx(ref_prob, rel=1e-10)
 
 
+@pytest.mark.filterwarnings("ignore:.*Lemma 3:UserWarning")
 def test_matrix_free_structured_products_past_the_policy_limit(monkeypatch):
     """Where the policy forms no L, the structured encoding's factor-by-factor products solve the
-    same window (Lemma 3's kappa), the dense encoding refuses, and auto picks structured."""
+    same window (Lemma 3's kappa), the dense encoding refuses, and auto picks structured.
+
+    Here ||I + hA|| is 1.001, so Lemma 3 warns that its bound is not guaranteed; the output
+    checked against the forward substitution shows the polynomial still covers sigma_min."""
     problem = _window_problem(2, 2, seed=3)
     m, p = 2, 1
     u = solve_euler(problem, 2, 1.0, m, p).u_final
