@@ -33,14 +33,11 @@ import numpy as np  # noqa: E402
 import pennylane as qml  # noqa: E402
 import scipy.sparse as sp  # noqa: E402
 
-import pennylane_qsgd.device.kernels_circuits as kernels
-from pennylane_qsgd.circuits import solver as solver_module
-from pennylane_qsgd.circuits.solver import (
-    GradientFlowSolver,
-    ideal_solution,
-    register_sizes,
-    required_wires,
-)
+import pennylane_qsgd.device  # noqa: F401  (registers the native kernels)
+from pennylane_qsgd.circuits.data_hash import DigestCache
+from pennylane_qsgd.circuits.solver import GradientFlowSolver
+from pennylane_qsgd.circuits.solver_layout import required_wires
+from pennylane_qsgd.circuits.solver_twins import ideal_solution
 from pennylane_qsgd.core.problem import PolynomialODE
 
 PRECISION = 1e-6
@@ -77,15 +74,18 @@ def make_solver(s: int, steps: int = STEPS) -> GradientFlowSolver:
     n = required_wires(s, LEVEL, steps)
     with qml.QueuingManager.stop_recording():
         return GradientFlowSolver(
-            problem_of_size(s), T=0.5, level=LEVEL, steps=steps, precision=PRECISION, wires=range(n)
+            problem_of_size(s),
+            T=0.5,
+            carleman_level=LEVEL,
+            steps=steps,
+            precision=PRECISION,
+            wires=range(n),
         )
 
 
 def clear_caches() -> None:
     """Forget cached linear systems and prepared states (phases stay cached)."""
-    solver_module._SYSTEM_CACHE.clear()
-    kernels._prepared.items.clear()
-    kernels._encodings.items.clear()
+    DigestCache.clear_all()
 
 
 def run_level(op: GradientFlowSolver, fidelity: str) -> tuple[np.ndarray, float]:
@@ -162,15 +162,14 @@ def _level_task(s: int, level: str) -> int:
 def _ideal_task(s: int, steps: int) -> int:
     problem = problem_of_size(s)
     idle = steps
-    t, c, _ = register_sizes(s, LEVEL, steps, idle) if steps > 1 else (1, 0, 0)
     with qml.QueuingManager.stop_recording():
         op = GradientFlowSolver(
             problem,
             T=0.5,
-            level=LEVEL,
+            carleman_level=LEVEL,
             steps=steps,
             idle=idle,
-            wires=range(2 + t + c),
+            wires=range(required_wires(s, LEVEL, steps, idle)),
             kappa="bound",
         )
     ideal_solution(op)

@@ -1,4 +1,4 @@
-"""Problems and dense references shared by the tests of the Carleman and Euler layers."""
+"""Problems, dense references and small runners shared by the tests."""
 
 from __future__ import annotations
 
@@ -62,3 +62,15 @@ def exact_carleman_solution(
     aug[:dim, dim] = carleman_forcing(problem, level, t)
     start = lift(problem.u_in, level) if y0 is None else y0
     return (sla.expm(T * aug) @ np.r_[start, 1.0])[:dim]
+
+
+def final_state(op, device: str, **device_kwargs) -> np.ndarray:
+    """The state after ``op`` alone on ``device`` (e.g. ``"qsgd.sim"``, ``fidelity=...``)."""
+    import pennylane as qml
+
+    @qml.qnode(qml.device(device, wires=len(op.wires), **device_kwargs))
+    def circuit():
+        qml.apply(op)
+        return qml.state()
+
+    return np.asarray(circuit())

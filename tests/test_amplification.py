@@ -63,6 +63,12 @@ def _run(device: str, theta: float, iters: int, fixed_point: bool = False, p_min
     return np.asarray(circuit())
 
 
+def test_assert_valid():
+    """PennyLane's own checks: decomposition, matrix, pickling, copy, flatten, data hash."""
+    op = SuccessAmplification(qml.RY(0.3, 0), qml.FlipSign([1], wires=[0]), iters=1)
+    qml.ops.functions.assert_valid(op, skip_differentiation=True)
+
+
 @SETTINGS
 @given(theta=st.floats(0.02, 0.7), k=st.integers(0, 6))
 def test_rounds_follow_rotation_formula(theta, k):

@@ -10,21 +10,18 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import pennylane_qsgd.device.kernels_circuits as kernels
-from pennylane_qsgd.circuits._data_hash import DigestCache
 from pennylane_qsgd.circuits.block_encoding import (
     DenseBlockEncoding,
     pad_with_identity,
     unitary_dilation,
 )
+from pennylane_qsgd.circuits.data_hash import DigestCache
 from pennylane_qsgd.circuits.linear_maps import (
     EncodedMatrix,
     complement_sqrt,
     singular_value_transform,
     sparse_operator,
 )
-from pennylane_qsgd.circuits.structured_encoding import structured_encoding_model
-from pennylane_qsgd.core.euler import euler_system
-from pennylane_qsgd.core.problem import PolynomialODE
 from pennylane_qsgd.device.native import native_kernel_for
 
 SETTINGS = settings(max_examples=15, deadline=None)
@@ -36,6 +33,12 @@ def _random_matrix(seed: int, n: int, complex_: bool = False) -> np.ndarray:
     if complex_:
         M = M + 1j * rng.normal(size=(n, n))
     return M
+
+
+def test_assert_valid():
+    """PennyLane's own checks: decomposition, matrix, pickling, copy, flatten, data hash."""
+    op = DenseBlockEncoding(np.array([[1.0, 0.2], [0.0, 0.8]]), 1.5, wires=[0, 1])
+    qml.ops.functions.assert_valid(op, skip_differentiation=True)
 
 
 @SETTINGS
@@ -211,41 +214,6 @@ def test_resources_without_decomposing():
     res = DenseBlockEncoding(np.eye(8), 1.0, wires=range(4)).resources()
     assert res.logical_qubits == 4
     assert res.gates == {"QubitUnitary(4)": 1}
-
-
-def _problem(s: int) -> PolynomialODE:
-    rng = np.random.default_rng(s)
-    return PolynomialODE(
-        F0=0.1 * rng.normal(size=s),
-        F1=-np.eye(s) + 0.1 * rng.normal(size=(s, s)),
-        F2=0.1 * rng.normal(size=(s, s * s)),
-        u_in=0.3 * rng.normal(size=s),
-    )
-
-
-@pytest.mark.parametrize("level", [1, 2, 3])
-def test_structured_model_subnormalisation_bounds_norm_of_L(level):
-    problem = _problem(3)
-    T, m, p = 0.4, 4, 3
-    model = structured_encoding_model(problem, level, T, m, p)
-    L, _ = euler_system(problem, level, T, m, p)
-    assert model.subnormalisation >= np.linalg.norm(L.toarray(), 2)
-    assert model.terms["F1"] == level * (level + 1) // 2
-    assert model.terms["F2"] == level * (level - 1) // 2
-    assert model.dimension == L.shape[0]
-    assert model.resources().logical_qubits == model.logical_qubits
-
-
-def test_structured_model_grows_polylogarithmically():
-    """Doubling the window's time blocks adds a constant number of qubits and gates per call."""
-    problem = _problem(2)
-    small = structured_encoding_model(problem, 2, 0.5, 8, 7)
-    large = structured_encoding_model(problem, 2, 1.0, 16, 15)
-    assert large.system_qubits["time"] == small.system_qubits["time"] + 1
-    assert (
-        large.gates_per_call["time increment MCX"]
-        < 1.5 * small.gates_per_call["time increment MCX"]
-    )
 
 
 def test_kernels_are_registered():

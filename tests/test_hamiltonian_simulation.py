@@ -18,6 +18,7 @@ from pennylane_qsgd.circuits.hamiltonian_simulation import (
     simulation_angles,
     trotter_evolution,
 )
+from pennylane_qsgd.circuits.qsvt_solver import inverse_angles
 from pennylane_qsgd.core.phase_angles import qsp_phases, wx_to_qsvt_angles
 from pennylane_qsgd.core.polynomials import ChebyshevPolynomial
 from pennylane_qsgd.device.simulate import final_state
@@ -36,6 +37,20 @@ def _random_state(seed: int, n: int) -> np.ndarray:
     rng = np.random.default_rng(seed)
     psi = rng.normal(size=2**n) + 1j * rng.normal(size=2**n)
     return psi / np.linalg.norm(psi)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda H, a: HermitianQSVT(H, 1.0, a, wires=[0, 1, 2]),
+        lambda H, a: HamiltonianSimulation(H, 1.0, 0.5, wires=[0, 1, 2, 3]),
+        lambda H, a: AmplifiedHamiltonianSimulation(H, 1.0, 0.5, wires=[0, 1, 2, 3]),
+    ],
+)
+def test_assert_valid(make):
+    """PennyLane's own checks: decomposition, matrix, pickling, copy, flatten, data hash."""
+    op = make(np.array([[0.5, 0.1], [0.1, -0.3]]), inverse_angles(4.0, 1e-2).angles)
+    qml.ops.functions.assert_valid(op, skip_differentiation=True)
 
 
 @SETTINGS

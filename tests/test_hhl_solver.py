@@ -22,12 +22,9 @@ from pennylane_qsgd.circuits.hhl_solver import (
     qpe_matrices,
 )
 from pennylane_qsgd.circuits.qsvt_solver import QSVTInverse, inverse_angles
-from pennylane_qsgd.circuits.solver import (
-    GradientFlowSolver,
-    required_wires,
-    solver_state,
-    success_branch,
-)
+from pennylane_qsgd.circuits.solver import GradientFlowSolver
+from pennylane_qsgd.circuits.solver_layout import required_wires
+from pennylane_qsgd.circuits.solver_twins import solver_state, success_branch
 from pennylane_qsgd.core.euler import euler_system
 from pennylane_qsgd.core.problem import PolynomialODE
 from pennylane_qsgd.device.simulate import final_state
@@ -68,6 +65,12 @@ def _assert_native_matches_gates(applied: qml.operation.Operator, wires: list, s
 
 def _fidelity(u: np.ndarray, v: np.ndarray) -> float:
     return abs(np.vdot(u, v)) ** 2 / (np.vdot(u, u).real * np.vdot(v, v).real)
+
+
+def test_assert_valid():
+    """PennyLane's own checks: decomposition, matrix, pickling, copy, flatten, data hash."""
+    op = HHLSolver(np.array([[1.0, 0.2], [0.0, 0.8]]), 1.5, wires=list(range(6)))
+    qml.ops.functions.assert_valid(op, skip_differentiation=True)
 
 
 @SETTINGS
@@ -234,7 +237,9 @@ def test_agrees_with_gradient_flow_solver():
     L, B = euler_system(PROBLEM, 1, 0.5, 1, 0)
     L = L.toarray()
     n_wires = required_wires(2, 1, 1, 0)
-    solver = GradientFlowSolver(PROBLEM, T=0.5, level=1, steps=1, idle=0, wires=range(n_wires))
+    solver = GradientFlowSolver(
+        PROBLEM, T=0.5, carleman_level=1, steps=1, idle=0, wires=range(n_wires)
+    )
     u_qsvt, _ = success_branch(solver, solver_state(solver))
     out = hhl_output(HHLSolver(L, 1.01 * np.linalg.norm(L, 2), _wires(10, 2)), B)
     assert _fidelity(out.solution[2:], u_qsvt) > 1 - 1e-6

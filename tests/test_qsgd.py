@@ -207,7 +207,7 @@ def test_bad_inputs_leave_parameters_unchanged(monkeypatch):
         {"order": 3},
         {"fidelity": "fast"},
         {"shots": 1},
-        {"solver": "hhl"},
+        {"encoding": "sparse"},
     )
     for kwargs in bad:
         with pytest.raises(ValueError):

@@ -33,6 +33,14 @@ def _inverse_setup(M: np.ndarray, eps: float = 1e-8):
     return alpha, kappa, inverse_angles(kappa, eps)
 
 
+def test_assert_valid():
+    """PennyLane's own checks: decomposition, matrix, pickling, copy, flatten, data hash."""
+    op = QSVTInverse(
+        np.array([[1.0, 0.2], [0.0, 0.8]]), 1.5, inverse_angles(4.0, 1e-2).angles, wires=[0, 1, 2]
+    )
+    qml.ops.functions.assert_valid(op, skip_differentiation=True)
+
+
 @SETTINGS
 @given(seed=st.integers(0, 10_000), degree=st.sampled_from([1, 3, 6, 9]))
 def test_response_matches_pennylane_qsvt(seed, degree):

@@ -1,24 +1,24 @@
-"""GradientFlowSolver with solver="hhl": layout, gates vs native kernel, agreement with QSVT and Euler."""
+"""GradientFlowSolver with inverter="hhl": layout, gates vs native kernel, agreement with QSVT and Euler."""
 
 from __future__ import annotations
 
 import numpy as np
 import pennylane as qml
 import pytest
+from _problems import final_state
 
 import pennylane_qsgd.device.kernels_circuits  # noqa: F401  (registers GradientFlowSolver's kernels)
 from pennylane_qsgd.circuits.amplification import SuccessAmplification, amplified_probability
 from pennylane_qsgd.circuits.hhl_solver import fejer_filter
-from pennylane_qsgd.circuits.solver import (
-    DEFAULT_CLOCK_QUBITS,
-    GradientFlowSolver,
+from pennylane_qsgd.circuits.solver import DEFAULT_CLOCK_QUBITS, GradientFlowSolver
+from pennylane_qsgd.circuits.solver_layout import required_wires
+from pennylane_qsgd.circuits.solver_twins import (
     hhl_solver_state,
     ideal_solution,
-    required_wires,
     solver_oracle,
     success_branch,
 )
-from pennylane_qsgd.core.euler import solve_euler
+from pennylane_qsgd.core.euler import euler_system, solve_euler
 from pennylane_qsgd.core.problem import PolynomialODE
 
 T, LEVEL, STEPS = 0.5, 1, 2
@@ -30,23 +30,22 @@ LINEAR = PolynomialODE(
 
 
 def _op(solver: str = "hhl", clock_qubits: int = DEFAULT_CLOCK_QUBITS, **kw) -> GradientFlowSolver:
-    n = required_wires(LINEAR.size, LEVEL, STEPS, solver=solver, clock_qubits=clock_qubits)
+    n = required_wires(LINEAR.size, LEVEL, STEPS, inverter=solver, clock_qubits=clock_qubits)
     extra = {"clock_qubits": clock_qubits} if solver == "hhl" else {"precision": 1e-7}
     with qml.QueuingManager.stop_recording():
         return GradientFlowSolver(
-            LINEAR, T=T, level=LEVEL, steps=STEPS, solver=solver, wires=range(n), **extra, **kw
+            LINEAR,
+            T=T,
+            carleman_level=LEVEL,
+            steps=STEPS,
+            inverter=solver,
+            wires=range(n),
+            **extra,
+            **kw,
         )
 
 
-def _state(op: GradientFlowSolver, device: str, **device_kwargs) -> np.ndarray:
-    dev = qml.device(device, wires=len(op.wires), **device_kwargs)
-
-    @qml.qnode(dev)
-    def circuit():
-        qml.apply(op)
-        return qml.state()
-
-    return np.asarray(circuit())
+_state = final_state
 
 
 def _fidelity(u: np.ndarray, v: np.ndarray) -> float:
@@ -61,11 +60,11 @@ def _euler() -> np.ndarray:
 def test_layout_wires_and_success_condition():
     # s = 2 (b = 1), level 1 (c = 1), m = 2 (t = 2, p = 1): QSVT needs 2 + 2 + 1 wires.
     assert required_wires(2, 1, 2) == 5
-    assert required_wires(2, 1, 2, solver="hhl", clock_qubits=3) == 8
-    assert required_wires(2, 1, 2, solver="hhl") == 5 + DEFAULT_CLOCK_QUBITS
+    assert required_wires(2, 1, 2, inverter="hhl", clock_qubits=3) == 8
+    assert required_wires(2, 1, 2, inverter="hhl") == 5 + DEFAULT_CLOCK_QUBITS
     wires = ["anc", "c0", "c1", "c2", "d", "t0", "t1", "x"]
     op = GradientFlowSolver(
-        LINEAR, T=T, level=1, steps=2, solver="hhl", clock_qubits=3, wires=wires
+        LINEAR, T=T, carleman_level=1, steps=2, inverter="hhl", clock_qubits=3, wires=wires
     )
     layout = op.layout
     assert layout.clock_wires.tolist() == ["c0", "c1", "c2"]
@@ -76,7 +75,7 @@ def test_layout_wires_and_success_condition():
     assert oracle.wires.tolist() == ["anc", "c0", "c1", "c2", "d", "t0"]
     hhl = op.hhl_operator()
     assert hhl.wires.tolist() == wires
-    assert hhl.C == pytest.approx(1.0 / op.system().kappa)
+    assert hhl.C == pytest.approx(1.0 / op.kappa)
     with qml.queuing.AnnotatedQueue() as q:
         ops = op.decomposition()
     assert [o.name for o in q.queue] == ["NormalizedStatePrep", "HHLSolver"]
@@ -84,28 +83,30 @@ def test_layout_wires_and_success_condition():
 
 
 def test_bad_hhl_options_are_refused():
-    n = required_wires(2, 1, 2, solver="hhl", clock_qubits=4)
+    n = required_wires(2, 1, 2, inverter="hhl", clock_qubits=4)
     with pytest.raises(ValueError, match="clock_qubits"):
         GradientFlowSolver(
-            LINEAR, T=T, level=1, steps=2, solver="hhl", clock_qubits=0, wires=range(n)
+            LINEAR, T=T, carleman_level=1, steps=2, inverter="hhl", clock_qubits=0, wires=range(n)
         )
     with pytest.raises(ValueError, match="evolution"):
         GradientFlowSolver(
             LINEAR,
             T=T,
-            level=1,
+            carleman_level=1,
             steps=2,
-            solver="hhl",
+            inverter="hhl",
             clock_qubits=4,
             evolution="qsvt",
             wires=range(n),
         )
     with pytest.raises(ValueError, match="needs 9 wires"):
         GradientFlowSolver(
-            LINEAR, T=T, level=1, steps=2, solver="hhl", clock_qubits=4, wires=range(5)
+            LINEAR, T=T, carleman_level=1, steps=2, inverter="hhl", clock_qubits=4, wires=range(5)
         )
-    with pytest.raises(ValueError, match="solver"):
-        required_wires(2, 1, 2, solver="lcu")
+    with pytest.raises(ValueError, match="inverter"):
+        required_wires(2, 1, 2, inverter="lcu")
+    with pytest.raises(ValueError, match="encoding='dense'"):
+        required_wires(2, 1, 2, encoding="structured", inverter="hhl")
 
 
 def test_gates_match_native_kernel():
@@ -140,11 +141,11 @@ def test_ideal_level_is_exact_solve_on_the_hhl_flags():
     exact = _euler()
     np.testing.assert_allclose(out.real, exact / np.linalg.norm(exact), atol=1e-13)
     # Flag with C = 1/kappa and exact eigenvalues: (alpha/kappa)^2 ||L^-1 B||^2 / ||B||^2.
-    system = op.system()
-    y = np.linalg.solve(system.L.toarray(), system.B)
-    flag = (system.alpha / system.kappa * np.linalg.norm(y) / np.linalg.norm(system.B)) ** 2
-    grid = y.reshape(op.layout.time_slots, op.layout.carleman_slots)
-    subset = np.sum(grid[op.layout.time_slots // 2 :, : op.layout.padded_size] ** 2)
+    L, B = euler_system(LINEAR, LEVEL, T, STEPS, op.layout.idle)
+    y = np.linalg.solve(L.toarray(), B)
+    flag = (op.alpha / op.kappa * np.linalg.norm(y) / np.linalg.norm(B)) ** 2
+    grid = y.reshape(STEPS + op.layout.idle + 1, -1)
+    subset = np.sum(grid[op.layout.time_slots // 2 :, : LINEAR.size] ** 2)
     assert prob == pytest.approx(flag * subset / np.sum(y**2), rel=1e-10)
 
 
@@ -152,8 +153,8 @@ def test_info_and_resources():
     op = _op(clock_qubits=6)
     info = op.info()
     assert info.degree == 0
-    system = op.system()
-    lam = np.linalg.svd(system.L.toarray() / system.alpha, compute_uv=False)
+    enc = op.encoding().encoded()
+    lam = np.linalg.svd(enc.csr.toarray() / enc.alpha, compute_uv=False)
     hhl = op.hhl_operator()
     assert info.polynomial_error == pytest.approx(
         np.max(np.abs(fejer_filter(lam, 6, hhl.t0, hhl.C) - hhl.C / lam))

@@ -17,6 +17,12 @@ SETTINGS = settings(max_examples=15, deadline=None)
 finite = st.floats(-1e300, 1e300, allow_nan=False, allow_infinity=False)
 
 
+def test_assert_valid():
+    """PennyLane's own checks: decomposition, matrix, pickling, copy, flatten, data hash."""
+    op = NormalizedStatePrep(np.array([1.0, 2.0, 0.0, 1.0]), wires=[0, 1])
+    qml.ops.functions.assert_valid(op, skip_differentiation=True)
+
+
 @SETTINGS
 @given(vec=arrays(np.float64, st.integers(1, 8), elements=finite))
 def test_normalised_and_padded(vec):

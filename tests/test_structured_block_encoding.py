@@ -14,17 +14,16 @@ from pennylane.wires import Wires
 
 import pennylane_qsgd.device  # noqa: F401  (registers the native kernels)
 from pennylane_qsgd.circuits.resources import bits
-from pennylane_qsgd.circuits.structured_block_encoding import (
-    StructuredEulerEncoding,
+from pennylane_qsgd.circuits.structured_block_encoding import StructuredEulerEncoding
+from pennylane_qsgd.circuits.structured_plan import (
     dyadic_blocks,
     structured_embedding,
     structured_layout,
 )
-from pennylane_qsgd.circuits.structured_encoding import structured_encoding_model
 from pennylane_qsgd.core.carleman import lift
 from pennylane_qsgd.core.euler import euler_system
 from pennylane_qsgd.core.problem import PolynomialODE
-from pennylane_qsgd.device.kernels_structured import apply_structured_encoding
+from pennylane_qsgd.device.kernels_encodings import apply_encoding
 from pennylane_qsgd.device.native import native_kernel_for
 
 SETTINGS = settings(max_examples=12, deadline=None)
@@ -60,7 +59,7 @@ def _kernel_columns(op, inputs: np.ndarray, adjoint: bool = False) -> np.ndarray
     state = np.zeros((2**n, 2**r), dtype=np.complex128)
     state[inputs, np.arange(len(inputs))] = 1.0
     wire_order = Wires(list(op.wires) + [f"batch{q}" for q in range(r)])
-    out = apply_structured_encoding(state.reshape(-1), op, wire_order, adjoint=adjoint)
+    out = apply_encoding(state.reshape(-1), op, wire_order, adjoint=adjoint)
     return out.reshape(2**n, 2**r)[:, : len(inputs)]
 
 
@@ -88,7 +87,7 @@ def _gate_columns(op, states: np.ndarray) -> np.ndarray:
 def _check_block(op, cols_valid, rows_valid_conj, L):
     """Block on valid coordinates is L/lambda; no leakage either way within the block."""
     emb = op.embedding()
-    D = 2**op.layout.system_wires
+    D = 2 ** len(op.system_wires)
     invalid = np.ones(D, dtype=bool)
     invalid[emb] = False
     block_cols = cols_valid[:D]  # ancillas (first wires) all |0>
@@ -132,6 +131,33 @@ def test_gate_block_is_L_over_lambda(s, N, m, p):
     _check_block(op, _gate_columns(op, eye), None, _dense_L(problem, N, 0.7, m, p))
 
 
+def _piecewise(seed: int, s: int, pieces: int) -> PolynomialODE:
+    base = _problem(seed, s)
+    rng = np.random.default_rng(seed + 1)
+    times = np.sort(rng.uniform(0.05, 0.9, size=pieces - 1))
+    return PolynomialODE(
+        F0=rng.normal(size=(pieces, s)),
+        F1=base.F1,
+        F2=base.F2,
+        u_in=base.u_in,
+        forcing_times=np.concatenate([[0.0], times]),
+    )
+
+
+@pytest.mark.parametrize("s, N, m, p, pieces", [(2, 2, 3, 1, 2), (1, 3, 4, 3, 3), (2, 2, 5, 2, 4)])
+def test_piecewise_forcing_block_is_L_over_lambda(s, N, m, p, pieces):
+    """Each Euler step's F0 term uses the forcing piece of its left end (as core.euler)."""
+    problem = _piecewise(s + N + m, s, pieces)
+    op = _op(problem, 1.0, N, m, p)
+    emb = op.embedding()
+    L = _dense_L(problem, N, 1.0, m, p)
+    _check_block(op, _kernel_columns(op, emb), _kernel_columns(op, emb, adjoint=True), L)
+    if len(op.wires) <= 14:
+        eye = np.zeros((2 ** len(op.wires), emb.size))
+        eye[emb, np.arange(emb.size)] = 1.0
+        _check_block(op, _gate_columns(op, eye), None, L)
+
+
 def test_gate_and_kernel_unitaries_are_unitary():
     problem = _problem(3, 2)
     small = _op(problem, 0.4, 1, 1, 0)  # 7 wires: the whole gate unitary
@@ -171,7 +197,7 @@ def test_native_kernel_matches_default_qubit(s, N, m, p):
     for adjoint in (False, True):
         x = _random_state(rng, len(op.wires))
         ref = _device_state(dev, op, x, adjoint)
-        got = apply_structured_encoding(x.copy(), op, op.wires, adjoint=adjoint)
+        got = apply_encoding(x.copy(), op, op.wires, adjoint=adjoint)
         np.testing.assert_allclose(got, ref, atol=1e-12)
 
 
@@ -214,8 +240,6 @@ def test_alpha_is_the_stated_sum_and_bounds_norm_L(seed, s, N, m, p, T):
     expected = 2.0 + h * (1.0 + 1e-6) * (N * n1 + (N - 1) * n2 + N * n0)
     assert op.alpha == pytest.approx(expected, rel=1e-12)
     assert op.alpha >= np.linalg.norm(_dense_L(problem, N, T, m, p), 2) * (1 - 1e-12)
-    model = structured_encoding_model(problem, N, T, m, p)
-    assert op.alpha <= model.subnormalisation * (1 + 1e-5)  # one term per factor, not per (j, i)
 
 
 @pytest.mark.parametrize("s, N, m, p", [(2, 3, 2, 1), (3, 2, 1, 2), (1, 2, 1, 0)])
@@ -304,7 +328,7 @@ def test_flatten_roundtrip_and_full_data_hash():
     F1[0, 1] += 1e-9
     changed = PolynomialODE(other.F0, F1, other.F2, other.u_in)
     assert _op(changed, 0.5, 2, 2, 1).hash != op.hash
-    assert op.resource_params == {"size": 2, "level": 2, "steps": 2, "idle": 1}
+    assert op.hyperparameters == {"T": 0.5, "carleman_level": 2, "steps": 2, "idle": 1}
 
 
 def test_errors_name_the_argument():
@@ -313,9 +337,8 @@ def test_errors_name_the_argument():
         F0=np.ones((2, 2)), F1=problem.F1, F2=problem.F2, u_in=problem.u_in, forcing_times=[0, 1]
     )
     lay = structured_layout(2, 2, 1, 1)
-    with pytest.raises(ValueError, match="constant forcing"):
-        StructuredEulerEncoding(piecewise, 1.0, 2, 1, 1, wires=range(lay.num_wires))
-    with pytest.raises(ValueError, match="wires must hold"):
+    assert StructuredEulerEncoding(piecewise, 1.0, 2, 1, 1, wires=range(lay.num_wires)).alpha > 2
+    with pytest.raises(ValueError, match="needs 11 wires"):
         StructuredEulerEncoding(problem, 1.0, 2, 1, 1, wires=range(lay.num_wires - 1))
     with pytest.raises(ValueError, match="T must be"):
         StructuredEulerEncoding(problem, 0.0, 2, 1, 1, wires=range(lay.num_wires))
@@ -334,7 +357,7 @@ def test_kernel_respects_wire_labels_and_order():
     order = Wires(list(rng.permutation(labels + ["spare"])))
     x = _random_state(rng, len(order))
     ref = _device_state(qml.device("default.qubit", wires=order), op, x, False)
-    got = apply_structured_encoding(x.copy(), op, order)
+    got = apply_encoding(x.copy(), op, order)
     np.testing.assert_allclose(got, ref, atol=1e-12)
 
 

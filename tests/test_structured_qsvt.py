@@ -12,12 +12,8 @@ import numpy as np
 import pennylane as qml
 import pytest
 
-from pennylane_qsgd.circuits import (
-    StructuredEulerEncoding,
-    inverse_angles,
-    structured_embedding,
-    structured_layout,
-)
+from pennylane_qsgd.circuits import StructuredEulerEncoding, inverse_angles
+from pennylane_qsgd.circuits.structured_plan import structured_embedding, structured_layout
 from pennylane_qsgd.core import PolynomialODE, euler_system
 
 
@@ -33,23 +29,25 @@ def random_problem(s: int, seed: int) -> PolynomialODE:
 )
 def test_qsvt_over_structured_encoding_matches_dense_solve(s, level, steps, seed):
     problem, T, eps = random_problem(s, seed), 0.5, 1e-6
-    layout = structured_layout(s, level, steps)
+    layout = structured_layout(s, level, steps, steps)
     wires = list(range(layout.num_wires))
-    system = wires[layout.num_wires - layout.system_wires :]
+    system = wires[
+        sum(layout.widths[r] for r in ("index", "time_flag", "level_flag", "f_ancilla")) :
+    ]
     with qml.QueuingManager.stop_recording():
-        alpha = StructuredEulerEncoding(problem, T, level, steps, wires=wires).alpha
+        alpha = StructuredEulerEncoding(problem, T, level, steps, steps, wires=wires).alpha
     L, B = euler_system(problem, level, T, steps, steps)
     L, B = L.toarray(), np.asarray(B).ravel()
     kappa = 1.01 * alpha / np.linalg.svd(L, compute_uv=False).min()
     angles = inverse_angles(kappa, eps)
-    embedding = structured_embedding(s, level, steps)
+    embedding = structured_embedding(s, level, steps, steps)
     rhs = np.zeros(2 ** len(system))
     rhs[embedding] = B / np.linalg.norm(B)
 
     @qml.qnode(qml.device("qsgd.sim", wires=len(wires)))
     def circuit():
         qml.StatePrep(rhs, wires=system)
-        encoding = StructuredEulerEncoding(problem, T, level, steps, wires=wires)
+        encoding = StructuredEulerEncoding(problem, T, level, steps, steps, wires=wires)
         qml.QSVT(
             qml.adjoint(encoding),
             [qml.PCPhase(t, dim=2 ** len(system), wires=wires) for t in angles.angles],

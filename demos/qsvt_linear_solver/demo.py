@@ -357,7 +357,9 @@ print(f"P_flag measured {np.sum(np.abs(success) ** 2):.6f}, predicted {predicted
 # :math:`2^t \ge m + p + 1` slots whose top wire flags the idle block, a Carleman register whose
 # all-zero level wires mean level 1, and the system wires. It prepares :math:`|B\rangle`, picks
 # :math:`\alpha` from the norm bound above (with a 1% margin), computes :math:`\kappa` from the
-# smallest singular value, and inverts with ``QSVTInverse``. We go one level up, :math:`N = 3`, over
+# smallest singular value, and inverts with the real-part QSVT sequence around the block encoding
+# of :math:`L` (``encoding="dense"``, the dilation above; ``"structured"`` is the LCU built from
+# :math:`F_0, F_1, F_2`). We go one level up, :math:`N = 3`, over
 # :math:`T = 1` with :math:`m = 8` steps.
 
 N, T, m = 3, 1.0, 8
@@ -367,7 +369,7 @@ n_wires = required_wires(s, N, m)
 def make_solver():
     with qml.QueuingManager.stop_recording():
         return GradientFlowSolver(
-            problem, T=T, level=N, steps=m, precision=eps, wires=range(n_wires)
+            problem, T=T, carleman_level=N, steps=m, precision=eps, wires=range(n_wires)
         )
 
 

@@ -166,8 +166,8 @@ a = assumptions["ResNet-32 (k=4)"]
 encoding = CarlemanEulerEncoding(
     size=a.support,
     level=a.level,
-    time_qubits=row.registers["time"],
-    has_forcing=True,
+    steps=row.steps,
+    idle=row.idle,
     forcing_pieces=1,
     f_model="qram",
     row_sparsity=a.row_sparsity,
@@ -419,8 +419,8 @@ def solver_circuit(kwargs):
 header = f"{'steps':>5} {'wires':>7} {'BE calls':>12} {'MultiRZ':>7} {'Hadamard':>8} "
 print(header + f"{'RY':>7} {'RZ':>7} {'CNOT':>8} {'|state - template|':>18}")
 for steps in (1, 2, 4):
-    n_wires = required_wires(problem.size, level=2, steps=steps)
-    kwargs = dict(T=0.4, level=2, steps=steps, precision=1e-2, wires=range(n_wires))
+    n_wires = required_wires(problem.size, carleman_level=2, steps=steps)
+    kwargs = dict(T=0.4, carleman_level=2, steps=steps, precision=1e-2, wires=range(n_wires))
     op = GradientFlowSolver(problem, **kwargs)
     model = op.resources()  # what the template reports, without decomposing
     estimate = solver_estimate(op)  # the pennylane.estimator model of the same template
@@ -451,12 +451,15 @@ for steps in (1, 2, 4):
 # gates is the one the template predicts.
 #
 # The step from this circuit to the window estimate replaces the dense ``QubitUnitary`` by the
-# structured LCU encoding (a resource model: its gates are counted, not built) and the exact
-# :math:`\kappa` by Lemma 3's bound. Both are available on the small template too, for a direct
-# comparison of the two models:
+# structured LCU encoding (the same circuit, ``encoding="structured"``, whose gates the estimator
+# counts without building them) and the exact :math:`\kappa` by Lemma 3's bound. The small
+# template with the structured encoding, for a direct comparison:
 
-structured = op.resources(encoding="structured")
-estimate = solver_estimate(op, encoding="structured")
+kwargs["encoding"] = "structured"
+kwargs["wires"] = range(required_wires(problem.size, 2, kwargs["steps"], encoding="structured"))
+op = GradientFlowSolver(problem, **kwargs)
+structured = op.resources()
+estimate = solver_estimate(op)
 print(
     f"template: {structured.logical_qubits} qubits, {structured.block_encoding_calls} calls, "
     f"one call = {structured.block_encoding.gates}"

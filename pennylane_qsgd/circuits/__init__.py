@@ -1,5 +1,6 @@
-"""Circuits layer: PennyLane templates built on the core (block encodings, QSVT inversion,
-amplification, state preparation, the gradient-flow solver, tomography, resource models)."""
+"""Circuits layer: PennyLane templates built on the core (block encodings of L behind one
+interface, QSVT and HHL inversion, amplification, state preparation, the gradient-flow solver,
+tomography)."""
 
 from pennylane_qsgd.circuits.amplification import (
     SuccessAmplification,
@@ -11,6 +12,13 @@ from pennylane_qsgd.circuits.block_encoding import (
     DenseBlockEncoding,
     pad_with_identity,
     unitary_dilation,
+)
+from pennylane_qsgd.circuits.dense_encoding import DenseEulerEncoding
+from pennylane_qsgd.circuits.encoding import (
+    ENCODINGS,
+    EulerEncoding,
+    encoding_class,
+    register_encoding,
 )
 from pennylane_qsgd.circuits.hamiltonian_simulation import (
     AmplifiedHamiltonianSimulation,
@@ -26,29 +34,17 @@ from pennylane_qsgd.circuits.reference_coordinate import (
     with_reference_coordinate,
 )
 from pennylane_qsgd.circuits.resources import TemplateResources
-from pennylane_qsgd.circuits.solver import (
-    GradientFlowSolver,
+from pennylane_qsgd.circuits.solver import GradientFlowSolver
+from pennylane_qsgd.circuits.solver_layout import SolverLayout, required_wires
+from pennylane_qsgd.circuits.solver_twins import (
     SolverInfo,
-    SolverLayout,
     ideal_solution,
-    required_wires,
+    solver_info,
     solver_state,
     success_branch,
 )
 from pennylane_qsgd.circuits.state_prep import NormalizedStatePrep
-from pennylane_qsgd.circuits.structured_block_encoding import (
-    StructuredEulerEncoding,
-    StructuredLayout,
-    structured_embedding,
-    structured_layout,
-)
-from pennylane_qsgd.circuits.structured_encoding import structured_encoding_model
-from pennylane_qsgd.circuits.structured_solver import (
-    StructuredFlowSolver,
-    StructuredSolverLayout,
-    structured_solver_wires,
-    structured_success_branch,
-)
+from pennylane_qsgd.circuits.structured_block_encoding import StructuredEulerEncoding
 from pennylane_qsgd.circuits.tomography import (
     TomographyResult,
     estimate_real_vector,
@@ -65,6 +61,12 @@ __all__ = [
     "hhl_output",
     "trotter_evolution",
     "DenseBlockEncoding",
+    "DenseEulerEncoding",
+    "ENCODINGS",
+    "EulerEncoding",
+    "encoding_class",
+    "register_encoding",
+    "solver_info",
     "GradientFlowSolver",
     "HHLModel",
     "InverseAngles",
@@ -73,7 +75,6 @@ __all__ = [
     "SolverInfo",
     "SolverLayout",
     "StructuredEulerEncoding",
-    "StructuredLayout",
     "SuccessAmplification",
     "TemplateResources",
     "TomographyResult",
@@ -87,16 +88,9 @@ __all__ = [
     "recommended_shots",
     "required_wires",
     "solver_state",
-    "structured_embedding",
-    "structured_encoding_model",
-    "structured_layout",
     "success_branch",
     "success_oracle",
     "pad_with_identity",
     "unitary_dilation",
     "with_reference_coordinate",
-    "StructuredFlowSolver",
-    "StructuredSolverLayout",
-    "structured_solver_wires",
-    "structured_success_branch",
 ]

@@ -26,7 +26,7 @@ import numpy as np
 import pennylane as qml
 from pennylane.operation import Operator
 
-from pennylane_qsgd.circuits._data_hash import FullDataHashMixin
+from pennylane_qsgd.circuits.data_hash import FullDataHashMixin
 from pennylane_qsgd.circuits.resources import TemplateResources
 
 
@@ -172,3 +172,14 @@ class SuccessAmplification(FullDataHashMixin, qml.AmplitudeAmplification):
             block_encoding=inner.block_encoding if inner else None,
             notes="reflections about U|0> cost one U and one U† each",
         )
+
+
+__all__ = [
+    "amplification_rounds",
+    "amplified_probability",
+    "fixed_point_angles",
+    "fixed_point_iterations",
+    "fixed_point_probability",
+    "success_oracle",
+    "SuccessAmplification",
+]

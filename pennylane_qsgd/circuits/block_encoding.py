@@ -26,7 +26,7 @@ import scipy.sparse as sp
 from pennylane.operation import Operation
 from pennylane.wires import Wires
 
-from pennylane_qsgd.circuits._data_hash import (
+from pennylane_qsgd.circuits.data_hash import (
     DigestCache,
     FullDataHashMixin,
     array_digest,
@@ -196,7 +196,8 @@ class DenseBlockEncoding(FullDataHashMixin, Operation):
             )
 
     def label(self, decimals=None, base_label=None, cache=None) -> str:  # noqa: D102
-        return base_label or "BE"
+        n = np.shape(self.data[0])[0]
+        return base_label or f"BE[{n}x{n}]"
 
     def resources(self) -> TemplateResources:
         """One dense ``QubitUnitary`` on ``n + 1`` wires."""
@@ -212,3 +213,12 @@ class DenseBlockEncoding(FullDataHashMixin, Operation):
     @classmethod
     def _unflatten(cls, data, metadata):
         return cls(*data, wires=metadata[0], validate=False)
+
+
+__all__ = [
+    "NORM_RTOL",
+    "check_subnormalisation",
+    "DenseBlockEncoding",
+    "pad_with_identity",
+    "unitary_dilation",
+]

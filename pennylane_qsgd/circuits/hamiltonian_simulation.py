@@ -47,8 +47,8 @@ import pennylane as qml
 from pennylane.operation import Operation
 from pennylane.wires import Wires
 
-from pennylane_qsgd.circuits._data_hash import FullDataHashMixin, queued
 from pennylane_qsgd.circuits.block_encoding import DenseBlockEncoding, _check_square_matrix
+from pennylane_qsgd.circuits.data_hash import FullDataHashMixin, queued
 from pennylane_qsgd.circuits.resources import TemplateResources
 from pennylane_qsgd.core.phase_angles import qsp_phases, wx_to_qsvt_angles
 from pennylane_qsgd.core.polynomials import ChebyshevPolynomial, jacobi_anger_cos, jacobi_anger_sin
@@ -211,13 +211,6 @@ def amplified_blocks(blocks: np.ndarray, rounds: int = OAA_ROUNDS) -> np.ndarray
     return out
 
 
-def simulation_block(hamiltonian: np.ndarray, alpha: float, angles: SimulationAngles) -> np.ndarray:
-    """The success block :math:`\\tfrac12[P_c(H/\\alpha) - iP_s(H/\\alpha)]` (dense, eigh)."""
-    w, V = np.linalg.eigh(np.asarray(hamiltonian) / alpha)
-    vals = 0.5 * (angles.cos(w) - 1j * angles.sin(w))
-    return (V * vals) @ V.conj().T
-
-
 # ----------------------------------------------------------------------------------------------
 # Templates
 
@@ -302,8 +295,8 @@ class HamiltonianSimulation(FullDataHashMixin, Operation):
         ``[l, r, a, system...]``: LCU ancilla, real-part ancilla, encoding ancilla, ``n`` wires.
     eps : float
         Relative accuracy of each polynomial (``simulation_angles``).
-    scale : float
-        :math:`s`; success amplitude :math:`s/2`.
+    scale : float, optional
+        :math:`s`; success amplitude :math:`s/2` (default :attr:`default_scale`).
     validate : bool
         Check Hermiticity and ``alpha >= ||H||``.
 
@@ -319,6 +312,8 @@ class HamiltonianSimulation(FullDataHashMixin, Operation):
     grad_method = None
     num_params = 3
     ndim_params = (2, 0, 0)
+    default_scale = DEFAULT_SCALE
+    """``scale`` when none is given."""
 
     def __init__(
         self,
@@ -327,10 +322,11 @@ class HamiltonianSimulation(FullDataHashMixin, Operation):
         time: float,
         wires: object,
         eps: float = DEFAULT_EPS,
-        scale: float = DEFAULT_SCALE,
+        scale: float | None = None,
         validate: bool = True,
         id=None,
     ) -> None:
+        scale = type(self).default_scale if scale is None else scale
         wires = Wires(wires)
         if len(wires) < 4:
             raise ValueError(f"wires must hold l, r, a and >= 1 system wire; got {wires.tolist()}")
@@ -448,18 +444,7 @@ class AmplifiedHamiltonianSimulation(HamiltonianSimulation):
     Parameters as for :class:`HamiltonianSimulation`; ``scale`` defaults to :data:`AMPLIFIED_SCALE`.
     """
 
-    def __init__(
-        self,
-        hamiltonian: object,
-        alpha: float,
-        time: float,
-        wires: object,
-        eps: float = DEFAULT_EPS,
-        scale: float = AMPLIFIED_SCALE,
-        validate: bool = True,
-        id=None,
-    ) -> None:
-        super().__init__(hamiltonian, alpha, time, wires, eps, scale, validate, id)
+    default_scale = AMPLIFIED_SCALE
 
     @property
     def success_amplitude(self) -> float:
@@ -497,3 +482,22 @@ class AmplifiedHamiltonianSimulation(HamiltonianSimulation):
 
     def label(self, decimals=None, base_label=None, cache=None) -> str:  # noqa: D102
         return base_label or "OAA exp(-iHt)"
+
+
+__all__ = [
+    "AMPLIFIED_SCALE",
+    "DEFAULT_EPS",
+    "DEFAULT_SCALE",
+    "HERMITIAN_ATOL",
+    "OAA_ROUNDS",
+    "amplified_blocks",
+    "AmplifiedHamiltonianSimulation",
+    "check_hermitian",
+    "HamiltonianSimulation",
+    "HermitianQSVT",
+    "real_part_blocks",
+    "simulation_angles",
+    "simulation_blocks",
+    "SimulationAngles",
+    "trotter_evolution",
+]

@@ -110,3 +110,9 @@ def hhl_model(
         total_queries=per_run * (2 * rounds + 1),
         logical_qubits=int(register_qubits) + 1 + int(encoding_ancillas) + clock + 1 + 2,
     )
+
+
+__all__ = [
+    "hhl_model",
+    "HHLModel",
+]

@@ -62,8 +62,8 @@ import scipy.linalg as sla
 from pennylane.operation import Operation
 from pennylane.wires import Wires
 
-from pennylane_qsgd.circuits._data_hash import DigestCache, FullDataHashMixin, queued
 from pennylane_qsgd.circuits.block_encoding import _check_square_matrix, check_subnormalisation
+from pennylane_qsgd.circuits.data_hash import DigestCache, FullDataHashMixin, queued
 from pennylane_qsgd.circuits.hamiltonian_simulation import (
     AMPLIFIED_SCALE,
     DEFAULT_EPS,
@@ -436,7 +436,8 @@ class HHLSolver(FullDataHashMixin, Operation):
         )
 
     def label(self, decimals=None, base_label=None, cache=None) -> str:  # noqa: D102
-        return base_label or "HHL"
+        n = np.shape(self.data[0])[0]
+        return base_label or f"HHL[{n}x{n}]"
 
     def _flatten(self):
         return self.data, (self.wires, tuple(self.hyperparameters.items()))
@@ -564,3 +565,21 @@ def hhl_output(op: HHLSolver, b: np.ndarray) -> HHLOutput:
         success_probability=float(np.sum(np.abs(out[1]) ** 2)),
         clock_zero_probability=float(np.sum(np.abs(out[1, 0]) ** 2)),
     )
+
+
+__all__ = [
+    "EVOLUTIONS",
+    "MAX_CLOCK",
+    "apply_hhl",
+    "decoded_eigenvalues",
+    "default_time",
+    "evolution_operator",
+    "fejer_filter",
+    "hermitian_dilation",
+    "hhl_output",
+    "HHLOutput",
+    "HHLSolver",
+    "qpe_amplitudes",
+    "qpe_matrices",
+    "rotation_ratios",
+]

@@ -329,17 +329,6 @@ def dilation_square_roots(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray, f
     return (W * comp) @ W.conj().T, (Vh.conj().T * comp) @ Vh, float(sigma[0])
 
 
-def complement_sqrt_dense(matrix: np.ndarray, vectors: np.ndarray) -> np.ndarray:
-    """:math:`\\sqrt{I - X^\\dagger X}\\, v` from an SVD (small dense ``X``, ``||X|| <= 1``).
-
-    The fallback of :func:`complement_sqrt` when :math:`\\|X\\|` is 1 to rounding.
-    """
-    X = np.asarray(matrix.toarray() if sp.issparse(matrix) else matrix)
-    v = np.asarray(vectors)
-    root = dilation_square_roots(X)[1]
-    return (root @ v.reshape(v.shape[0], -1)).reshape(v.shape)
-
-
 @dataclass(frozen=True)
 class RealPartOutput:
     """Output of the real-part QSVT circuit on inputs with the encoding ancillas in :math:`|0\\rangle`.
@@ -507,3 +496,20 @@ class EncodedMatrix:
             self.apply(upper) + self.sqrt_left(lower),
             self.sqrt_right(upper) - self.apply_adjoint(lower),
         )
+
+
+__all__ = [
+    "complement_sqrt",
+    "dilation_square_roots",
+    "EncodedMatrix",
+    "matrix_norm",
+    "MatVec",
+    "norm_lower_bound",
+    "qsvt_response",
+    "QSVTResponse",
+    "real_part_qsvt",
+    "RealPartOutput",
+    "singular_value_transform",
+    "smallest_singular_value",
+    "sparse_operator",
+]

@@ -40,8 +40,8 @@ import pennylane as qml
 from pennylane.operation import Operation
 from pennylane.wires import Wires
 
-from pennylane_qsgd.circuits._data_hash import FullDataHashMixin, queued
 from pennylane_qsgd.circuits.block_encoding import DenseBlockEncoding, _check_square_matrix
+from pennylane_qsgd.circuits.data_hash import FullDataHashMixin, queued
 from pennylane_qsgd.circuits.resources import TemplateResources
 from pennylane_qsgd.core.phase_angles import qsp_phases, wx_to_qsvt_angles
 from pennylane_qsgd.core.polynomials import ChebyshevPolynomial, inverse_polynomial
@@ -240,7 +240,7 @@ class QSVTInverse(FullDataHashMixin, Operation):
         )
 
     def label(self, decimals=None, base_label=None, cache=None) -> str:  # noqa: D102
-        return base_label or "QSVT⁻¹"
+        return base_label or f"QSVT⁻¹[d={self.degree}]"
 
     def _flatten(self):
         return self.data, (self.wires, (("target_phase", self.hyperparameters["target_phase"]),))
@@ -248,3 +248,10 @@ class QSVTInverse(FullDataHashMixin, Operation):
     @classmethod
     def _unflatten(cls, data, metadata):
         return cls(*data, wires=metadata[0], **dict(metadata[1]), validate=False)
+
+
+__all__ = [
+    "inverse_angles",
+    "InverseAngles",
+    "QSVTInverse",
+]

@@ -226,3 +226,12 @@ def rescale_to_norm(direction: np.ndarray, norm: float) -> np.ndarray:
         raise ValueError("direction is the zero vector")
     r = _positive_finite(norm, "norm", allow_zero=True)
     return r * vec / length
+
+
+__all__ = [
+    "from_reference_coordinate",
+    "reference_error_gain",
+    "reference_value",
+    "rescale_to_norm",
+    "with_reference_coordinate",
+]

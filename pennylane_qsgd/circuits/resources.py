@@ -65,3 +65,9 @@ class TemplateResources:
             block_encoding=self.block_encoding or other.block_encoding,
             notes=self.notes,
         )
+
+
+__all__ = [
+    "bits",
+    "TemplateResources",
+]

@@ -14,7 +14,7 @@ import pennylane as qml
 from pennylane.operation import StatePrepBase
 from pennylane.wires import Wires
 
-from pennylane_qsgd.circuits._data_hash import FullDataHashMixin, queued
+from pennylane_qsgd.circuits.data_hash import FullDataHashMixin, queued
 from pennylane_qsgd.circuits.resources import TemplateResources
 
 
@@ -126,7 +126,7 @@ class NormalizedStatePrep(FullDataHashMixin, StatePrepBase):
         )
 
     def label(self, decimals=None, base_label=None, cache=None) -> str:  # noqa: D102
-        return base_label or "|B⟩"
+        return base_label or f"|B⟩[{np.size(self.data[0])}]"
 
     def _flatten(self):
         return (self.data[0] * self.norm,), (self.wires, ())
@@ -134,3 +134,9 @@ class NormalizedStatePrep(FullDataHashMixin, StatePrepBase):
     @classmethod
     def _unflatten(cls, data, metadata):
         return cls(data[0], wires=metadata[0])
+
+
+__all__ = [
+    "normalized_state",
+    "NormalizedStatePrep",
+]

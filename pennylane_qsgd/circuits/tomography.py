@@ -559,3 +559,18 @@ def estimate_real_vector(
         success_probability=success,
         l2_error=error,
     )
+
+
+__all__ = [
+    "KP_CONSTANT",
+    "apply_global_sign",
+    "estimate_real_vector",
+    "GlobalSign",
+    "l2_distance",
+    "magnitudes_from_counts",
+    "PrepareFn",
+    "recommended_shots",
+    "sign_interference",
+    "signs_from_counts",
+    "TomographyResult",
+]

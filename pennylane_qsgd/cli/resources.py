@@ -187,3 +187,12 @@ def run(args: argparse.Namespace) -> int:
             json.dump(payload, fh, indent=2)
         print(f"json: {out / 'resources.json'}")
     return 0
+
+
+__all__ = [
+    "DEFAULT_STEPS",
+    "DEFAULTS",
+    "DESCRIPTION",
+    "add_parser",
+    "run",
+]

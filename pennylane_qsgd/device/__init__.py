@@ -29,6 +29,6 @@ __all__ = [
 
 # Native kernels of the circuits layer's templates (registered on import).
 import pennylane_qsgd.device.kernels_circuits  # noqa: E402, F401
+import pennylane_qsgd.device.kernels_encodings  # noqa: E402, F401
 import pennylane_qsgd.device.kernels_gates  # noqa: E402, F401
 import pennylane_qsgd.device.kernels_hhl  # noqa: E402, F401
-import pennylane_qsgd.device.kernels_structured  # noqa: E402, F401

@@ -93,3 +93,8 @@ def _squeeze(jac: np.ndarray):
     if num_meas == 1 or num_params == 1:
         return tuple(np.array(j) for j in jac.reshape(-1))
     return tuple(tuple(np.array(j) for j in row) for row in jac)
+
+
+__all__ = [
+    "adjoint_jacobian",
+]

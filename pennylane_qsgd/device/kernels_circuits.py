@@ -2,23 +2,25 @@
 
 Importing this module registers, with :func:`pennylane_qsgd.device.native.register_native_kernel`:
 
-=============================  ==================================================================
-template                       kernel (fidelity ``"native"``; ``"ideal"`` where stated)
-=============================  ==================================================================
-``DenseBlockEncoding``         the dilation blocks :math:`X, X^\\dagger, \\sqrt{I - XX^\\dagger},
-                               \\sqrt{I - X^\\dagger X}` as sparse products and Chebyshev series
-                               (and its adjoint)
-``QSVTInverse``                the real-part QSVT map by Clenshaw recurrences on sparse products
-                               (encoding ancilla in 0), else the phase sequence applied literally
-``NormalizedStatePrep``        writes :math:`B/\\|B\\|` on wires in :math:`|0\\rangle`
-``GradientFlowSolver``         native, by the ``solver`` hyperparameter:
-                               :func:`~pennylane_qsgd.circuits.solver.solver_state` (QSVT) or
-                               :func:`~pennylane_qsgd.circuits.solver.hhl_solver_state` (HHL,
-                               dense eigendecomposition); ideal: exact forward substitution,
-                               :func:`~pennylane_qsgd.circuits.solver.ideal_solver_state`
-``SuccessAmplification``       the oracle and the reflections about :math:`U|0\\rangle` as rank-one
-                               updates (standard and fixed-point schedules), at both fidelities
-=============================  ==================================================================
+===============================  ==================================================================
+template                         kernel (fidelity ``"native"``; ``"ideal"`` where stated)
+===============================  ==================================================================
+``DenseBlockEncoding``           the dilation blocks :math:`X, X^\\dagger, \\sqrt{I - XX^\\dagger},
+                                 \\sqrt{I - X^\\dagger X}` as sparse products and Chebyshev series
+                                 (and its adjoint)
+``QSVTInverse``                  the real-part QSVT map by Clenshaw recurrences on sparse products
+                                 (encoding ancilla in 0), else the phase sequence applied literally
+``NormalizedStatePrep``          writes :math:`B/\\|B\\|` on wires in :math:`|0\\rangle`
+``GradientFlowSolver``           native: :func:`~pennylane_qsgd.circuits.solver_twins.solver_state`
+                                 (any encoding; QSVT or HHL); ideal: exact forward substitution,
+                                 :func:`~pennylane_qsgd.circuits.solver_twins.ideal_solver_state`
+``SuccessAmplification``         the oracle and the reflections about :math:`U|0\\rangle` as rank-one
+                                 updates (standard and fixed-point schedules), at both fidelities
+``qml.AmplitudeAmplification``   the same, when ``U`` has a kernel and the oracle is a
+                                 ``qml.FlipSign`` (otherwise decomposed)
+``qml.Reflection``               :math:`-(I - (1 - e^{i\\alpha})|\\psi\\rangle\\langle\\psi|)` when ``U``
+                                 has a kernel
+===============================  ==================================================================
 
 Every kernel applies the exact linear map of the template's gate decomposition (polynomial error,
 real-part step and garbage branches included), never a dense matrix of the register. State
@@ -35,17 +37,13 @@ import pennylane as qml
 from pennylane.operation import Operator
 from pennylane.wires import Wires
 
-from pennylane_qsgd.circuits._data_hash import DigestCache, array_digest
 from pennylane_qsgd.circuits.amplification import SuccessAmplification, fixed_point_angles
 from pennylane_qsgd.circuits.block_encoding import DenseBlockEncoding
+from pennylane_qsgd.circuits.data_hash import DigestCache, array_digest
 from pennylane_qsgd.circuits.linear_maps import EncodedMatrix, qsvt_response, real_part_qsvt
 from pennylane_qsgd.circuits.qsvt_solver import QSVTInverse
-from pennylane_qsgd.circuits.solver import (
-    GradientFlowSolver,
-    hhl_solver_state,
-    ideal_solver_state,
-    solver_state,
-)
+from pennylane_qsgd.circuits.solver import GradientFlowSolver
+from pennylane_qsgd.circuits.solver_twins import ideal_solver_state, solver_state
 from pennylane_qsgd.circuits.state_prep import NormalizedStatePrep
 from pennylane_qsgd.device.native import native_kernel_for, register_native_kernel
 
@@ -63,14 +61,14 @@ _prepared = DigestCache()
 # Layout helpers: operation wires first, as a (2**k, rest) matrix
 
 
-def _to_front(state: np.ndarray, wire_order: Wires, wires: Wires) -> tuple[np.ndarray, list[int]]:
+def to_front(state: np.ndarray, wire_order: Wires, wires: Wires) -> tuple[np.ndarray, list[int]]:
     n = len(wire_order)
     axes = wire_order.indices(wires)
     tensor = np.moveaxis(state.reshape((2,) * n), axes, list(range(len(axes))))
     return tensor.reshape(2 ** len(axes), -1), axes
 
 
-def _from_front(matrix: np.ndarray, axes: list[int], n: int) -> np.ndarray:
+def from_front(matrix: np.ndarray, axes: list[int], n: int) -> np.ndarray:
     tensor = matrix.reshape((2,) * n)
     return np.ascontiguousarray(np.moveaxis(tensor, list(range(len(axes))), axes)).reshape(-1)
 
@@ -82,7 +80,10 @@ def _require_fresh(matrix: np.ndarray, op: Operator) -> np.ndarray:
     if tail > ZERO_ATOL * max(1.0, float(np.linalg.norm(rest))):
         raise ValueError(
             f"{op.name} prepares a state from |0...0> and its native kernel needs its wires "
-            f"{op.wires.tolist()} in |0> (weight {tail**2:.3e} elsewhere); apply it to fresh wires"
+            f"{op.wires.tolist()} in |0> (weight {tail**2:.3e} elsewhere); apply it to fresh wires. "
+            "To amplify its success event, apply it once and then qml.AmplitudeAmplification(U, O) "
+            "or SuccessAmplification with a qml.FlipSign oracle on U's wires (applied natively "
+            "as reflections about U|0>), or run fidelity='gates'"
         )
     return rest
 
@@ -99,11 +100,11 @@ def _encoded(matrix: np.ndarray, alpha: float) -> EncodedMatrix:
 
 def _block_encoding(adjoint: bool):
     def kernel(state: np.ndarray, op: Operator, wire_order: Wires) -> np.ndarray:
-        mat, axes = _to_front(state, wire_order, op.wires)
+        mat, axes = to_front(state, wire_order, op.wires)
         enc = _encoded(op.data[0], op.data[1])
         half = mat.shape[0] // 2
         upper, lower = enc.dilation_apply(mat[:half], mat[half:], adjoint=adjoint)
-        return _from_front(np.concatenate([upper, lower]), axes, len(wire_order))
+        return from_front(np.concatenate([upper, lower]), axes, len(wire_order))
 
     return kernel
 
@@ -143,7 +144,7 @@ def qsvt_sequence(
 
 
 def _qsvt_inverse_kernel(state: np.ndarray, op: Operator, wire_order: Wires) -> np.ndarray:
-    mat, axes = _to_front(state, wire_order, op.wires)
+    mat, axes = to_front(state, wire_order, op.wires)
     matrix, alpha, angles = op.data
     gamma = op.hyperparameters["target_phase"]
     enc = _encoded(matrix, alpha)
@@ -157,7 +158,7 @@ def _qsvt_inverse_kernel(state: np.ndarray, op: Operator, wire_order: Wires) -> 
         out = np.empty(blocks.shape, dtype=np.complex128)
         out[0, 0], out[1, 0] = res.success, res.imaginary
         out[0, 1], out[1, 1] = enc.sqrt_left(res.garbage_r0), enc.sqrt_left(res.garbage_r1)
-    return _from_front(out.reshape(mat.shape), axes, len(wire_order))
+    return from_front(out.reshape(mat.shape), axes, len(wire_order))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -165,28 +166,17 @@ def _qsvt_inverse_kernel(state: np.ndarray, op: Operator, wire_order: Wires) -> 
 
 
 def _state_prep_kernel(state: np.ndarray, op: Operator, wire_order: Wires) -> np.ndarray:
-    mat, axes = _to_front(state, wire_order, op.wires)
+    mat, axes = to_front(state, wire_order, op.wires)
     rest = _require_fresh(mat, op)
-    return _from_front(np.outer(op.data[0], rest), axes, len(wire_order))
-
-
-_NATIVE_SOLVERS: dict[str, Callable[[GradientFlowSolver], np.ndarray]] = {
-    "qsvt": solver_state,
-    "hhl": hhl_solver_state,
-}
-
-
-def native_solver_state(op: GradientFlowSolver) -> np.ndarray:
-    """:math:`U|0\\rangle` of ``op`` from the exact map of its linear solver (``solver``)."""
-    return _NATIVE_SOLVERS[op.hyperparameters["solver"]](op)
+    return from_front(np.outer(op.data[0], rest), axes, len(wire_order))
 
 
 def _solver_kernel(model: Callable[[GradientFlowSolver], np.ndarray], tag: str):
     def kernel(state: np.ndarray, op: Operator, wire_order: Wires) -> np.ndarray:
-        mat, axes = _to_front(state, wire_order, op.wires)
+        mat, axes = to_front(state, wire_order, op.wires)
         rest = _require_fresh(mat, op)
         psi = _prepared.get(f"{tag}:{op.hash}", lambda: model(op))
-        return _from_front(np.outer(psi, rest), axes, len(wire_order))
+        return from_front(np.outer(psi, rest), axes, len(wire_order))
 
     return kernel
 
@@ -248,13 +238,13 @@ def _amplification_kernel(fidelity: str):
         mask = _oracle_mask(O, U.wires)
         iters = int(hp["iters"])
         if not hp["fixed_point"]:
-            mat, axes = _to_front(state, wire_order, U.wires)
+            mat, axes = to_front(state, wire_order, U.wires)
             for _ in range(iters):
                 mat[mask] *= -1.0
                 mat = _reflect(mat, psi, np.pi)
-            return _from_front(mat, axes, len(wire_order))
+            return from_front(mat, axes, len(wire_order))
         # Fixed point: U's wires first, then the work wire: shape (2**u, 2, rest).
-        mat, axes = _to_front(state, wire_order, U.wires + Wires(hp["work_wire"]))
+        mat, axes = to_front(state, wire_order, U.wires + Wires(hp["work_wire"]))
         mat = mat.reshape(2 ** len(U.wires), 2, -1)
         alphas, betas = fixed_point_angles(iters, hp["p_min"])
         for alpha, beta in zip(alphas, betas, strict=True):
@@ -265,9 +255,35 @@ def _amplification_kernel(fidelity: str):
                 if phase is not None:
                     mat[:, 1] *= np.exp(1j * phase)
             mat = _reflect(mat, psi, -alpha)
-        return _from_front(mat.reshape(-1, mat.shape[-1]), axes, len(wire_order))
+        return from_front(mat.reshape(-1, mat.shape[-1]), axes, len(wire_order))
 
     return kernel
+
+
+def _reflection_kernel(fidelity: str):
+    """``qml.Reflection(U, alpha)``: :math:`-(I - (1 - e^{i\\alpha})|\\psi\\rangle\\langle\\psi|)`,
+    :math:`|\\psi\\rangle = U|0\\rangle` from ``U``'s kernel (PennyLane's matrix, global phase
+    included)."""
+
+    def kernel(state: np.ndarray, op: Operator, wire_order: Wires) -> np.ndarray:
+        U = op.hyperparameters["base"]
+        psi = prepared_state(U, fidelity)
+        mat, axes = to_front(state, wire_order, U.wires)
+        return from_front(_reflect(mat, psi, float(op.parameters[0])), axes, len(wire_order))
+
+    return kernel
+
+
+def _around_kernel_op(op: Operator, fidelity: str) -> bool:
+    """PennyLane's amplification templates run natively when their ``U`` has a kernel, their
+    oracle is a ``qml.FlipSign`` and they reflect about all of ``U``'s wires."""
+    hp = op.hyperparameters
+    U = hp.get("U", hp.get("base"))
+    if U is None or native_kernel_for(U, fidelity) is None:
+        return False
+    if "O" in hp and not isinstance(hp["O"], qml.FlipSign):
+        return False
+    return Wires(hp["reflection_wires"]) == U.wires
 
 
 def _hadamard_work(mat: np.ndarray) -> np.ndarray:
@@ -285,12 +301,36 @@ def register_circuit_kernels() -> None:
     )
     register_native_kernel(QSVTInverse, _qsvt_inverse_kernel)
     register_native_kernel(NormalizedStatePrep, _state_prep_kernel)
-    register_native_kernel(GradientFlowSolver, _solver_kernel(native_solver_state, "native"))
+    register_native_kernel(GradientFlowSolver, _solver_kernel(solver_state, "native"))
     register_native_kernel(
         GradientFlowSolver, _solver_kernel(ideal_solver_state, "ideal"), fidelity="ideal"
     )
     register_native_kernel(SuccessAmplification, _amplification_kernel("native"))
     register_native_kernel(SuccessAmplification, _amplification_kernel("ideal"), fidelity="ideal")
+    for fidelity in ("native", "ideal"):
+        register_native_kernel(
+            qml.AmplitudeAmplification,
+            _amplification_kernel(fidelity),
+            fidelity=fidelity,
+            condition=_around_kernel_op,
+        )
+        register_native_kernel(
+            qml.Reflection,
+            _reflection_kernel(fidelity),
+            fidelity=fidelity,
+            condition=_around_kernel_op,
+        )
 
 
 register_circuit_kernels()
+
+
+__all__ = [
+    "DENSE_PREP_WIRES",
+    "ZERO_ATOL",
+    "from_front",
+    "prepared_state",
+    "qsvt_sequence",
+    "register_circuit_kernels",
+    "to_front",
+]

@@ -15,7 +15,7 @@ import pennylane as qml
 from pennylane.operation import Operator
 from pennylane.wires import Wires
 
-from pennylane_qsgd.device.kernels_circuits import _from_front, _to_front
+from pennylane_qsgd.device.kernels_circuits import from_front, to_front
 from pennylane_qsgd.device.native import register_native_kernel
 
 
@@ -39,10 +39,10 @@ def apply_pcphase(
     """
     phi = float(op.data[0]) * (-1.0 if adjoint else 1.0)
     dim = int(op.hyperparameters["dimension"][0])
-    matrix, axes = _to_front(state, wire_order, op.wires)
+    matrix, axes = to_front(state, wire_order, op.wires)
     phases = np.full(matrix.shape[0], np.exp(-1j * phi))
     phases[:dim] = np.exp(1j * phi)
-    return _from_front(matrix * phases[:, None], axes, len(wire_order))
+    return from_front(matrix * phases[:, None], axes, len(wire_order))
 
 
 register_native_kernel(
@@ -50,3 +50,8 @@ register_native_kernel(
     apply_pcphase,
     adjoint_kernel=lambda state, op, wire_order: apply_pcphase(state, op, wire_order, True),
 )
+
+
+__all__ = [
+    "apply_pcphase",
+]

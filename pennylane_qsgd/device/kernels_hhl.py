@@ -26,7 +26,7 @@ import numpy as np
 from pennylane.operation import Operator
 from pennylane.wires import Wires
 
-from pennylane_qsgd.circuits._data_hash import DigestCache, array_digest
+from pennylane_qsgd.circuits.data_hash import DigestCache, array_digest
 from pennylane_qsgd.circuits.hamiltonian_simulation import (
     AmplifiedHamiltonianSimulation,
     HamiltonianSimulation,
@@ -36,7 +36,7 @@ from pennylane_qsgd.circuits.hamiltonian_simulation import (
     simulation_blocks,
 )
 from pennylane_qsgd.circuits.hhl_solver import HHLSolver, apply_hhl
-from pennylane_qsgd.device.kernels_circuits import _from_front, _to_front
+from pennylane_qsgd.device.kernels_circuits import from_front, to_front
 from pennylane_qsgd.device.native import register_native_kernel
 
 _eigensystems = DigestCache()
@@ -58,7 +58,7 @@ def _eigen_kernel(num_ancillas: int, blocks_of, adjoint: bool):
     """Kernel applying ``blocks_of(op, eigenvalues)`` (shape (k, 2**u, 2**u)) per eigenvector."""
 
     def kernel(state: np.ndarray, op: Operator, wire_order: Wires) -> np.ndarray:
-        mat, axes = _to_front(state, wire_order, op.wires)
+        mat, axes = to_front(state, wire_order, op.wires)
         H = np.asarray(op.data[0])
         lam, V = _eigh(H, float(op.data[1]))
         blocks = blocks_of(op, lam)
@@ -68,7 +68,7 @@ def _eigen_kernel(num_ancillas: int, blocks_of, adjoint: bool):
         x = np.einsum("ed,adr->aer", V.conj().T, x)
         x = np.einsum("eab,ber->aer", blocks, x)
         out = np.einsum("de,aer->adr", V, x)
-        return _from_front(out.reshape(mat.shape), axes, len(wire_order))
+        return from_front(out.reshape(mat.shape), axes, len(wire_order))
 
     return kernel
 
@@ -87,10 +87,10 @@ def _amplified_blocks(op: Operator, lam: np.ndarray) -> np.ndarray:
 
 def _hhl_kernel(adjoint: bool):
     def kernel(state: np.ndarray, op: Operator, wire_order: Wires) -> np.ndarray:
-        mat, axes = _to_front(state, wire_order, op.wires)
+        mat, axes = to_front(state, wire_order, op.wires)
         x = mat.reshape(2, 2**op.num_clock, -1, mat.shape[1])
         out = apply_hhl(op, x, adjoint=adjoint)
-        return _from_front(out.reshape(mat.shape), axes, len(wire_order))
+        return from_front(out.reshape(mat.shape), axes, len(wire_order))
 
     return kernel
 
@@ -116,3 +116,8 @@ def register_hhl_kernels() -> None:
 
 
 register_hhl_kernels()
+
+
+__all__ = [
+    "register_hhl_kernels",
+]

@@ -152,3 +152,16 @@ def measure_with_samples(
     if len(measurements) == 1:
         results = [res[0] for res in results]
     return tuple(results) if shots.has_partitioned_shots else results[0]
+
+
+__all__ = [
+    "apply_observable",
+    "expectation",
+    "marginal_probabilities",
+    "measure_analytic",
+    "measure_with_samples",
+    "sample_basis_states",
+    "sampled_wires",
+    "shared_diagonalizing_gates",
+    "variance",
+]

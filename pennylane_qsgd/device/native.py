@@ -79,6 +79,7 @@ KERNEL_FIDELITIES = ("native", "ideal")
 class _Entry:
     kernel: NativeKernel
     adjoint_kernel: NativeKernel | None
+    condition: Callable[[Operator, str], bool] | None = None
 
 
 _REGISTRY: dict[str, dict[type, _Entry]] = {fidelity: {} for fidelity in KERNEL_FIDELITIES}
@@ -98,6 +99,7 @@ def register_native_kernel(
     *,
     fidelity: str = "native",
     adjoint_kernel: NativeKernel | None = None,
+    condition: Callable[[Operator, str], bool] | None = None,
 ) -> None:
     """Apply operations of type ``op_type`` with ``kernel`` instead of decomposing them.
 
@@ -113,6 +115,10 @@ def register_native_kernel(
     adjoint_kernel : callable, optional
         Same signature; applies the adjoint of the base operation it receives. Enables native
         application of ``qml.adjoint(op)``.
+    condition : callable, optional
+        ``condition(op, fidelity) -> bool``: use the kernel only for the instances it accepts and
+        decompose the others (for PennyLane's own templates, e.g. ``qml.AmplitudeAmplification``
+        around an operation that has a kernel).
 
     Raises
     ------
@@ -133,7 +139,9 @@ def register_native_kernel(
         raise TypeError(f"kernel must be callable; got {kernel!r}")
     if adjoint_kernel is not None and not callable(adjoint_kernel):
         raise TypeError(f"adjoint_kernel must be callable or None; got {adjoint_kernel!r}")
-    _REGISTRY[_check_fidelity(fidelity)][op_type] = _Entry(kernel, adjoint_kernel)
+    if condition is not None and not callable(condition):
+        raise TypeError(f"condition must be callable or None; got {condition!r}")
+    _REGISTRY[_check_fidelity(fidelity)][op_type] = _Entry(kernel, adjoint_kernel, condition)
 
 
 def unregister_native_kernel(op_type: type, fidelity: str | None = None) -> None:
@@ -166,7 +174,9 @@ def native_kernel_for(op: Operator, fidelity: str) -> NativeKernel | None:
         adjoint_kernel = entry.adjoint_kernel
         return lambda state, adj_op, wire_order: adjoint_kernel(state, adj_op.base, wire_order)
     entry = _entry(type(op), fidelity)
-    return None if entry is None else entry.kernel
+    if entry is None or (entry.condition is not None and not entry.condition(op, fidelity)):
+        return None
+    return entry.kernel
 
 
 def has_native_kernel(op: Operator, fidelity: str) -> bool:
@@ -175,7 +185,23 @@ def has_native_kernel(op: Operator, fidelity: str) -> bool:
 
 
 def registered_native_types(fidelity: str = "native") -> frozenset[type]:
-    """Operation types with a kernel usable at ``fidelity`` (``"ideal"`` includes ``"native"`` ones)."""
-    if fidelity == "ideal":
-        return frozenset(_REGISTRY["ideal"]) | frozenset(_REGISTRY["native"])
-    return frozenset(_REGISTRY[_check_fidelity(fidelity)])
+    """Operation types with a kernel usable at ``fidelity`` for every instance (``"ideal"``
+    includes ``"native"`` ones; kernels with a ``condition`` are left out)."""
+    fids = ("ideal", "native") if fidelity == "ideal" else (_check_fidelity(fidelity),)
+    return frozenset(
+        op_type
+        for fid in fids
+        for op_type, entry in _REGISTRY[fid].items()
+        if entry.condition is None
+    )
+
+
+__all__ = [
+    "KERNEL_FIDELITIES",
+    "has_native_kernel",
+    "native_kernel_for",
+    "NativeKernel",
+    "register_native_kernel",
+    "registered_native_types",
+    "unregister_native_kernel",
+]

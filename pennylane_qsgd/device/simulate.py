@@ -91,3 +91,12 @@ def simulate(
         return measure_with_samples(tape.measurements, state, wire_order, tape.shots, rng)
     results = tuple(measure_analytic(mp, state, wire_order) for mp in tape.measurements)
     return results[0] if len(results) == 1 else results
+
+
+__all__ = [
+    "FIDELITIES",
+    "check_fidelity",
+    "final_state",
+    "simulate",
+    "standard_wires",
+]

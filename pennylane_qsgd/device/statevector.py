@@ -303,3 +303,19 @@ def real_inner(bra: np.ndarray, ket: np.ndarray) -> float:
     bra = np.ascontiguousarray(bra, dtype=np.complex128)
     ket = np.ascontiguousarray(ket, dtype=np.complex128)
     return float(np.einsum("i,i->", bra.view(np.float64), ket.view(np.float64)))
+
+
+__all__ = [
+    "LIGHTNING_GATES",
+    "NORM_ATOL",
+    "apply_gate",
+    "apply_matrix",
+    "apply_operations",
+    "check_normalised",
+    "check_statevector_memory",
+    "initial_state",
+    "real_inner",
+    "StateVector",
+    "statevector_nbytes",
+    "zero_state",
+]

@@ -1,16 +1,17 @@
 """Custom :mod:`pennylane.estimator` resource operators of the gradient-flow solver.
 
 Each class is a :class:`pennylane.estimator.ResourceOperator` whose ``resource_decomp`` lists the
-gates of one subroutine, with the same counting formulas as the templates' ``resources()`` methods
-(:mod:`pennylane_qsgd.circuits`), so that ``qre.estimate`` reproduces their counts on small
+gates of one subroutine; the structured encoding's list is the circuit's own (no formula typed
+twice), so that ``qre.estimate`` reproduces their counts on small
 instances and extrapolates them to windows far past simulation:
 
 * :class:`DenseEncoding`: the dense dilation of :math:`L` (one ``QubitUnitary``), as built by the
   gates level (:class:`~pennylane_qsgd.circuits.block_encoding.DenseBlockEncoding`).
-* :class:`CarlemanEulerEncoding`: the structured LCU block encoding of :math:`L`
-  (:mod:`pennylane_qsgd.circuits.structured_encoding`), with the encodings of :math:`F_1, F_2` and
-  the preparation of :math:`F_0` either dense (``f_model="dense"``) or sparse-access through QRAM
-  (``f_model="qram"``, :class:`SparseAccessEncoding`, :class:`QRAMStatePrep`).
+* :class:`CarlemanEulerEncoding`: the structured LCU block encoding of :math:`L`, the gates the
+  circuit :class:`~pennylane_qsgd.circuits.structured_block_encoding.StructuredEulerEncoding`
+  decomposes into (counted by :func:`pennylane_qsgd.circuits.structured_gates.gate_counts`), with
+  the small encodings of :math:`F_0, F_1, F_2` dense (``f_model="dense"``) or sparse-access
+  through QRAM (``f_model="qram"``, :class:`SparseAccessEncoding`, :class:`QRAMStatePrep`).
 * :class:`QSVTInversion`: the real part of the QSVT 1/x polynomial of degree ``d``
   (:class:`~pennylane_qsgd.circuits.qsvt_solver.QSVTInverse`): ``d`` encoding calls, ``d + 1``
   ``MultiRZ`` and two Hadamards.
@@ -30,12 +31,13 @@ from __future__ import annotations
 from functools import lru_cache
 
 import pennylane.estimator as qre
-from pennylane.estimator.estimate import _get_resource_decomposition
 from pennylane.estimator.resource_operator import CompressedResourceOp, GateCount
 from pennylane.exceptions import ResourcesUndefinedError
 from pennylane.queuing import QueuingManager
 
 from pennylane_qsgd.circuits.resources import bits
+from pennylane_qsgd.circuits.structured_gates import gate_counts as structured_gate_counts
+from pennylane_qsgd.circuits.structured_plan import structured_layout
 
 CLIFFORD_T = frozenset({"T", "CNOT", "Hadamard", "S", "X", "Y", "Z"})
 """Gate set of the T-counts: Clifford+T (Toffoli decomposed by ``pennylane.estimator``)."""
@@ -276,29 +278,19 @@ class SparseAccessEncoding(_ModelOp):
         )
 
 
-def structured_term_counts(level: int, has_forcing: bool) -> dict[str, int]:
-    """LCU terms of the structured encoding of :math:`L` (``structured_encoding`` docstring):
-    identity, time shift, :math:`N(N+1)/2` ``F1``, :math:`N(N-1)/2` ``F2``,
-    :math:`N(N+1)/2 - 1` ``F0`` (none without forcing)."""
-    n1 = level * (level + 1) // 2
-    n2 = level * (level - 1) // 2
-    return {"identity": 1, "shift": 1, "F1": n1, "F2": n2, "F0": n1 - 1 if has_forcing else 0}
-
-
 def structured_registers(
-    size: int, level: int, time_qubits: int, f_model: str, row_sparsity: int, value_bits: int
+    size: int,
+    level: int,
+    steps: int,
+    idle: int,
+    f_model: str = "dense",
+    row_sparsity: int = 1,
+    value_bits: int = 1,
 ) -> dict[str, int]:
-    """Qubits of :class:`CarlemanEulerEncoding` by register."""
-    terms = structured_term_counts(level, True)
-    b = bits(size)
-    regs = {
-        "time": int(time_qubits),
-        "level": bits(level),
-        "factors": level * b,
-        "lcu_index": bits(sum(terms.values())),
-        "F_encoding": 1,
-        "comparator": 1 + max(int(time_qubits) - 1, 0),
-    }
+    """Qubits of :class:`CarlemanEulerEncoding` by register: the circuit's own
+    (:func:`~pennylane_qsgd.circuits.structured_plan.structured_layout`), plus the sparse-access
+    register of ``f_model="qram"``."""
+    regs = dict(structured_layout(size, level, steps, idle).widths)
     if f_model == "qram":
         regs["sparse_access"] = bits(row_sparsity) + int(value_bits)
     return regs
@@ -307,20 +299,22 @@ def structured_registers(
 class CarlemanEulerEncoding(_ModelOp):
     """Structured LCU block encoding of the Euler–Carleman matrix :math:`L` (one call).
 
-    The gate list is :func:`~pennylane_qsgd.circuits.structured_encoding.structured_encoding_model`'s
-    ``gates_per_call``, gate by gate: PREPARE rotations (``RY``), index-decoding
-    ``MultiControlledX`` on the LCU index, time increments (``MultiControlledX`` on the time
-    register), time comparators (``Toffoli``), level increments, the factor-shifting ``CSWAP``
-    layers, and one singly controlled encoding per ``F1``/``F2`` term and preparation per ``F0``
-    term: dense (``QubitUnitary`` on ``b + 1`` / ``2b + 1`` wires, Möttönen on ``b``) or, with
-    ``f_model="qram"``, :class:`SparseAccessEncoding` / :class:`QRAMStatePrep`.
+    The gate list is the circuit's own,
+    :func:`~pennylane_qsgd.circuits.structured_gates.gate_counts` (the tuples
+    :class:`~pennylane_qsgd.circuits.structured_block_encoding.StructuredEulerEncoding`
+    decomposes into, counted without matrices): the two index preparations (Möttönen), the
+    multi-controlled X of the flags and increments, the controlled SWAPs of the factor shifts and
+    one controlled small encoding per term and forcing piece. ``f_model="dense"`` keeps the
+    circuit's dense encodings of :math:`F_1, F_2` (``b + 1`` / ``2b + 1`` wires) and of
+    :math:`|F_0\\rangle\\langle 0|`; ``f_model="qram"`` replaces them by
+    :class:`SparseAccessEncoding` and :class:`QRAMStatePrep` (sparse access to ``F``).
     """
 
     resource_keys = {
         "size",
         "level",
-        "time_qubits",
-        "has_forcing",
+        "steps",
+        "idle",
         "forcing_pieces",
         "f_model",
         "row_sparsity",
@@ -328,57 +322,44 @@ class CarlemanEulerEncoding(_ModelOp):
     }
 
     @classmethod
-    def wires_of(cls, size, level, time_qubits, f_model, row_sparsity, value_bits, **_) -> int:
-        regs = structured_registers(size, level, time_qubits, f_model, row_sparsity, value_bits)
+    def wires_of(cls, size, level, steps, idle, f_model, row_sparsity, value_bits, **_) -> int:
+        regs = structured_registers(size, level, steps, idle, f_model, row_sparsity, value_bits)
         return sum(regs.values())
 
     @classmethod
     def resource_decomp(
-        cls,
-        size,
-        level,
-        time_qubits,
-        has_forcing,
-        forcing_pieces,
-        f_model,
-        row_sparsity,
-        value_bits,
+        cls, size, level, steps, idle, forcing_pieces, f_model, row_sparsity, value_bits
     ) -> list[GateCount]:
-        N, t, b = int(level), int(time_qubits), bits(size)
-        terms = structured_term_counts(N, bool(has_forcing))
-        n1, n2, n0 = terms["F1"], terms["F2"], terms["F0"]
-        count = sum(terms.values())
-        index = bits(count)
-        lev = bits(N)
-        a_terms = 1 + n1 + n2 + n0
-        shifts = b * sum(j - i for j in range(1, N + 1) for i in range(1, j + 1)) * 2
+        b = max(bits(size), 1)
         if f_model == "dense":
-            f1 = DenseEncoding.resource_rep(num_wires=b + 1)
-            f2 = DenseEncoding.resource_rep(num_wires=2 * b + 1)
-            f0 = DenseStatePrep.resource_rep(num_wires=b)
+            small = {
+                "F1": DenseEncoding.resource_rep(num_wires=b + 1),
+                "F2": DenseEncoding.resource_rep(num_wires=2 * b + 1),
+                "F0": DenseEncoding.resource_rep(num_wires=b + 1),
+            }
         elif f_model == "qram":
             s = int(size)
-            f1 = SparseAccessEncoding.resource_rep(
-                rows=s, cols=s, row_sparsity=row_sparsity, value_bits=value_bits
-            )
-            f2 = SparseAccessEncoding.resource_rep(
-                rows=s, cols=s * s, row_sparsity=row_sparsity, value_bits=value_bits
-            )
-            f0 = QRAMStatePrep.resource_rep(size=s, angle_bits=value_bits)
+            access = dict(row_sparsity=row_sparsity, value_bits=value_bits)
+            small = {
+                "F1": SparseAccessEncoding.resource_rep(rows=s, cols=s, **access),
+                "F2": SparseAccessEncoding.resource_rep(rows=s, cols=s * s, **access),
+                "F0": QRAMStatePrep.resource_rep(size=s, angle_bits=value_bits),
+            }
         else:
             raise ValueError(f"f_model must be 'dense' or 'qram'; got {f_model!r}")
-
-        return (
-            _gc(qre.resource_rep(qre.RY), 2 * (2**index - 1))
-            + _gc(_mcx(index), 2 * count)
-            + _gc(_mcx(t), a_terms * t)
-            + _gc(qre.resource_rep(qre.Toffoli), a_terms * 4 * t)
-            + _gc(_mcx(lev), (n2 + n0) * max(lev, 1))
-            + _gc(qre.resource_rep(qre.CSWAP), shifts)
-            + _gc(_controlled(f1), n1)
-            + _gc(_controlled(f2), n2)
-            + _gc(_controlled(f0), n0 * int(forcing_pieces))
-        )
+        out = []
+        for key, count in structured_gate_counts(size, level, steps, idle, forcing_pieces).items():
+            kind = key[0]
+            if kind in ("prep", "unprep"):
+                rep = DenseStatePrep.resource_rep(num_wires=key[1])
+            elif kind == "x":
+                rep = _mcx(key[1]) if key[1] else qre.resource_rep(qre.X)
+            elif kind == "encode":
+                rep = _controlled(small[key[1]], key[2])
+            else:
+                rep = _controlled(qre.resource_rep(qre.SWAP), key[1])
+            out += _gc(rep, count)
+        return out
 
 
 # ----------------------------------------------------------------------------------------------
@@ -386,21 +367,27 @@ class CarlemanEulerEncoding(_ModelOp):
 
 
 class QSVTInversion(_ModelOp):
-    """Real part of the QSVT inversion (``QSVTInverse``): ``degree`` calls to ``encoding`` (or its
-    adjoint, same cost), ``degree + 1`` ``MultiRZ`` on two wires, two Hadamards; one more wire
-    (the real-part ancilla) than the encoding."""
+    """Real part of the QSVT inversion, as :func:`~pennylane_qsgd.circuits.qsvt_inverter.qsvt_sequence`
+    builds it: ``degree`` calls to ``encoding`` (or its adjoint, same cost), ``degree + 1``
+    ``MultiRZ`` on two wires, two Hadamards; with ``ancillas > 1`` encoding ancillas, a flag wire
+    computed and uncomputed by a ``MultiControlledX`` around every phase."""
 
-    resource_keys = {"encoding", "degree"}
-
-    @classmethod
-    def wires_of(cls, encoding: CompressedResourceOp, degree: int) -> int:
-        return encoding.num_wires + 1
+    resource_keys = {"encoding", "degree", "ancillas"}
 
     @classmethod
-    def resource_decomp(cls, encoding: CompressedResourceOp, degree: int) -> list[GateCount]:
+    def wires_of(cls, encoding: CompressedResourceOp, degree: int, ancillas: int = 1) -> int:
+        return encoding.num_wires + 1 + (1 if int(ancillas) > 1 else 0)
+
+    @classmethod
+    def resource_decomp(
+        cls, encoding: CompressedResourceOp, degree: int, ancillas: int = 1
+    ) -> list[GateCount]:
+        phases = int(degree) + 1
+        flag = _gc(_mcx(int(ancillas)), 2 * phases) if int(ancillas) > 1 else []
         return (
             _gc(qre.resource_rep(qre.Hadamard), 2)
-            + _gc(qre.resource_rep(qre.MultiRZ, {"num_wires": 2}), int(degree) + 1)
+            + _gc(qre.resource_rep(qre.MultiRZ, {"num_wires": 2}), phases)
+            + flag
             + _gc(encoding, int(degree))
         )
 
@@ -442,14 +429,12 @@ def gate_counts(rep: CompressedResourceOp, gate_set: set[str] | frozenset = CLIF
     return dict(qre.estimate(op, gate_set=set(gate_set)).gate_counts)
 
 
-_CONFIG = qre.ResourceConfig()
-
-
 def _decomp(rep: CompressedResourceOp) -> list:
-    # The estimator's own dispatch fills precisions from the config and routes Controlled/Adjoint.
+    """The decomposition of ``rep`` by its operator's public ``resource_decomp`` (none for
+    leaves such as rotations, whose cost depends on a precision)."""
     try:
-        return _get_resource_decomposition(rep, _CONFIG)
-    except ResourcesUndefinedError:
+        return list(rep.op_type.resource_decomp(**rep.params))
+    except (ResourcesUndefinedError, TypeError, ValueError, KeyError):
         return []
 
 
@@ -513,5 +498,4 @@ __all__ = [
     "qram_wires",
     "serial_depth",
     "structured_registers",
-    "structured_term_counts",
 ]

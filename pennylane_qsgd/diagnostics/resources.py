@@ -14,9 +14,11 @@ Model (each line is printed by :func:`assumption_lines`)
   :math:`\\|I + hA\\| \\le 1`; evolution time ``T`` (the flow is in units of gradient steps);
 * Euler step (Lemma 2): :math:`h = \\min\\big(\\varepsilon / (3N^{2.5}T(\\|F_2\\|+\\|F_1\\|+
   \\|F_0\\|)^2),\\ 1/(N\\|F_1\\|),\\ T\\big)`, :math:`m = \\lceil T/h\\rceil`, ``p`` the solver's
-  default idle steps (:func:`~pennylane_qsgd.circuits.solver.default_idle`);
-* structured LCU encoding of :math:`L` with subnormalisation :math:`\\lambda = 2 + h(n_1\\|F_1\\| +
-  n_2\\|F_2\\| + n_0\\|F_0\\|)` (:mod:`~pennylane_qsgd.circuits.structured_encoding`);
+  default idle steps (:func:`~pennylane_qsgd.circuits.solver_policy.default_idle`);
+* structured LCU encoding of :math:`L` with the circuit's subnormalisation :math:`\\lambda = 2 +
+  h(1 + 10^{-6})(N\\|F_1\\| + (N-1)\\|F_2\\| + N\\|F_0\\|)`
+  (:class:`~pennylane_qsgd.circuits.structured_block_encoding.StructuredEulerEncoding`, its gates
+  counted by :func:`~pennylane_qsgd.circuits.structured_gates.gate_counts`);
 * condition number of :math:`L/\\lambda` (Lemma 3 with :math:`\\|L\\| \\ge \\sqrt{1 + \\|I+hA\\|^2}
   = \\sqrt 2`): :math:`\\kappa = 3\\lambda(m+p+1)/\\sqrt 2`;
 * 1/x polynomial degree: the closed form of ``core.polynomials.inverse_polynomial``,
@@ -52,8 +54,9 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from pennylane_qsgd.circuits.amplification import amplification_rounds
-from pennylane_qsgd.circuits.solver import GradientFlowSolver, default_idle
-from pennylane_qsgd.circuits.structured_encoding import structured_encoding_model
+from pennylane_qsgd.circuits.solver import GradientFlowSolver
+from pennylane_qsgd.circuits.solver_policy import default_idle
+from pennylane_qsgd.circuits.structured_plan import structured_layout, subnormalisation
 from pennylane_qsgd.core.bounds import success_probability_bound
 from pennylane_qsgd.core.polynomials import inverse_polynomial_degree
 from pennylane_qsgd.diagnostics.estimator_ops import (
@@ -61,7 +64,6 @@ from pennylane_qsgd.diagnostics.estimator_ops import (
     AmplifiedWindow,
     CarlemanEulerEncoding,
     DenseEncoding,
-    DenseStatePrep,
     QRAMQuery,
     QRAMStatePrep,
     QSVTInversion,
@@ -72,7 +74,6 @@ from pennylane_qsgd.diagnostics.estimator_ops import (
     qram_wires,
     serial_depth,
     structured_registers,
-    structured_term_counts,
 )
 
 PAPER_MODELS = {"ResNet-32 (k=4)": 7_450_000, "ResNet-422 (k=4)": 103_300_000}
@@ -87,12 +88,13 @@ inverse_degree = inverse_polynomial_degree
 
 
 def lcu_subnormalisation(
-    h: float, level: int, f1: float, f2: float, f0: float, has_forcing: bool = True
+    h: float, level: int, steps: int, f1: float, f2: float, f0: float
 ) -> float:
-    """:math:`\\lambda` of the structured encoding: :math:`2 + h(n_1\\|F_1\\| + n_2\\|F_2\\| +
-    n_0\\|F_0\\|)` with the term counts of :func:`.estimator_ops.structured_term_counts`."""
-    n = structured_term_counts(level, has_forcing)
-    return 2.0 + h * (n["F1"] * f1 + n["F2"] * f2 + n["F0"] * f0)
+    """:math:`\\lambda` of the structured encoding's circuit for these norms:
+    :math:`2 + h(1 + 10^{-6})(N\\|F_1\\| + (N-1)\\|F_2\\| + N\\|F_0\\|)` (no ``F0`` terms at
+    ``N = 1``), from :func:`~pennylane_qsgd.circuits.structured_plan.subnormalisation`."""
+    layout = structured_layout(1, level, steps, default_idle(steps))
+    return subnormalisation(layout, h * steps, {"F1": f1, "F2": f2, "F0": f0})
 
 
 # ----------------------------------------------------------------------------------------------
@@ -278,7 +280,7 @@ def estimate_window(a: WindowAssumptions, T: int) -> WindowEstimate:
     h, m = euler_steps(a, T)
     p = default_idle(m)
     t = max(bits(m + p + 1), 1)
-    lam = lcu_subnormalisation(h, N, a.f1_norm, a.f2_norm, a.f0_norm)
+    lam = lcu_subnormalisation(h, N, m, a.f1_norm, a.f2_norm, a.f0_norm)
     kappa = 3.0 * lam * (m + p + 1) / math.sqrt(2.0)
     degree = inverse_degree(kappa, a.eps)
     success = success_probability_bound(m, p, N, a.q)
@@ -286,21 +288,23 @@ def estimate_window(a: WindowAssumptions, T: int) -> WindowEstimate:
     encoding = CarlemanEulerEncoding.resource_rep(
         size=s,
         level=N,
-        time_qubits=t,
-        has_forcing=True,
+        steps=m,
+        idle=p,
         forcing_pieces=1,
         f_model="qram",
         row_sparsity=a.row_sparsity,
         value_bits=a.value_bits,
     )
-    inversion = QSVTInversion.resource_rep(encoding=encoding, degree=degree)
+    regs = structured_layout(s, N, m, p).widths
+    ancillas = regs["index"] + regs["time_flag"] + regs["level_flag"] + regs["f_ancilla"]
+    inversion = QSVTInversion.resource_rep(encoding=encoding, degree=degree, ancillas=ancillas)
     copies = N * (N + 1) // 2 + 1
     prep = RHSPrep.resource_rep(
         base=QRAMStatePrep.resource_rep(size=s, angle_bits=a.value_bits),
         copies=copies,
         time_qubits=t,
     )
-    flag = 2 + 1 + bits(N)  # r, a, top time wire, level register
+    flag = 1 + ancillas + 1 + bits(N)  # r, encoding ancillas, top time wire, level register
     window = AmplifiedWindow.resource_rep(
         prep=prep, inversion=inversion, rounds=rounds, flag_wires=flag
     )
@@ -308,7 +312,8 @@ def estimate_window(a: WindowAssumptions, T: int) -> WindowEstimate:
     oracle = gate_counts(window, CLIFFORD_T | {"QRAMQuery"})
     registers = {
         "real_part": 1,
-        **structured_registers(s, N, t, "qram", a.row_sparsity, a.value_bits),
+        "flag": 1,
+        **structured_registers(s, N, m, p, "qram", a.row_sparsity, a.value_bits),
     }
     return WindowEstimate(
         T=T,
@@ -363,47 +368,44 @@ class SolverEstimate:
     counts: dict
 
 
-def solver_estimate(op: GradientFlowSolver, encoding: str = "dense") -> SolverEstimate:
-    """The estimator operators of ``op``: preparation of :math:`|B\\rangle` and the QSVT inversion.
-
-    ``kappa`` and ``alpha`` come from ``op.info()``; with ``encoding="structured"`` the degree uses
-    :math:`\\kappa\\max(1, \\lambda/\\alpha)`, :math:`\\lambda` the subnormalisation of
-    :func:`~pennylane_qsgd.circuits.structured_encoding.structured_encoding_model` (as
-    ``GradientFlowSolver.resources("structured")``).
-    """
+def solver_estimate(op: GradientFlowSolver) -> SolverEstimate:
+    """The estimator operators of ``op``: preparation of :math:`|B\\rangle` and the QSVT inversion
+    over ``op``'s own encoding (dense: one ``DenseEncoding``; structured: the circuit's gate list,
+    :class:`.estimator_ops.CarlemanEulerEncoding`), with ``op``'s own :math:`\\kappa`."""
     hp = op.hyperparameters
-    info = op.info()
     layout = op.layout
     problem = op.problem
-    kappa = float(info.kappa)
-    if encoding == "dense":
+    kappa = float(op.kappa)
+    if hp["encoding"] == "dense":
         enc = DenseEncoding.resource_rep(num_wires=len(layout.register_wires) + 1)
-        register = len(layout.register_wires)
-    elif encoding == "structured":
-        # the template's own model of the encoding: its lambda, time register and registers
-        model = structured_encoding_model(problem, hp["level"], hp["T"], hp["steps"], hp["idle"])
-        kappa *= max(model.subnormalisation / float(info.alpha), 1.0)
+    elif hp["encoding"] == "structured":
         enc = CarlemanEulerEncoding.resource_rep(
             size=problem.size,
-            level=hp["level"],
-            time_qubits=model.system_qubits["time"],
-            has_forcing=bool(np.any(problem.F0)),
+            level=hp["carleman_level"],
+            steps=hp["steps"],
+            idle=hp["idle"],
             forcing_pieces=int(problem.F0.shape[0]),
             f_model="dense",
             row_sparsity=1,
             value_bits=1,
         )
-        register = sum(model.system_qubits.values())
     else:
-        raise ValueError(f"encoding must be 'dense' or 'structured'; got {encoding!r}")
+        raise ValueError(f"no estimator operator for the {hp['encoding']!r} encoding")
     degree = inverse_degree(kappa, hp["precision"])
-    inversion = QSVTInversion.resource_rep(encoding=enc, degree=degree)
-    prep = DenseStatePrep.resource_rep(num_wires=register)
-    leaves = {"DenseEncoding", "CarlemanEulerEncoding", "DenseStatePrep", "MultiRZ", "Hadamard"}
+    ancillas = len(layout.ancilla_wires)
+    inversion = QSVTInversion.resource_rep(encoding=enc, degree=degree, ancillas=ancillas)
+    leaves = {
+        "DenseEncoding",
+        "CarlemanEulerEncoding",
+        "DenseStatePrep",
+        "MultiRZ",
+        "Hadamard",
+        "MultiControlledX",
+    }
     counts = gate_counts(inversion, leaves)
     counts["DenseStatePrep"] = counts.get("DenseStatePrep", 0) + 1
     return SolverEstimate(
-        logical_qubits=max(inversion.num_wires, prep.num_wires),
+        logical_qubits=len(op.wires),
         block_encoding_calls=degree,
         kappa=kappa,
         degree=degree,
@@ -427,7 +429,8 @@ def assumption_lines(a: WindowAssumptions) -> list[str]:
         f"1/(N ||F1||), T), eps = {a.eps:g}; m = ceil(T/h); p = solver default idle (~m)",
         f"Lemma 2 sets h (m ~ T^2) above T* = {a.bend():.3g}; below it the cap 1/(N ||F1||) "
         "would (m ~ T), but there m <= eps/(3 sqrt(N)) < 1: one step",
-        "encoding: structured LCU of L, lambda = 2 + h (n1 ||F1|| + n2 ||F2|| + n0 ||F0||); "
+        "encoding: structured LCU of L (the circuit's gates), lambda = 2 + h (N ||F1|| + (N-1) "
+        "||F2|| + N ||F0||); "
         "kappa(L/lambda) = 3 lambda (m+p+1)/sqrt(2) (Lemma 3, ||L|| >= sqrt(2))",
         f"QSVT 1/x degree d = 2 ceil(arccosh(1/eps) / (2 artanh(1/kappa))) - 1, accuracy "
         f"{a.eps:g}; the inversion returns the normalised solution with d calls (optimal QLSA)",
@@ -540,3 +543,24 @@ def plot_resources(tables: dict[str, list[WindowEstimate]], path: str | Path) ->
     FigureCanvasAgg(fig)
     fig.savefig(path, dpi=120)
     return path
+
+
+__all__ = [
+    "DEFAULT_STEPS",
+    "PAPER_MODELS",
+    "TABLE_COLUMNS",
+    "assumption_lines",
+    "classical_flops",
+    "crossover",
+    "estimate_window",
+    "euler_steps",
+    "format_table",
+    "inverse_degree",
+    "lcu_subnormalisation",
+    "loglog_slope",
+    "plot_resources",
+    "solver_estimate",
+    "SolverEstimate",
+    "WindowAssumptions",
+    "WindowEstimate",
+]

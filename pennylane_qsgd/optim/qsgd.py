@@ -21,7 +21,9 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
-from pennylane_qsgd.circuits.solver import default_idle, required_wires
+from pennylane_qsgd.circuits.encoding import encoding_class
+from pennylane_qsgd.circuits.solver_layout import required_wires
+from pennylane_qsgd.circuits.solver_policy import default_idle
 from pennylane_qsgd.core.bounds import condition_number_bound, lemma_bounds
 from pennylane_qsgd.core.dissipation import dissipation
 from pennylane_qsgd.core.lanczos import lanczos_extremes
@@ -177,11 +179,8 @@ def validate_group(group: Mapping) -> None:
     _positive_int("euler_steps", group["euler_steps"], allow_none=True)
     if group["fidelity"] not in FIDELITIES:
         raise ValueError(f"fidelity must be one of {FIDELITIES}; got {group['fidelity']!r}")
-    if group["solver"] != "qsvt":
-        raise ValueError(
-            f"QSGD windows use solver='qsvt'; got {group['solver']!r} (HHLSolver and "
-            "GradientFlowSolver(solver='hhl') are available as circuits for small windows)"
-        )
+    if group["encoding"] != "auto":
+        encoding_class(group["encoding"])  # raises ValueError naming the registered encodings
     _finite("precision", group["precision"], 0.0, strict=True)
     _positive_int("shots", group["shots"], allow_none=True, minimum=2)
     _positive_int("max_support", group["max_support"], allow_none=True)
@@ -224,6 +223,7 @@ _NO_SOLVE_FIELDS = dict(
     download_error=0.0,
     qubits=0,
     polynomial_degree=0,
+    encoding="none",
 )
 """The solver fields of a window that ran classically (no solve, no download)."""
 
@@ -242,6 +242,7 @@ def _solution_fields(sol) -> dict:
         download_error=sol.download_error,
         qubits=sol.qubits,
         polynomial_degree=sol.degree,
+        encoding=sol.encoding,
     )
 
 
@@ -288,8 +289,10 @@ class QSGD(torch.optim.Optimizer):
     fidelity : {"native", "gates", "ideal"}
         Fidelity of ``qsgd.sim`` (default ``"native"``; order-1 windows with
         ``s > DENSE_HESSIAN_LIMIT`` run matrix-free at the ideal fidelity).
-    solver : {"qsvt"}
-        Quantum linear solver.
+    encoding : str
+        Block encoding of :math:`L` in the windows' solver: ``"auto"`` (default,
+        :func:`~pennylane_qsgd.optim.window.choose_encoding`), ``"dense"``, ``"structured"`` or any
+        registered name.
     precision : float
         Relative accuracy of the inversion polynomial.
     shots : int, optional
@@ -371,7 +374,7 @@ class QSGD(torch.optim.Optimizer):
         carleman_level: int | None = None,
         euler_steps: int | None = None,
         fidelity: str = "native",
-        solver: str = "qsvt",
+        encoding: str = "auto",
         precision: float = 1e-6,
         shots: int | None = None,
         max_support: int | None = None,
@@ -397,7 +400,7 @@ class QSGD(torch.optim.Optimizer):
             carleman_level=carleman_level,
             euler_steps=euler_steps,
             fidelity=fidelity,
-            solver=solver,
+            encoding=encoding,
             precision=precision,
             shots=shots,
             max_support=max_support,
@@ -799,7 +802,7 @@ class QSGD(torch.optim.Optimizer):
                 N,
                 fidelity=group["fidelity"],
                 steps=group["euler_steps"],
-                solver=group["solver"],
+                encoding=group["encoding"],
                 precision=group["precision"],
                 shots=group["shots"],
                 seed=seed,

@@ -66,6 +66,8 @@ class WindowReport:
         Distance of the downloaded weights to the solver's exact output.
     qubits, polynomial_degree : int
         Logical qubits and block-encoding calls per solver run.
+    encoding : str
+        Block encoding of :math:`L` the solver used (``"none"`` when no circuit ran).
     wall_time : float
         Seconds spent in the window.
     """
@@ -97,6 +99,7 @@ class WindowReport:
     qubits: int
     polynomial_degree: int
     wall_time: float
+    encoding: str = "none"
 
     def to_dict(self) -> dict:
         """A dictionary that is strict JSON (``json.dumps(..., allow_nan=False)`` accepts it).

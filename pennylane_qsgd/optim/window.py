@@ -3,7 +3,9 @@
 The window's gradient flow (a :class:`~pennylane_qsgd.core.problem.PolynomialODE`) gets a reference
 coordinate (constant in time, so the downloaded direction carries its own sign and scale), is
 rescaled into the unit ball, solved by :class:`~pennylane_qsgd.circuits.solver.GradientFlowSolver`
-on ``qsgd.sim`` at the requested fidelity, and read out by tomography with finite shots.
+at the requested fidelity (gates: on ``qsgd.sim``; native: the circuit's exact map on the success
+event, :func:`~pennylane_qsgd.circuits.solver_twins.success_output`; ideal: forward substitution),
+with the block encoding of :func:`choose_encoding`, and read out by tomography with finite shots.
 """
 
 from __future__ import annotations
@@ -16,17 +18,15 @@ import numpy as np
 import pennylane as qml
 
 from pennylane_qsgd.circuits.amplification import amplification_rounds, amplified_probability
+from pennylane_qsgd.circuits.encoding import encoding_class
 from pennylane_qsgd.circuits.reference_coordinate import (
     from_reference_coordinate,
     with_reference_coordinate,
 )
-from pennylane_qsgd.circuits.solver import (
-    GradientFlowSolver,
-    default_idle,
-    ideal_solution,
-    required_wires,
-    success_branch,
-)
+from pennylane_qsgd.circuits.solver import GradientFlowSolver
+from pennylane_qsgd.circuits.solver_layout import required_wires
+from pennylane_qsgd.circuits.solver_policy import default_idle, forms_L
+from pennylane_qsgd.circuits.solver_twins import ideal_solution, success_branch, success_output
 from pennylane_qsgd.circuits.state_prep import normalized_state
 from pennylane_qsgd.circuits.tomography import estimate_real_vector
 from pennylane_qsgd.core.bounds import condition_number_bound, max_step_size
@@ -67,6 +67,9 @@ class WindowSolution:
         Logical qubits of the solver and polynomial degree (block-encoding calls per run).
     gamma : float
         Rescaling factor used (``u = gamma v``).
+    encoding : str
+        Block encoding of :math:`L` the solver used (``"dense"``, ``"structured"``, ...;
+        ``"none"`` for the matrix-free path).
     """
 
     u_final: np.ndarray
@@ -84,6 +87,7 @@ class WindowSolution:
     qubits: int
     degree: int
     gamma: float
+    encoding: str
 
 
 def _amplification_cost(probability: float) -> tuple[int, float]:
@@ -96,6 +100,27 @@ def euler_steps_for_window(problem: PolynomialODE, level: int, T: float) -> int:
     """Default Euler steps: ``h = min(1, 1/(N ||F1||))``, at least one step per gradient step."""
     h = min(1.0, max_step_size(problem, level))
     return max(1, math.ceil(T / h - 1e-12))
+
+
+def choose_encoding(
+    problem: PolynomialODE, level: int, steps: int, idle: int, fidelity: str
+) -> str:
+    """The block encoding of a window's solver (the rule of ``encoding="auto"``).
+
+    At the native fidelity the window reads the success event of the solver's exact map
+    (:func:`~pennylane_qsgd.circuits.solver_twins.success_output`): one Clenshaw recurrence of
+    ``d`` products with :math:`L/\\alpha`, where ``d`` grows with :math:`\\alpha`. The dense
+    encoding has the smaller :math:`\\alpha` and uses the core's sparse :math:`L`, so it is the
+    cheaper one wherever the policy forms :math:`L`
+    (:func:`~pennylane_qsgd.circuits.solver_policy.forms_L`: at most 200,000 rows and a quarter of
+    the memory budget); beyond, only the structured encoding runs, its products applied factor by
+    factor without :math:`L`. So: ``"structured"`` at the native fidelity when :math:`L` is not
+    formed, ``"dense"`` otherwise (and at the gates and ideal fidelities, where it is the
+    reference and the encoding only sets :math:`\\alpha`).
+    """
+    if fidelity == "native" and not forms_L(problem, level, steps, idle):
+        return "structured"
+    return "dense"
 
 
 def _download(direction: np.ndarray, shots: int | None, seed: int | None) -> tuple[np.ndarray, int]:
@@ -128,7 +153,7 @@ def solve_window(
     fidelity: str = "native",
     steps: int | None = None,
     idle: int | None = None,
-    solver: str = "qsvt",
+    encoding: str = "auto",
     precision: float = 1e-6,
     shots: int | None = None,
     seed: int | None = None,
@@ -147,7 +172,9 @@ def solve_window(
         Fidelity of ``qsgd.sim`` (DESIGN.md section 4).
     steps, idle : int, optional
         Euler steps ``m`` (default :func:`euler_steps_for_window`) and idle steps ``p``.
-    solver : {"qsvt"}
+    encoding : str
+        Block encoding of :math:`L`: a registered name, or ``"auto"``
+        (:func:`choose_encoding`).
     precision : float
         Relative accuracy of the inversion polynomial.
     shots : int, optional
@@ -163,20 +190,28 @@ def solve_window(
     scaled, gamma = rescale_to_unit_ball(augmented, 0.5)
     m = steps if steps is not None else euler_steps_for_window(scaled, level, T)
     p = default_idle(m) if idle is None else idle
-    n_wires = required_wires(scaled.size, level, m, p)
+    if encoding == "auto":
+        encoding = choose_encoding(scaled, level, m, p, fidelity)
+    encoding_class(encoding)
+    n_wires = required_wires(scaled.size, level, m, p, encoding)
     op = GradientFlowSolver(
         scaled,
         T=T,
-        level=level,
+        carleman_level=level,
         steps=m,
         idle=p,
-        solver=solver,
+        encoding=encoding,
         precision=precision,
         wires=range(n_wires),
     )
     if fidelity == "ideal":
         ideal = ideal_solution(op)
         direction, probability, euler = ideal.state, ideal.success_probability, ideal.euler
+    elif fidelity == "native":
+        # The native map on the success event only (no register-sized state).
+        direction, probability = success_output(op)
+        direction = np.real_if_close(direction, tol=1e6).real
+        euler = solve_euler(scaled, level, T, m, p) if forms_L(scaled, level, m, p) else None
     else:
         dev = qml.device("qsgd.sim", wires=n_wires, fidelity=fidelity)
 
@@ -199,7 +234,7 @@ def solve_window(
         euler=euler,
         steps=m,
         idle=p,
-        kappa=float(op.system().kappa),
+        kappa=float(op.kappa),
         kappa_bound=condition_number_bound(m, p),
         success_probability=float(probability),
         rounds=int(rounds),
@@ -209,6 +244,7 @@ def solve_window(
         qubits=n_wires,
         degree=int(op.inverse_angles().degree) if fidelity != "ideal" else 0,
         gamma=float(gamma),
+        encoding=encoding,
     )
 
 
@@ -264,4 +300,14 @@ def solve_linear_window_matrix_free(
         qubits=math.ceil(math.log2(len(theta_bar) + 1)) + math.ceil(math.log2(2 * steps + 1)),
         degree=0,
         gamma=1.0,
+        encoding="none",
     )
+
+
+__all__ = [
+    "choose_encoding",
+    "euler_steps_for_window",
+    "solve_linear_window_matrix_free",
+    "solve_window",
+    "WindowSolution",
+]
