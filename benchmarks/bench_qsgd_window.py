@@ -1,6 +1,6 @@
 """QSGD windows against classical SGD, measured side by side in one run.
 
-1. Order 1, matrix-free, ideal level, exact download: one window of T steps vs T steps of
+1. Order 1, matrix-free, ideal fidelity, exact download: one window of T steps vs T steps of
    torch.optim.SGD on the same model and support, for s = 1e3 .. 1e5 (target: within 4x).
 2. Order 2 on the pruned digits MLP with s = 64: time per window and where it goes.
 
@@ -51,7 +51,7 @@ def time_window(s: int, T: int) -> tuple[int, float, float]:
     return size, quantum, classical
 
 
-def order_two_window(level: str, support: int) -> None:
+def order_two_window(fidelity: str, support: int) -> None:
     from pennylane_qsgd.data import load_digits_tensors
     from pennylane_qsgd.models import mlp
     from pennylane_qsgd.optim.pruning import global_l1_prune
@@ -66,7 +66,13 @@ def order_two_window(level: str, support: int) -> None:
         opt.step()
     global_l1_prune(model, 0.9)
     qsgd = QSGD(
-        model.parameters(), lr=0.1, window=5, order=2, max_support=support, level=level, masks=model
+        model.parameters(),
+        lr=0.1,
+        window=5,
+        order=2,
+        max_support=support,
+        fidelity=fidelity,
+        masks=model,
     )
     profile = cProfile.Profile()
     start = time.perf_counter()
@@ -76,7 +82,7 @@ def order_two_window(level: str, support: int) -> None:
     total = time.perf_counter() - start
     report = qsgd.reports[-1]
     print(
-        f"\norder-2 window, digits MLP, s = {report.support_size}, T = 5, level {level}: "
+        f"\norder-2 window, digits MLP, s = {report.support_size}, T = 5, fidelity {fidelity}: "
         f"{total:.1f} s (qubits {report.qubits}, degree {report.polynomial_degree})"
     )
     stats = pstats.Stats(profile)
@@ -98,10 +104,10 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3, help="best of this many runs")
     parser.add_argument("--part", choices=("1", "2", "both"), default="both")
     parser.add_argument(
-        "--order-two-level",
+        "--order-two-fidelity",
         default="native",
         choices=("ideal", "native"),
-        help="qsgd.sim level of the order-2 window (native needs ~20 qubits at s = 64)",
+        help="qsgd.sim fidelity of the order-2 window (native needs ~20 qubits at s = 64)",
     )
     parser.add_argument("--order-two-support", type=int, default=64, help="s of the order-2 window")
     args = parser.parse_args()
@@ -110,11 +116,11 @@ def main() -> None:
     if args.part != "2":
         order_one_table(sizes, args.window, args.repeats)
     if args.part != "1":
-        order_two_window(args.order_two_level, args.order_two_support)
+        order_two_window(args.order_two_fidelity, args.order_two_support)
 
 
 def order_one_table(sizes: list[int], window: int, repeats: int) -> None:
-    print(f"order 1, matrix-free, ideal level, exact download, T = {window}")
+    print(f"order 1, matrix-free, ideal fidelity, exact download, T = {window}")
     print(f"{'s':>8} {'QSGD (s)':>10} {'SGD (s)':>10} {'ratio':>7}")
     time_window(sizes[0], 2)  # warm-up: imports and first-call overheads
     for s in sizes:
