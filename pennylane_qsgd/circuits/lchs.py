@@ -38,8 +38,8 @@ import pennylane as qml
 from pennylane.operation import Operation
 from pennylane.wires import Wires
 
-from pennylane_qsgd.circuits._data_hash import DigestCache, FullDataHashMixin, array_digest, queued
 from pennylane_qsgd.circuits.block_encoding import _check_square_matrix
+from pennylane_qsgd.circuits.data_hash import DigestCache, FullDataHashMixin, array_digest, queued
 from pennylane_qsgd.circuits.hamiltonian_simulation import (
     DEFAULT_SCALE,
     HamiltonianSimulation,
@@ -294,3 +294,11 @@ class LCHSEvolution(FullDataHashMixin, Operation):
     @classmethod
     def _unflatten(cls, data, metadata):
         return cls(*data, wires=metadata[0], **dict(metadata[1]))
+
+
+__all__ = [
+    "LCHSEvolution",
+    "LCHSLayout",
+    "lchs_layout",
+    "prep_matrix",
+]

@@ -427,3 +427,17 @@ def classify_window(
         else:  # the plain log-norm only (exact for the symmetric F1 of a QSGD window)
             cert = _certificate(problem, "identity", np.eye(problem.size), c, T)
     return WindowClass(kind=kind, R=R, shift=shift, certificate=cert)
+
+
+__all__ = [
+    "DEFAULT_TARGET",
+    "DENSE_METRIC_LIMIT",
+    "LyapunovCertificate",
+    "Shift",
+    "WindowClass",
+    "classify_window",
+    "lyapunov_certificate",
+    "minimal_shift",
+    "shifted_problem",
+    "shifted_ratio",
+]

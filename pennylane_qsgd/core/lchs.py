@@ -621,3 +621,24 @@ def lchs_cost(
         rounds=rounds,
         queries=degree * (2 * rounds + 1),
     )
+
+
+__all__ = [
+    "DEFAULT_BETA",
+    "DuhamelQuadrature",
+    "LCHSCost",
+    "LCHSQuadrature",
+    "LCHSSolution",
+    "check_dissipative",
+    "duhamel_quadrature",
+    "hermitian_parts",
+    "jacobi_anger_degree",
+    "kernel_tail_bound",
+    "lchs_apply",
+    "lchs_cost",
+    "lchs_kernel",
+    "lchs_propagator",
+    "lchs_quadrature",
+    "lchs_solve",
+    "log_norm",
+]

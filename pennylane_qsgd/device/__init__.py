@@ -32,3 +32,4 @@ import pennylane_qsgd.device.kernels_circuits  # noqa: E402, F401
 import pennylane_qsgd.device.kernels_encodings  # noqa: E402, F401
 import pennylane_qsgd.device.kernels_gates  # noqa: E402, F401
 import pennylane_qsgd.device.kernels_hhl  # noqa: E402, F401
+import pennylane_qsgd.device.kernels_lchs  # noqa: E402, F401

@@ -21,10 +21,10 @@ import numpy as np
 from pennylane.operation import Operator
 from pennylane.wires import Wires
 
-from pennylane_qsgd.circuits._data_hash import DigestCache, array_digest
+from pennylane_qsgd.circuits.data_hash import DigestCache, array_digest
 from pennylane_qsgd.circuits.hamiltonian_simulation import simulation_blocks
 from pennylane_qsgd.circuits.lchs import LCHSEvolution, LCHSLayout, prep_matrix
-from pennylane_qsgd.device.kernels_circuits import _from_front, _to_front
+from pennylane_qsgd.device.kernels_circuits import from_front, to_front
 from pennylane_qsgd.device.native import register_native_kernel
 
 _select_maps = DigestCache()
@@ -49,7 +49,7 @@ def _select(layout: LCHSLayout, key: str) -> tuple[np.ndarray, np.ndarray]:
 
 def _lchs_kernel(adjoint: bool):
     def kernel(state: np.ndarray, op: Operator, wire_order: Wires) -> np.ndarray:
-        mat, axes = _to_front(state, wire_order, op.wires)
+        mat, axes = to_front(state, wire_order, op.wires)
         layout = op.layout
         hp = op.hyperparameters
         key = array_digest(op.data[0], op.data[1], hp["eps"], hp["beta"], hp["scale"])
@@ -68,7 +68,7 @@ def _lchs_kernel(adjoint: bool):
         if adjoint:
             x = layout.phases.conj()[:, None, None, None] * x
         x = np.einsum("ij,jarR->iarR", M.conj().T, x)
-        return _from_front(x.reshape(mat.shape), axes, len(wire_order))
+        return from_front(x.reshape(mat.shape), axes, len(wire_order))
 
     return kernel
 
@@ -79,3 +79,8 @@ def register_lchs_kernels() -> None:
 
 
 register_lchs_kernels()
+
+
+__all__ = [
+    "register_lchs_kernels",
+]

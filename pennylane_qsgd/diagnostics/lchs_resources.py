@@ -247,3 +247,14 @@ def format_routes(rows: list[RouteRow]) -> str:
         f"{cross(s.fitted_crossover_calls)}, T-count {cross(s.fitted_crossover_t_count)}",
     ]
     return "\n".join(lines)
+
+
+__all__ = [
+    "LCHSWindowEstimate",
+    "RouteRow",
+    "RouteSlopes",
+    "compare_routes",
+    "format_routes",
+    "lchs_window",
+    "route_slopes",
+]
