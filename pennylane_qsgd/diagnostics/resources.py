@@ -516,24 +516,30 @@ def plot_resources(tables: dict[str, list[WindowEstimate]], path: str | Path) ->
     """
     if not tables or not all(tables.values()):
         raise ValueError("tables must hold at least one non-empty list of rows")
-    fig = Figure(figsize=(11, 4.5))
+    fig = Figure(figsize=(11, 5.5))
     left, right = fig.add_subplot(1, 2, 1), fig.add_subplot(1, 2, 2)
     colours = ("C0", "C1", "C2", "C3", "C4")
+    # Models can share a curve exactly (block-encoding calls do not depend on n): later models are
+    # drawn with smaller, hollow markers on top, so every curve stays visible.
     for i, (label, rows) in enumerate(tables.items()):
         c = colours[i % len(colours)]
+        marker = dict(marker="o", markersize=max(8 - 3 * i, 3), color=c)
+        if i:
+            marker["markerfacecolor"] = "none"
         T = np.array([r.T for r in rows], dtype=float)
-        left.loglog(T, [r.t_count for r in rows], "-o", color=c, label=f"{label}: T-count")
+        left.loglog(T, [r.t_count for r in rows], "-", label=f"{label}: T-count", **marker)
         left.loglog(T, [r.t_count_oracle for r in rows], "--", color=c, label="  oracle QRAM")
         left.loglog(T, [r.classical_flops for r in rows], ":", color=c, label="  classical FLOPs")
-        right.loglog(T, [r.block_encoding_calls for r in rows], "-o", color=c, label=label)
+        right.loglog(T, [r.block_encoding_calls for r in rows], "-", label=label, **marker)
     for ax, key in ((left, "t_count"), (right, "block_encoding_calls")):
         rows = next(iter(tables.values()))
         T = np.array([r.T for r in rows], dtype=float)
-        ref = getattr(rows[-1], key) * (T / T[-1]) ** 2
-        ax.loglog(T, ref, color="grey", lw=0.8, label="T^2")
+        # The slope reference sits a decade below the first model's curve instead of on it.
+        ref = 0.1 * getattr(rows[0], key) * (T / T[0]) ** 2
+        ax.loglog(T, ref, color="grey", lw=0.8, ls="-.", label="T^2 (slope reference)")
         ax.set_xlabel("window length T (SGD steps)")
         ax.grid(True, which="both", alpha=0.3)
-        ax.legend(fontsize=7)
+        ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2)
     left.set_ylabel("gates / FLOPs per window")
     right.set_ylabel("block-encoding calls per window")
     fig.suptitle("Quantum cost of one window (Euler + QSVT) vs classical SGD")
