@@ -74,8 +74,9 @@ def _encoding_t_count(a: WindowAssumptions) -> int:
     rep = CarlemanEulerEncoding.resource_rep(
         size=a.support,
         level=a.level,
-        time_qubits=1,
-        has_forcing=True,
+        # m = 1, p = 0: a one-qubit time register (the encoding of A alone, no Euler chain)
+        steps=1,
+        idle=0,
         forcing_pieces=1,
         f_model="qram",
         row_sparsity=a.row_sparsity,
@@ -107,7 +108,7 @@ def lchs_window(
     """
     if isinstance(T, bool) or int(T) != T or T < 1:
         raise ValueError(f"T must be a positive integer; got {T!r}")
-    alpha_A = lcu_subnormalisation(1.0, a.level, a.f1_norm, a.f2_norm, a.f0_norm) - 2.0
+    alpha_A = lcu_subnormalisation(1.0, a.level, 1, a.f1_norm, a.f2_norm, a.f0_norm) - 2.0
     if decay is None:
         decay = a.f2_norm * a.u_norm + a.f0_norm / a.u_norm
     cost = lchs_cost(
