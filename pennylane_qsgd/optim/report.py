@@ -9,8 +9,8 @@ __all__ = ["NON_FINITE_REASONS", "WindowReport"]
 
 NON_FINITE_REASONS = {
     "R": (
-        "Re lambda_1 >= 0, so the unshifted R is unbounded; window_class, shift_c and "
-        "shift_penalty say whether a shift u = e^{ct} v makes the window dissipative and its price"
+        "the window's flow is not dissipative (Re lambda_1 >= 0), so R is unbounded; "
+        "window_class and shift_penalty say whether a shift u = e^{ct} v makes it so, and its price"
     ),
     "shift_c": "inf: divergent (no shift c gives R_c below the target); nan: not classified",
     "shift_penalty": "inf: divergent, or e^{cT} beyond float range; nan: not classified",
