@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 
 from pennylane_qsgd.cli import build_parser, main
@@ -77,3 +78,22 @@ def test_bad_input_exits_with_the_argument_named(tmp_path):
         main(["resources", "--params", "10", "--sparsity", "1.5", "--output-dir", str(tmp_path)])
     with pytest.raises(SystemExit, match="steps"):
         main(["resources", "--params", "10", "--steps", "0", "--output-dir", str(tmp_path)])
+
+
+def test_resources_prints_and_writes_both_routes(tmp_path, capsys):
+    args = ["resources", "--params", "20000", "--steps", "100", "1000", "10000", "--no-plot"]
+    rc = main([*args, "--output-dir", str(tmp_path), "--json"])
+    assert rc == 0
+    out = capsys.readouterr().out
+    assert "LCHS route" in out and "LCHS T-count" in out and "crossover T" in out
+    data = json.loads((tmp_path / "resources.json").read_text())
+    (routes,) = data["routes"].values()
+    (table,) = data["tables"].values()
+    assert [r["T"] for r in routes["rows"]] == [100, 1000, 10000]
+    # The Euler column is the table's own estimate; LCHS queries are linear in T (up to logs)
+    # and Euler's quadratic, so over the last decade the slopes are near 1 and 2.
+    assert [r["euler_calls"] for r in routes["rows"]] == [r["block_encoding_calls"] for r in table]
+    slopes = routes["slopes"]
+    assert 0.8 < slopes["lchs_calls"] < 1.4 and 1.8 < slopes["euler_calls"] < 2.4
+    ratio = routes["rows"][-1]["lchs_calls"] / routes["rows"][-2]["lchs_calls"]
+    assert slopes["lchs_calls"] == pytest.approx(np.log10(ratio), rel=1e-9)

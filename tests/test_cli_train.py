@@ -1,11 +1,17 @@
 """The ``qsgd train`` job: outputs, and resuming an interrupted run to the same result."""
 
 import json
+import math
 
 import pytest
 
 from pennylane_qsgd.cli import main
-from pennylane_qsgd.cli.train import TrainConfig, run_training
+from pennylane_qsgd.cli.train import (
+    TrainConfig,
+    _class_summary,
+    _format_class_summary,
+    run_training,
+)
 from pennylane_qsgd.optim.qsgd import QSGD
 
 SMALL = dict(hidden=4, pretrain_steps=30, window=3, fidelity="ideal", shots=20000, seed=1)
@@ -120,3 +126,40 @@ def test_strict_json_replaces_non_finite_numbers_and_says_so():
         "rows": [{"x": None, "y": 1.0, "non_finite": {"x": "nan"}}],
     }
     json.dumps(out, allow_nan=False)
+
+
+def test_table_and_report_carry_the_window_class(tmp_path, capsys):
+    config = TrainConfig(windows=2, output_dir=str(tmp_path), **SMALL)
+    result = run_training(config, progress=True)
+    out = capsys.readouterr().out
+    assert "class e^cT" in out and "windows dissipative or almost-dissipative:" in out
+    saved = json.loads((tmp_path / "report.json").read_text())
+    reports = [row["report"] for row in saved["windows"]]
+    for r in reports:
+        assert r["window_class"] in ("dissipative", "almost-dissipative", "divergent")
+        if r["window_class"] == "dissipative":
+            assert r["shift_c"] == 0.0 and r["shift_penalty"] == 1.0
+        elif r["window_class"] == "almost-dissipative":
+            assert r["shift_penalty"] == pytest.approx(math.exp(r["shift_c"] * r["steps"]))
+    shiftable = [r for r in reports if r["window_class"] != "divergent"]
+    assert saved["classes"]["fraction_shiftable"] == len(shiftable) / len(reports)
+    assert saved["classes"] == result["classes"]
+
+
+def test_class_summary_counts_fractions_and_penalty_range():
+    def row(kind, penalty, certified):
+        return {"report": {"window_class": kind, "shift_penalty": penalty, "certified": certified}}
+
+    rows = [
+        row("dissipative", 1.0, True),
+        row("almost-dissipative", 3.5, True),
+        row("almost-dissipative", 1.5, False),
+        row("divergent", None, False),
+    ]
+    summary = _class_summary(rows)
+    assert summary["counts"] == {"dissipative": 1, "almost-dissipative": 2, "divergent": 1}
+    assert summary["fraction_shiftable"] == 0.75 and summary["fraction_certified"] == 0.5
+    assert (summary["penalty_min"], summary["penalty_max"]) == (1.0, 3.5)
+    line = _format_class_summary(summary)
+    assert "75%" in line and "1 .. 3.5" in line
+    assert _class_summary([])["penalty_min"] is None

@@ -18,7 +18,8 @@ DESCRIPTION = (
     "Resource estimate of one window of T gradient steps run through the Carleman-Euler "
     "quantum solver (logical qubits, block-encoding calls, amplitude-amplification rounds, "
     "T-count, depth via pennylane.estimator), and the classical cost of the same window. "
-    "Prints the assumptions, a table per model and the log-log slope; writes a PNG."
+    "Prints the assumptions, a table per model and the log-log slope, then the Euler route beside "
+    "the LCHS route (slopes in T and their crossover); writes a PNG."
 )
 
 
@@ -102,6 +103,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 
 def run(args: argparse.Namespace) -> int:
     """Print assumptions and tables; write ``resources.png`` (and ``resources.json``)."""
+    from pennylane_qsgd.diagnostics.lchs_resources import (
+        compare_routes,
+        format_routes,
+        route_slopes,
+    )
     from pennylane_qsgd.diagnostics.resources import (
         PAPER_MODELS,
         WindowAssumptions,
@@ -141,7 +147,7 @@ def run(args: argparse.Namespace) -> int:
     print("Assumptions and model:")
     for line in assumption_lines(next(iter(assumptions.values()))):
         print(f"  - {line}")
-    tables = {}
+    tables, routes = {}, {}
     for label, a in assumptions.items():
         rows = [estimate_window(a, T) for T in steps]
         tables[label] = rows
@@ -172,6 +178,14 @@ def run(args: argparse.Namespace) -> int:
                 f"log-log slope over T = {big[0].T}..{big[-1].T}: T-count {slope:.3f}, "
                 f"block-encoding calls {calls:.3f} (Euler + QLSA: 2, times log factors)"
             )
+        if len(steps) >= 2:  # slopes and crossovers need two window lengths
+            route_rows = compare_routes(a, tuple(steps))
+            routes[label] = {
+                "rows": [asdict(r) for r in route_rows],
+                "slopes": asdict(route_slopes(route_rows)),
+            }
+            print(f"\n{label}: Euler + QSVT route against the LCHS route")
+            print(format_routes(route_rows))
     out = Path(args.output_dir)
     if not args.no_plot:
         path = plot_resources(tables, out / "resources.png")
@@ -182,6 +196,7 @@ def run(args: argparse.Namespace) -> int:
             "assumptions": {k: asdict(a) for k, a in assumptions.items()},
             "notes": assumption_lines(next(iter(assumptions.values()))),
             "tables": {k: [asdict(r) for r in rows] for k, rows in tables.items()},
+            "routes": routes,
         }
         with open(out / "resources.json", "w", encoding="utf-8") as fh:
             json.dump(payload, fh, indent=2)

@@ -229,11 +229,73 @@ def run_training(config: TrainConfig, resume: bool = False, progress: bool = Tru
         )
         raise
     result = {"config": asdict(config), "start": start, "windows": history}
+    result["classes"] = _class_summary(history)
     (out / "report.json").write_text(json.dumps(_strict_json(result), indent=2, allow_nan=False))
     _plot(start, history, config, out / "training.png")
     if progress:
+        print(_format_class_summary(result["classes"]))
         print(f"wrote {out / 'report.json'} and {out / 'training.png'}")
     return result
+
+
+_SHORT_CLASS = {"dissipative": "dis", "almost-dissipative": "alm", "divergent": "div"}
+"""Table abbreviations of the window classes (anything else, e.g. unclassified, prints '?')."""
+
+
+def _class_summary(history: list[dict]) -> dict:
+    """Window classes of a run: counts, the fraction with a finite shift, the penalty range.
+
+    Parameters
+    ----------
+    history : list of dict
+        The rows of ``report.json`` (each with ``"report"``, a
+        :meth:`~pennylane_qsgd.optim.report.WindowReport.to_dict`).
+
+    Returns
+    -------
+    dict
+        ``counts`` per class; ``fraction_shiftable``: windows that are dissipative or
+        almost-dissipative (a finite shift makes them dissipative); ``fraction_certified``:
+        windows with a Lyapunov certificate; ``penalty_min``, ``penalty_max``: range of
+        :math:`e^{cT}` over the shiftable windows (``None`` when there are none).
+    """
+    reports = [row["report"] for row in history]
+    counts: dict[str, int] = {}
+    for r in reports:
+        kind = r.get("window_class", "unclassified")
+        counts[kind] = counts.get(kind, 0) + 1
+    shiftable = [
+        r for r in reports if r.get("window_class") in ("dissipative", "almost-dissipative")
+    ]
+    penalties = [r["shift_penalty"] for r in shiftable if r.get("shift_penalty") is not None]
+    n = max(len(reports), 1)
+    return {
+        "windows": len(reports),
+        "counts": counts,
+        "fraction_shiftable": len(shiftable) / n,
+        "fraction_certified": sum(bool(r.get("certified")) for r in reports) / n,
+        "penalty_min": min(penalties) if penalties else None,
+        "penalty_max": max(penalties) if penalties else None,
+    }
+
+
+def _format_class_summary(summary: dict) -> str:
+    """One line for the end of a run (:func:`_class_summary`)."""
+    counts = ", ".join(f"{k} {v}" for k, v in sorted(summary["counts"].items()))
+    lo, hi = summary["penalty_min"], summary["penalty_max"]
+    penalty = "none" if lo is None else f"{lo:.3g} .. {hi:.3g}"
+    return (
+        f"windows dissipative or almost-dissipative: {summary['fraction_shiftable']:.0%} "
+        f"({counts}); Lyapunov-certified {summary['fraction_certified']:.0%}; "
+        f"penalty e^(cT) {penalty}"
+    )
+
+
+def _class_cell(report: dict, width: int) -> str:
+    """Class and penalty in one compact cell, e.g. ``alm 1.23`` (``-``: no finite shift)."""
+    kind = _SHORT_CLASS.get(report.get("window_class"), "?")
+    penalty = report.get("shift_penalty")
+    return f"{kind} {'-' if penalty is None else f'{penalty:.3g}'}".rjust(width)
 
 
 def _strict_json(value):
@@ -265,7 +327,7 @@ def _num(value, spec: str, width: int) -> str:
 def _header() -> str:
     return (
         f"{'win':>3} {'step':>4} {'loss QSGD':>9} {'loss SGD':>9} {'acc QSGD':>8} {'acc SGD':>8} "
-        f"{'R':>8} {'lam_min':>8} {'neg':>5} {'err vs GD':>9} {'P':>8} {'shots':>8} {'s':>4} "
+        f"{'R':>8} {'class e^cT':>10} {'lam_min':>8} {'neg':>5} {'err vs GD':>9} {'P':>8} {'shots':>8} {'s':>4} "
         f"{'qubits':>6} {'sec':>5}"
     )
 
@@ -275,7 +337,7 @@ def _format_row(row: dict) -> str:
     return (
         f"{row['window']:>3} {row['step']:>4} {row['loss_qsgd']:9.4f} {row['loss_sgd']:9.4f} "
         f"{row['test_accuracy_qsgd']:8.3f} {row['test_accuracy_sgd']:8.3f} "
-        f"{_num(r['R'], '.3g', 8)} {_num(r['lambda_min'], '.3g', 8)} "
+        f"{_num(r['R'], '.3g', 8)} {_class_cell(r, 10)} {_num(r['lambda_min'], '.3g', 8)} "
         f"{_num(r['negative_fraction'], '.2f', 5)} {row['error_vs_gd']:9.2e} "
         f"{_num(r['success_probability'], '.2e', 8)} {r['shots']:>8} {r['support_size']:>4} "
         f"{r['qubits']:>6} {row['seconds']:5.1f}"

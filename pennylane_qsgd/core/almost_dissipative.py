@@ -49,7 +49,12 @@ import scipy.sparse as sp
 from scipy.optimize import brentq
 
 from pennylane_qsgd.core.carleman import as_count
-from pennylane_qsgd.core.dissipation import dissipation, provable_interval
+from pennylane_qsgd.core.dissipation import (
+    Dissipation,
+    dissipation,
+    dissipation_ratio_from_norms,
+    provable_interval,
+)
 from pennylane_qsgd.core.euler import _check_horizon, step_times
 from pennylane_qsgd.core.norms import max_forcing_norm, spectral_norm
 from pennylane_qsgd.core.problem import PolynomialODE
@@ -145,7 +150,12 @@ class Shift:
         return bool(np.isfinite(self.c))
 
 
-def minimal_shift(problem: PolynomialODE, T: float, target: float = DEFAULT_TARGET) -> Shift:
+def minimal_shift(
+    problem: PolynomialODE,
+    T: float,
+    target: float = DEFAULT_TARGET,
+    info: Dissipation | None = None,
+) -> Shift:
     """Smallest :math:`c \\ge \\max(0, \\mathrm{Re}\\,\\lambda_1)` with :math:`R_c \\le` ``target``.
 
     Parameters
@@ -155,14 +165,29 @@ def minimal_shift(problem: PolynomialODE, T: float, target: float = DEFAULT_TARG
         Window length (time units of the problem).
     target : float
         In (0, 1).
+    info : Dissipation, optional
+        ``dissipation(problem)`` when the caller already has it (saves the eigenvalue solve).
     """
+    info = dissipation(problem) if info is None else info
+    return shift_from_norms(info.re_lambda1, info.norm_F0, info.norm_F2, info.norm_u_in, T, target)
+
+
+def shift_from_norms(
+    re_lambda1: float,
+    norm_F0: float,
+    norm_F2: float,
+    norm_u_in: float,
+    T: float,
+    target: float = DEFAULT_TARGET,
+) -> Shift:
+    """:func:`minimal_shift` from the four scalars it depends on (e.g. a Lanczos estimate of
+    :math:`\\mathrm{Re}\\,\\lambda_1` for a matrix-free window)."""
     T = _check_horizon(T)
     if not 0 < target < 1:
         raise ValueError(f"target must lie in (0, 1); got {target}")
-    info = dissipation(problem)
-    c = _smallest_shift(info.re_lambda1, info.norm_F0, info.norm_F2, info.norm_u_in, T, target)
-    ratio = shifted_ratio(info.re_lambda1, info.norm_F0, info.norm_F2, info.norm_u_in, c, T)
-    return Shift(c=c, T=T, re_lambda1=info.re_lambda1, ratio=ratio)
+    c = _smallest_shift(re_lambda1, norm_F0, norm_F2, norm_u_in, T, target)
+    ratio = shifted_ratio(re_lambda1, norm_F0, norm_F2, norm_u_in, c, T)
+    return Shift(c=c, T=T, re_lambda1=re_lambda1, ratio=ratio)
 
 
 def shifted_problem(problem: PolynomialODE, c: float, T: float, steps: int) -> PolynomialODE:
@@ -403,20 +428,46 @@ DENSE_METRIC_LIMIT = 60
 """Largest support for which the dense metrics (and the (s, s, s) tensor of F2) are computed."""
 
 
-def classify_window(
-    problem: PolynomialODE, T: float, target: float = DEFAULT_TARGET, level: int = 2
-) -> WindowClass:
-    """Dissipative / almost-dissipative / divergent, with the numbers (module docstring)."""
-    T = _check_horizon(T)
-    R = dissipation(problem).R
-    shift = minimal_shift(problem, T, target)
+def _kind(R: float, shift: Shift) -> tuple[str, Shift]:
     if R < 1:
-        kind = "dissipative"
-        shift = Shift(c=0.0, T=T, re_lambda1=shift.re_lambda1, ratio=R)
-    elif shift.is_finite:
-        kind = "almost-dissipative"
-    else:
-        kind = "divergent"
+        return "dissipative", Shift(c=0.0, T=shift.T, re_lambda1=shift.re_lambda1, ratio=R)
+    return ("almost-dissipative" if shift.is_finite else "divergent"), shift
+
+
+def classify_from_norms(
+    re_lambda1: float,
+    norm_F0: float,
+    norm_F2: float,
+    norm_u_in: float,
+    T: float,
+    target: float = DEFAULT_TARGET,
+) -> WindowClass:
+    """:func:`classify_window` from the four scalars alone, without a certificate.
+
+    For a window whose :math:`F_1` is never formed (matrix-free): kind, R and the shift follow
+    from :math:`\\mathrm{Re}\\,\\lambda_1` and the norms; ``certificate`` is ``None``.
+    """
+    R = dissipation_ratio_from_norms(re_lambda1, norm_F0, norm_F2, norm_u_in)
+    shift = shift_from_norms(re_lambda1, norm_F0, norm_F2, norm_u_in, T, target)
+    kind, shift = _kind(R, shift)
+    return WindowClass(kind=kind, R=R, shift=shift, certificate=None)
+
+
+def classify_window(
+    problem: PolynomialODE,
+    T: float,
+    target: float = DEFAULT_TARGET,
+    level: int = 2,
+    info: Dissipation | None = None,
+) -> WindowClass:
+    """Dissipative / almost-dissipative / divergent, with the numbers (module docstring).
+
+    ``info``: ``dissipation(problem)`` when the caller already has it (saves the eigenvalues).
+    """
+    T = _check_horizon(T)
+    info = dissipation(problem) if info is None else info
+    kind, shift = _kind(info.R, minimal_shift(problem, T, target, info))
+    R = info.R
     cert = None
     if shift.is_finite:
         c = shift.c
@@ -435,9 +486,11 @@ __all__ = [
     "LyapunovCertificate",
     "Shift",
     "WindowClass",
+    "classify_from_norms",
     "classify_window",
     "lyapunov_certificate",
     "minimal_shift",
+    "shift_from_norms",
     "shifted_problem",
     "shifted_ratio",
 ]

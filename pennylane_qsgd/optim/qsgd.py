@@ -24,6 +24,11 @@ from tqdm import tqdm
 from pennylane_qsgd.circuits.encoding import encoding_class
 from pennylane_qsgd.circuits.solver_layout import required_wires
 from pennylane_qsgd.circuits.solver_policy import default_idle
+from pennylane_qsgd.core.almost_dissipative import (
+    WindowClass,
+    classify_from_norms,
+    classify_window,
+)
 from pennylane_qsgd.core.bounds import condition_number_bound, lemma_bounds
 from pennylane_qsgd.core.dissipation import dissipation
 from pennylane_qsgd.core.lanczos import lanczos_extremes
@@ -226,6 +231,24 @@ _NO_SOLVE_FIELDS = dict(
     encoding="none",
 )
 """The solver fields of a window that ran classically (no solve, no download)."""
+
+
+def _class_fields(wc: WindowClass, certified: bool | None = None) -> dict:
+    """The report fields of a window's classification (dissipative / almost / divergent)."""
+    return dict(
+        window_class=wc.kind,
+        shift_c=float(wc.shift.c),
+        shift_penalty=float(wc.penalty),
+        shifted_R=float(wc.shift.ratio),
+        certified=wc.certified if certified is None else certified,
+    )
+
+
+def _class_text(wc: WindowClass) -> str:
+    """The classification for a warning: class and the shift's price, or why there is none."""
+    if wc.kind == "divergent":
+        return "divergent: no shift u = e^{ct} v brings the ratio below 1"
+    return f"{wc.kind}: shift c = {wc.shift.c:.3g}, penalty e^(cT) = {wc.penalty:.3g}"
 
 
 def _solution_fields(sol) -> dict:
@@ -740,6 +763,7 @@ class QSGD(torch.optim.Optimizer):
                 forcing = StochasticForcing(-lr * rows, np.arange(T, dtype=np.float64))
             problem = build_problem(coeffs, lr, forcing=forcing)
         info = dissipation(problem)
+        wclass = classify_window(problem, float(T), info=info)
         eigs = np.linalg.eigvalsh(coeffs.H)
         header = dict(
             window=window_index,
@@ -753,12 +777,14 @@ class QSGD(torch.optim.Optimizer):
             re_lambda1=info.re_lambda1,
             lambda_min=float(eigs[0]),
             negative_fraction=float(np.mean(eigs < 0)),
+            **_class_fields(wclass),
         )
         action = "quantum"
         if not info.is_dissipative:
             message = (
                 f"window {window_index}: the flow is not dissipative (Re lambda_1 = "
-                f"{info.re_lambda1:.3g} >= 0; smallest Hessian eigenvalue {eigs[0]:.3g})"
+                f"{info.re_lambda1:.3g} >= 0; smallest Hessian eigenvalue {eigs[0]:.3g}); "
+                f"{_class_text(wclass)}"
             )
             if group["on_nondissipative"] == "raise":
                 raise NonDissipativeWindowError(
@@ -901,6 +927,8 @@ class QSGD(torch.optim.Optimizer):
         )
         scatter_values(entries, torch.as_tensor(sol.u_final))
         R = (norm_F0 / norm_u) / abs(re_lambda1) if re_lambda1 < 0 and norm_u > 0 else float("inf")
+        # F2 = 0; Lanczos' Ritz value bounds lambda_min from above, so this is no certificate.
+        wclass = classify_from_norms(re_lambda1, norm_F0, 0.0, norm_u, float(T))
         report = WindowReport(
             window=window_index,
             group=index,
@@ -918,6 +946,7 @@ class QSGD(torch.optim.Optimizer):
             euler_bound=None,
             taylor_model_error=None,
             **_solution_fields(sol),
+            **_class_fields(wclass, certified=False),
             wall_time=time.perf_counter() - start,
         )
         return report, op.loss.detach()

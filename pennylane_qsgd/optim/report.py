@@ -8,7 +8,13 @@ from dataclasses import asdict, dataclass, fields
 __all__ = ["NON_FINITE_REASONS", "WindowReport"]
 
 NON_FINITE_REASONS = {
-    "R": "the window's flow is not dissipative (Re lambda_1 >= 0), so R is unbounded",
+    "R": (
+        "the window's flow is not dissipative (Re lambda_1 >= 0), so R is unbounded; "
+        "window_class and shift_penalty say whether a shift u = e^{ct} v makes it so, and its price"
+    ),
+    "shift_c": "inf: divergent (no shift c gives R_c below the target); nan: not classified",
+    "shift_penalty": "inf: divergent, or e^{cT} beyond float range; nan: not classified",
+    "shifted_R": "inf: divergent (no finite shift); nan: not classified",
     "kappa": "no linear system was solved (classical or matrix-free window)",
     "kappa_bound": "no linear system was solved (classical window)",
     "success_probability": "no linear system was solved (classical window)",
@@ -70,6 +76,21 @@ class WindowReport:
         Block encoding of :math:`L` the solver used (``"none"`` when no circuit ran).
     wall_time : float
         Seconds spent in the window.
+    window_class : str
+        ``"dissipative"`` (R < 1), ``"almost-dissipative"`` (a shift :math:`u = e^{ct}v` gives
+        :math:`R_c < 1`), ``"divergent"`` (no shift does), or ``"unclassified"``
+        (:func:`~pennylane_qsgd.core.almost_dissipative.classify_window`).
+    shift_c : float
+        Smallest shift rate c (1/step); 0 for a dissipative window, ``inf`` for a divergent one.
+    shift_penalty : float
+        :math:`e^{cT}`: the factor on :math:`q` and on the amplification rounds (1 when
+        dissipative).
+    shifted_R : float
+        :math:`R_c`, the ratio after the shift (R itself for a dissipative window).
+    certified : bool
+        A Lyapunov metric certifies the (shifted) window, :math:`R_P < 1`; always False for a
+        matrix-free window, whose Lanczos estimate of :math:`\\mathrm{Re}\\,\\lambda_1` is
+        not a bound.
     """
 
     window: int
@@ -100,6 +121,11 @@ class WindowReport:
     polynomial_degree: int
     wall_time: float
     encoding: str = "none"
+    window_class: str = "unclassified"
+    shift_c: float = float("nan")
+    shift_penalty: float = float("nan")
+    shifted_R: float = float("nan")
+    certified: bool = False
 
     def to_dict(self) -> dict:
         """A dictionary that is strict JSON (``json.dumps(..., allow_nan=False)`` accepts it).
