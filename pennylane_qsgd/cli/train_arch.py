@@ -151,6 +151,10 @@ def run_arch_training(args: argparse.Namespace, progress: bool = True) -> dict:
             "distance": distance,
             "relative_distance": relative,
             "download_error": w.download_error,
+            # the tomography model: sqrt(s / shots) ||theta|| (0 for an exact download)
+            "download_error_model": (w.support_size / w.shots) ** 0.5 * float(theta_q.norm())
+            if w.shots
+            else 0.0,
             "shots": w.shots,
             "lambda_min": w.lambda_min,
             "euler_steps": w.euler_steps,
