@@ -192,15 +192,13 @@ def parameter_count(model: nn.Module, trainable_only: bool = False) -> int:
 #: Named architectures: name -> (builder, default keyword arguments).
 ARCHITECTURES = {
     "mlp": (mlp, {}),
-    "resnet8-1": (cifar_resnet, {"depth": 8, "widen_factor": 1, "num_classes": 100}),
     "resnet32-4": (cifar_resnet, {"depth": 32, "widen_factor": 4, "num_classes": 100}),
     "resnet422-4": (cifar_resnet, {"depth": 422, "widen_factor": 4, "num_classes": 100}),
 }
 
 
 def build_model(name: str, **kwargs) -> nn.Module:
-    """Build a named architecture (``"mlp"``, ``"resnet8-1"`` (a small one for tests),
-    ``"resnet32-4"``, ``"resnet422-4"``).
+    """Build a named architecture (``"mlp"``, ``"resnet32-4"``, ``"resnet422-4"``).
 
     Keyword arguments override the defaults of the builder (e.g. ``num_classes=10``).
     """

@@ -28,7 +28,7 @@ from tqdm import tqdm
 
 from pennylane_qsgd.diagnostics.distributed import resolve_device
 from pennylane_qsgd.diagnostics.spectrum_job import _accuracy, _data, _pretrain
-from pennylane_qsgd.models import build_model, load_pretrained
+from pennylane_qsgd.models import build_model, cifar_resnet, load_pretrained
 from pennylane_qsgd.optim.pruning import global_l1_prune
 from pennylane_qsgd.optim.qsgd import QSGD
 
@@ -38,6 +38,12 @@ __all__ = ["ARCH_DATA", "run_arch_training"]
 ARCH_DATA = {
     "resnet32-4": ("generated", "cifar100", "cifar10"),
     "resnet8-1": ("generated", "cifar100", "cifar10"),
+}
+
+#: Builders of the ``--arch`` choices: the paper's model, and a small one (78k weights) for tests.
+_BUILDERS = {
+    "resnet32-4": lambda num_classes: build_model("resnet32-4", num_classes=num_classes),
+    "resnet8-1": lambda num_classes: cifar_resnet(8, 1, num_classes),
 }
 
 
@@ -84,7 +90,7 @@ def run_arch_training(args: argparse.Namespace, progress: bool = True) -> dict:
     x_tr, y_tr, x_te, y_te, num_classes, augment = _data(cfg)
     if args.n_test is not None:
         x_te, y_te = x_te[: args.n_test], y_te[: args.n_test]
-    model = build_model(args.arch, num_classes=num_classes)
+    model = _BUILDERS[args.arch](num_classes)
     if args.pretrained is not None:
         load_pretrained(model, args.pretrained)
     model.to(dev)
