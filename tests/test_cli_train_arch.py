@@ -4,7 +4,6 @@ import json
 import warnings
 
 import pytest
-import torch
 from _cifar_files import write_tiny_cifar
 
 from pennylane_qsgd import data
@@ -40,7 +39,8 @@ def test_resnet_run_on_a_tiny_cifar100_release_tracks_sgd_on_the_first_window(
     assert report["first_untracked_window"] is None
 
 
-def test_mlp_rejects_resnet_only_options(capsys):
+def test_mlp_rejects_resnet_only_options_and_resnets_reject_order_two(tmp_path):
     with pytest.raises(ValueError, match="--data-root"):
         main(["train", "--data-root", "/nowhere", "--windows", "1"])
-    assert torch.get_default_dtype() == torch.float32
+    with pytest.raises(ValueError, match="--order"):
+        main(["train", "--arch", "resnet8-1", "--order", "2", "--output-dir", str(tmp_path)])
