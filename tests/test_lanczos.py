@@ -6,7 +6,7 @@ import scipy.linalg as sla
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pennylane_qsgd.core.lanczos import lanczos, lanczos_extremes
+from pennylane_qsgd.core.lanczos import lanczos, lanczos_extremes, ritz_extremes
 
 
 @settings(max_examples=30, deadline=None)
@@ -55,3 +55,20 @@ def test_bad_sizes_raise():
         lanczos(lambda v: v, 3, 2, v0=np.zeros(3))
     with pytest.raises(ValueError, match="matvec returned shape"):
         lanczos(lambda v: v[:-1], 3, 2)
+
+
+def test_ritz_extremes_of_a_full_basis_are_the_exact_extremes_and_inside_otherwise():
+    rng = np.random.default_rng(5)
+    M = rng.standard_normal((9, 9))
+    A = M + M.T
+    exact = np.linalg.eigvalsh(A)
+    # A Krylov basis like the Euler displacements: powers of A on a start vector, unscaled.
+    vectors = [rng.standard_normal(9)]
+    for _ in range(8):
+        vectors.append(A @ vectors[-1] / np.linalg.norm(vectors[-1]))
+    V = np.stack(vectors)
+    low, high = ritz_extremes(V, V @ A)
+    np.testing.assert_allclose([low, high], [exact[0], exact[-1]], rtol=1e-6)
+    low, high = ritz_extremes(V[:4], V[:4] @ A)
+    assert exact[0] - 1e-9 <= low <= high <= exact[-1] + 1e-9
+    assert ritz_extremes(np.zeros((2, 9)), np.zeros((2, 9))) is None

@@ -22,6 +22,8 @@ from torch import nn
 from torch.nn.utils import prune
 from tqdm import tqdm
 
+from pennylane_qsgd.cli import add_data_device_arguments
+from pennylane_qsgd.cli.train_arch import ARCH_DATA, run_arch_training
 from pennylane_qsgd.data import load_digits_tensors
 from pennylane_qsgd.device.simulate import FIDELITIES
 from pennylane_qsgd.models import mlp
@@ -451,10 +453,57 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     parser.add_argument(
         "--resume", action="store_true", help="continue from the checkpoint in the output directory"
     )
+    _add_arch_arguments(parser)
     return parser
 
 
+def _add_arch_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--arch`` and the options of the ResNet runs (:mod:`pennylane_qsgd.cli.train_arch`)."""
+    parser.add_argument(
+        "--arch",
+        choices=("mlp", *ARCH_DATA),
+        default="mlp",
+        help="model: the digits MLP, or a pruned CIFAR ResNet fine-tuned by matrix-free order-1 "
+        "windows at the ideal fidelity (resnet8-1 is a small one)",
+    )
+    add_data_device_arguments(parser, ("digits", *ARCH_DATA["resnet32-4"]))
+    group = parser.add_argument_group("ResNet runs (--arch other than mlp)")
+    group.add_argument("--batch", type=int, default=64, help="fixed fine-tuning batch (images)")
+    group.add_argument("--n-train", type=int, default=None, help="training images kept")
+    group.add_argument("--n-test", type=int, default=None, help="test images kept")
+    group.add_argument(
+        "--pretrain-epochs", type=int, default=1, help="Adam epochs before pruning (0: none)"
+    )
+    group.add_argument(
+        "--track-threshold",
+        type=float,
+        default=0.1,
+        help="QSGD stops tracking SGD at the first window where |theta_Q - theta_S| exceeds "
+        "this fraction of SGD's displacement |theta_S - theta_0|",
+    )
+
+
+def _select_model_data(args: argparse.Namespace) -> str:
+    """The run ``qsgd train`` does: ``"mlp"`` (digits) or a ResNet; rejects mixed options."""
+    if args.arch != "mlp":
+        return args.arch
+    extra = {
+        "--data": args.data not in (None, "digits"),
+        "--data-root": args.data_root is not None,
+        "--download": args.download,
+        "--device": args.device not in (None, "cpu"),
+        "--pretrained": args.pretrained is not None,
+    }
+    given = [name for name, used in extra.items() if used]
+    if given:
+        raise ValueError(f"{', '.join(given)} need --arch resnet8-1 or resnet32-4 (got --arch mlp)")
+    return "mlp"
+
+
 def run(args: argparse.Namespace) -> int:
+    if _select_model_data(args) != "mlp":
+        run_arch_training(args)
+        return 0
     names = {f.name for f in fields(TrainConfig)}
     values = {k: v for k, v in vars(args).items() if k in names}
     if values.get("shots") == 0:

@@ -128,3 +128,42 @@ def lanczos_extremes(
     alpha, beta = lanczos(matvec, n, steps, v0=v0)
     ritz = sla.eigvalsh_tridiagonal(alpha, beta)
     return float(ritz[0]), float(ritz[-1])
+
+
+def ritz_extremes(
+    basis: np.ndarray, products: np.ndarray, rtol: float = 1e-6
+) -> tuple[float, float] | None:
+    """Smallest and largest Ritz values of a symmetric ``A`` on the span of given vectors.
+
+    Rayleigh-Ritz with products already computed (for instance the Hessian-vector products of
+    Euler steps, whose directions span a Krylov space of the gradient), so no new product is
+    needed. Like :func:`lanczos_extremes`, the values lie inside the spectrum.
+
+    Parameters
+    ----------
+    basis : ndarray, shape (k, n)
+        Vectors spanning the subspace (any scaling, possibly nearly dependent).
+    products : ndarray, shape (k, n)
+        ``A`` applied to each row of ``basis``.
+    rtol : float
+        Singular values of ``basis`` below ``rtol`` times the largest are dropped.
+
+    Returns
+    -------
+    (float, float) or None
+        The extremes, or None when the vectors span nothing (all zero or non-finite).
+    """
+    V = np.atleast_2d(np.asarray(basis, dtype=float))
+    W = np.atleast_2d(np.asarray(products, dtype=float))
+    if V.size == 0 or not (np.isfinite(V).all() and np.isfinite(W).all()):
+        return None
+    # Orthonormal basis Q = V^T Z S^-1 from the small Gram matrix (k x k, k << n).
+    gram = V @ V.T
+    evals, Z = np.linalg.eigh(gram)
+    keep = evals > (rtol**2) * max(float(evals[-1]), 0.0)
+    if not keep.any() or evals[-1] <= 0:
+        return None
+    C = Z[:, keep] / np.sqrt(evals[keep])
+    projected = C.T @ (V @ W.T) @ C
+    ritz = np.linalg.eigvalsh(0.5 * (projected + projected.T))
+    return float(ritz[0]), float(ritz[-1])

@@ -31,7 +31,7 @@ from pennylane_qsgd.core.almost_dissipative import (
 )
 from pennylane_qsgd.core.bounds import condition_number_bound, lemma_bounds
 from pennylane_qsgd.core.dissipation import dissipation
-from pennylane_qsgd.core.lanczos import lanczos_extremes
+from pennylane_qsgd.core.lanczos import lanczos_extremes, ritz_extremes
 from pennylane_qsgd.core.memory import MemoryBudgetError, check_memory
 from pennylane_qsgd.core.polynomials import inverse_polynomial_degree
 from pennylane_qsgd.core.reference import integrate_ode
@@ -202,6 +202,14 @@ def validate_group(group: Mapping) -> None:
                 "matrix_free=True with momentum is not implemented; use momentum=0 or a support "
                 f"of at most {DENSE_HESSIAN_LIMIT} weights (max_support)"
             )
+
+
+def _runs_matrix_free(group: Mapping, s: int) -> bool:
+    """Whether a window on ``s`` weights runs matrix-free (``matrix_free=None``: order 1 and
+    ``s > DENSE_HESSIAN_LIMIT``)."""
+    if group["matrix_free"] is None:
+        return group["order"] == 1 and s > DENSE_HESSIAN_LIMIT
+    return bool(group["matrix_free"])
 
 
 def _caller_stacklevel() -> int:
@@ -598,7 +606,7 @@ class QSGD(torch.optim.Optimizer):
                 f"(the Hessian and the solver register grow with s); use fidelity='ideal' "
                 f"(matrix-free, order 1) or set max_support <= {DENSE_HESSIAN_LIMIT}"
             )
-        else:
+        elif not _runs_matrix_free(group, s):  # matrix-free windows never form the Hessian
             check_memory(
                 8 * s**2 * (4 if group["momentum"] else 1),
                 f"the Hessian on a support of s = {s} weights",
@@ -731,10 +739,7 @@ class QSGD(torch.optim.Optimizer):
         signed = self._signed(closure, group)
         with torch.enable_grad():
             objective = -loss if group["maximize"] else loss
-        matrix_free = group["matrix_free"]
-        if matrix_free is None:
-            matrix_free = order == 1 and s > DENSE_HESSIAN_LIMIT
-        if matrix_free:
+        if _runs_matrix_free(group, s):
             if mu:
                 raise ValueError(
                     f"a support of s = {s} > {DENSE_HESSIAN_LIMIT} weights runs matrix-free, "
@@ -900,14 +905,39 @@ class QSGD(torch.optim.Optimizer):
         with torch.enable_grad():
             op = ClosureHessian(closure, entries, wd, loss=loss)
         s = op.size
-        # A short Lanczos run: the window's own cost is T products, so the estimate stays cheap.
-        lam_min, lam_max = lanczos_extremes(op.matvec, s, steps=LANCZOS_STEPS)
-        re_lambda1 = -lr * lam_min
-        steps = group["euler_steps"] or max(
-            T, int(np.ceil(T * lr * max(abs(lam_max), abs(lam_min))))
+        theta, gradient = op.theta.cpu().numpy(), op.gradient
+        window_index = self.state["qsgd"]["windows"]
+        seed = None if group["seed"] is None else group["seed"] + window_index
+
+        def solve(steps: int, record=None):
+            return solve_linear_window_matrix_free(
+                op.matvec,
+                gradient,
+                theta,
+                lr,
+                float(T),
+                steps,
+                shots=group["shots"],
+                seed=seed,
+                record=record,
+            )
+
+        # The Euler steps' own products give the eigenvalue estimates (Rayleigh-Ritz on their
+        # Krylov space of the gradient); Lanczos only when there are none (T = 1, g = 0).
+        products: list = []
+        sol = solve(group["euler_steps"] or T, products)
+        extremes = (
+            ritz_extremes(np.stack([d for d, _ in products]), np.stack([w for _, w in products]))
+            if products
+            else None
         )
+        lam_min, lam_max = extremes or lanczos_extremes(op.matvec, s, steps=LANCZOS_STEPS)
+        re_lambda1 = -lr * lam_min
         if group["euler_steps"] is None:
+            steps = max(T, int(np.ceil(T * lr * max(abs(lam_max), abs(lam_min)))))
             self._check_grid(lr, T, steps, max(abs(lam_max), abs(lam_min)))
+            if steps > T:  # the grid of h = 1 was too coarse for the flow: solve again
+                sol = solve(steps)
         action = "quantum" if re_lambda1 < 0 else "quantum-nondissipative"
         if re_lambda1 >= 0:
             message = (
@@ -916,15 +946,9 @@ class QSGD(torch.optim.Optimizer):
             if group["on_nondissipative"] == "raise":
                 raise NonDissipativeWindowError(message)
             self._warn(NonDissipativeWarning, message + ": solved anyway")
-        theta = op.theta.cpu().numpy()
         # Before the write-back: the retained graph refers to the parameters' current values.
         norm_u = float(np.linalg.norm(theta))
-        norm_F0 = float(np.linalg.norm(lr * (op.gradient - op.matvec(theta))))
-        window_index = self.state["qsgd"]["windows"]
-        seed = None if group["seed"] is None else group["seed"] + window_index
-        sol = solve_linear_window_matrix_free(
-            op.matvec, op.gradient, theta, lr, float(T), steps, shots=group["shots"], seed=seed
-        )
+        norm_F0 = float(np.linalg.norm(lr * (gradient - op.matvec(theta))))
         scatter_values(entries, torch.as_tensor(sol.u_final))
         R = (norm_F0 / norm_u) / abs(re_lambda1) if re_lambda1 < 0 and norm_u > 0 else float("inf")
         # F2 = 0; Lanczos' Ritz value bounds lambda_min from above, so this is no certificate.
