@@ -1,6 +1,6 @@
 """Models of the experiments: a small MLP for the bundled digits and the paper's CIFAR ResNets.
 
-The ResNets follow section 7 of DESIGN.md, the layout behind the 7.45M- and 103.3M-parameter
+The ResNets follow the layout behind the 7.45M- and 103.3M-parameter
 models of Liu et al., Nat. Commun. 15, 434 (2024) (arXiv:2303.03428):
 
 - stem: 3x3 convolution from 3 to 64 channels, batch norm, ReLU;

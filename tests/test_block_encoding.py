@@ -101,7 +101,7 @@ def test_subnormalisation_is_checked_never_rescaled():
         DenseBlockEncoding(M, 1.5, wires=[0, 1])
     op = DenseBlockEncoding(M, 2.0, wires=[0, 1])  # alpha = ||M|| is allowed
     np.testing.assert_allclose(qml.matrix(op)[:2, :2], M / 2.0, atol=1e-14)
-    # qml.BlockEncode rescales silently (DESIGN trap 3); ours keeps alpha as given.
+    # qml.BlockEncode rescales silently; ours keeps alpha as given.
     np.testing.assert_allclose(op.data[1], 2.0)
 
 
@@ -137,7 +137,7 @@ def test_pad_with_identity_keeps_inverse():
 
 
 def test_hash_sees_every_entry_of_large_matrices():
-    """DESIGN trap 5: NumPy summarises arrays of > 1000 entries in str(); the hash must not."""
+    """NumPy summarises arrays of > 1000 entries in str(); the hash must not."""
     M = np.eye(64)
     M2 = M.copy()
     M2[31, 17] = 1e-3

@@ -28,7 +28,7 @@ SETTINGS = settings(max_examples=30, deadline=None)
 
 
 def dense_system(problem: PolynomialODE, level: int, T: float, m: int, p: int):
-    """L and B assembled densely from DESIGN.md's formula with np.kron and explicit |k><k-1|."""
+    """L and B assembled densely from the block formula of L and B with np.kron and explicit |k><k-1|."""
     h = T / m
     blocks = m + p + 1
     A0 = carleman_matrix(problem, level).toarray()

@@ -23,7 +23,7 @@ def _bn(c):
 
 
 def analytic_resnet_count(n, k, classes, block):
-    """Parameter count of the layout of DESIGN.md section 7, from the layer shapes alone."""
+    """Parameter count of the paper's ResNet layout, from the layer shapes alone."""
     total = _conv(3, 64, 3) + _bn(64)
     c = 64
     for stage, mult in enumerate((16, 32, 64)):
@@ -50,7 +50,7 @@ def test_paper_model_sizes():
     n_small, n_large = parameter_count(small), parameter_count(large)
     assert n_small == analytic_resnet_count(5, 4, 100, "basic")
     assert n_large == analytic_resnet_count(70, 4, 100, "bottleneck")
-    # "about 7.45M" and "about 103.3M" (DESIGN.md section 7)
+    # "about 7.45M" and "about 103.3M"
     assert round(n_small / 1e6, 2) == 7.45
     assert round(n_large / 1e5) / 10 == 103.3
 

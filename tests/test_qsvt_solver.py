@@ -78,7 +78,7 @@ def test_inverse_block_matches_numpy_inverse():
 
 
 def test_real_part_is_average_of_conjugate_sequences():
-    """The LCU of U(phi) and U(-phi) (DESIGN trap 2), built independently with qml.QSVT."""
+    """The LCU of U(phi) and U(-phi), built independently with qml.QSVT."""
     M = _euler_like(2)
     alpha, _, ang = _inverse_setup(M, 1e-4)
     U = unitary_dilation(M.T, alpha)  # block encoding of M^dagger

@@ -1,4 +1,4 @@
-"""Validated, explicitly normalised preparation of |B> (DESIGN trap 6) and its native kernel."""
+"""Validated, explicitly normalised preparation of |B> and its native kernel."""
 
 from __future__ import annotations
 

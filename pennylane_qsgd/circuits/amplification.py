@@ -14,7 +14,7 @@ fixed-point variant of Yoder, Low and Chuang (arXiv:1409.3305, equation (11)) re
 :math:`L \\ge \\ln(2/\\delta)/\\sqrt{w}`, :math:`\\delta^2 = 1 - p_{\\min}`.
 
 Both are PennyLane's ``qml.AmplitudeAmplification``; :class:`SuccessAmplification` only adds the
-collision-free hash of the package's templates (DESIGN.md trap 5) and a type of its own, so that
+collision-free hash of the package's templates and a type of its own, so that
 ``qsgd.sim`` applies it natively.
 """
 

@@ -9,7 +9,7 @@ the unitary (Halmos) dilation of the contraction :math:`A`: a block encoding in 
 Su, Low, Wiebe (arXiv:1806.01838, section 4) with one ancilla. The ancilla is the *first* wire of the operation, so
 :math:`(\\langle 0| \\otimes I)\\, U_M\\, (|0\\rangle \\otimes I) = M / \\alpha`. Unlike
 ``qml.BlockEncode``, the subnormalisation is given, stored and checked, never chosen silently
-(DESIGN.md section 6, trap 3). :math:`U_M^\\dagger` is the dilation of :math:`M^\\dagger` with the same
+(PennyLane 0.45 rescales by up to sigma_max^2 when the norm exceeds 1). :math:`U_M^\\dagger` is the dilation of :math:`M^\\dagger` with the same
 :math:`\\alpha`, so the adjoint of the operation is again a :class:`DenseBlockEncoding`.
 
 This encoding costs one dense ``QubitUnitary`` on ``n + 1`` wires: it is for small systems, the

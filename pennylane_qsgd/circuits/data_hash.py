@@ -1,4 +1,4 @@
-"""Collision-free hashing for operations that carry large arrays (DESIGN.md section 6, trap 5).
+"""Collision-free hashing for operations that carry large arrays.
 
 ``Operator.hash`` stringifies ``op.data``; NumPy summarises arrays of more than 1000 entries as
 ``[a b c ... x y z]``, so two operations whose arrays differ only in the middle hash alike and the

@@ -74,7 +74,7 @@ def encoding_class(name: str) -> type[EulerEncoding]:
 
 
 # ----------------------------------------------------------------------------------------------
-# Problem <-> operation data (numeric arrays only, DESIGN.md section 6, trap 5)
+# Problem <-> operation data (numeric arrays only)
 
 
 def pack_problem(problem: PolynomialODE) -> tuple[np.ndarray, ...]:

@@ -13,7 +13,7 @@ by the dilation :class:`~.DenseBlockEncoding` of :math:`A = H/\\alpha` (a Hermit
     |P - \\text{target}| \\le \\varepsilon s \\text{ on } [-1, 1],
 
 are applied to :math:`A` by :class:`HermitianQSVT` (the real-part construction of
-:mod:`.qsvt_solver`, DESIGN.md trap 2, for either parity) and combined by a one-ancilla LCU
+:mod:`.qsvt_solver` for either parity) and combined by a one-ancilla LCU
 (ancilla ``l``: Hadamard, :math:`P_c` controlled on :math:`l = 0`, :math:`P_s` on :math:`l = 1`,
 phase :math:`-i` on :math:`l = 1`, Hadamard). On :math:`|0\\rangle_l|0\\rangle_r|0\\rangle_a` the
 block is

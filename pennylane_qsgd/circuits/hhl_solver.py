@@ -1,6 +1,6 @@
 """HHL linear solver built as gates: phase estimation, eigenvalue inversion, uncomputation.
 
-Harrow, Hassidim and Lloyd (arXiv:0811.3171) on the Hermitian dilation (DESIGN.md trap 4) of a
+Harrow, Hassidim and Lloyd (arXiv:0811.3171) on the Hermitian dilation of a
 square, possibly non-Hermitian :math:`L` of size :math:`2^n`:
 
 .. math::

@@ -360,7 +360,7 @@ def real_part_qsvt(
     psi_r1: np.ndarray | None = None,
     target_phase: float = 0.0,
 ) -> RealPartOutput:
-    """The real-part QSVT map (LCU of the sequences with phases :math:`\\pm\\phi`, DESIGN trap 2).
+    """The real-part QSVT map (LCU of the sequences with phases :math:`\\pm\\phi`).
 
     The circuit is ``H_r``, the QSVT sequence with every projector phase controlled by the
     real-part wire ``r`` (phase :math:`+\\phi_k` on :math:`|0\\rangle_r`, :math:`-\\phi_k` on

@@ -3,7 +3,7 @@
 ``H_r``, then projector phases alternating with :math:`U^\\dagger, U, U^\\dagger, \\dots` for the
 encoding :math:`U` of :math:`L/\\alpha` (``qml.QSVT``'s order with :math:`U_A = U^\\dagger`, the
 encoding of :math:`L^\\dagger`), then ``H_r`` (Gilyén, Su, Low, Wiebe, arXiv:1806.01838,
-Corollary 18; DESIGN.md trap 2). With one encoding ancilla ``a`` a phase is ``MultiRZ(-2 phi)``
+Corollary 18). With one encoding ancilla ``a`` a phase is ``MultiRZ(-2 phi)``
 on ``[a, r]``; with several, a multi-controlled X computes "all ancillas 0" into ``flag``,
 ``MultiRZ(2 phi)`` acts on ``[flag, r]`` and the same X uncomputes ``flag``. Both apply
 :math:`e^{i\\phi(2\\Pi - I)Z_r}`, so between the Hadamards the branch ``r = 0`` holds the real part

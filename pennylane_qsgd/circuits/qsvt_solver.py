@@ -2,7 +2,7 @@
 
 For :math:`M = \\sum_i \\sigma_i |w_i\\rangle\\langle v_i|` block-encoded as :math:`M/\\alpha`, QSVT with
 an odd polynomial :math:`P` on the block encoding of :math:`M^\\dagger` (the adjoint of
-:math:`U_M`, DESIGN.md section 6, trap 4) gives the block
+:math:`U_M`) gives the block
 
 .. math::
 
@@ -17,7 +17,7 @@ arXiv:2105.02859) as long as :math:`\\kappa \\ge \\alpha/\\sigma_{\\min}(M)`. Th
 :func:`pennylane_qsgd.core.phase_angles.qsp_phases` converted by ``wx_to_qsvt_angles``, for which
 the target is the *real part* of PennyLane's QSVT block (:math:`f(A) - i\\,p(A)`).
 
-Real part (DESIGN.md trap 2). The sequences with phases :math:`\\phi` and :math:`-\\phi` have
+Real part. The sequences with phases :math:`\\phi` and :math:`-\\phi` have
 complex-conjugate blocks; their average, an LCU with one extra ancilla ``r``, is the real part
 (the construction of arXiv:1806.01838, Corollary 18). The
 two sequences call the block encoding identically, so the LCU needs no controlled block encodings:

@@ -2,7 +2,7 @@
 
 A solver returns the normalised state :math:`|u(T)\\rangle = u(T)/\\|u(T)\\|`; tomography recovers
 that direction (:mod:`pennylane_qsgd.circuits.tomography`), not the vector. Two ways to get the
-vector back (DESIGN.md section 2, "Download"):
+vector back (the download of the weights):
 
 (a) **Reference coordinate.** Append a coordinate :math:`u_0` with :math:`du_0/dt = -a u_0`
     (:math:`a = 0` by default, so :math:`u_0` stays equal to the chosen value :math:`c`). The solver

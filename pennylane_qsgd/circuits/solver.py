@@ -8,7 +8,7 @@ matrix :math:`L` of the Carleman-linearised ODE (PNAS, arXiv:2011.03185, Theorem
   dilation of the padded :math:`L`; ``"structured"``, the LCU built from :math:`F_0, F_1, F_2`;
   or one of yours, :func:`~.encoding.register_encoding`);
 * ``inverter``: ``"qsvt"``, the real part of a QSVT singular-value inversion of the encoding
-  (Gilyén, Su, Low, Wiebe, arXiv:1806.01838, Corollary 18; DESIGN.md trap 2), or ``"hhl"``
+  (Gilyén, Su, Low, Wiebe, arXiv:1806.01838, Corollary 18), or ``"hhl"``
   (:class:`~.HHLSolver` on the Hermitian dilation of :math:`L`: dense encoding, small windows);
 * one policy for :math:`\\alpha`, :math:`\\kappa`, idle steps and precision
   (:mod:`.solver_policy`) and one register layout (:mod:`.solver_layout`).

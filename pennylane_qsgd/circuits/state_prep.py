@@ -1,6 +1,6 @@
 """Validated, explicitly normalised state preparation of the right-hand side :math:`|B\\rangle`.
 
-``qml.StatePrep`` neither normalises nor validates by default (DESIGN.md section 6, trap 6): an
+``qml.StatePrep`` neither normalises nor validates by default: an
 unnormalised :math:`B` would silently give wrong probabilities. :class:`NormalizedStatePrep`
 checks the vector (finite, non-zero, fits the wires), pads it with zeros, divides it by its norm and
 keeps the norm :math:`\\|B\\|` as a hyperparameter, so the solver can turn amplitudes back into the

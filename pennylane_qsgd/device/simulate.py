@@ -20,7 +20,7 @@ from pennylane_qsgd.device.statevector import (
 )
 
 FIDELITIES = ("native", "gates", "ideal")
-"""Fidelities of ``qsgd.sim`` (DESIGN.md section 4)."""
+"""Fidelities of ``qsgd.sim``."""
 
 
 def check_fidelity(fidelity: str) -> str:

@@ -77,7 +77,7 @@ from pennylane_qsgd.diagnostics.estimator_ops import (
 )
 
 PAPER_MODELS = {"ResNet-32 (k=4)": 7_450_000, "ResNet-422 (k=4)": 103_300_000}
-"""Parameter counts of the paper's two CIFAR ResNets (DESIGN section 7)."""
+"""Parameter counts of the paper's two CIFAR ResNets."""
 
 DEFAULT_STEPS = (10, 30, 100, 300, 1000, 3000, 10_000)
 """Window lengths ``T`` of the default table."""

@@ -1,6 +1,6 @@
 """Third-derivative products on a support, and the order-2 gradient flow they define, matrix-free.
 
-The order-2 window (DESIGN.md section 2) needs the third-derivative tensor
+The order-2 window needs the third-derivative tensor
 :math:`T_3[a, b, c] = \\partial_a \\partial_b \\partial_c L` on the support only through products
 :math:`T_3[a, b, \\cdot\\,]` (an ``s``-vector), since
 :math:`F_2 (a \\otimes b) = -\\tfrac{\\eta}{2} T_3[a, b, \\cdot\\,]`. One product costs a few

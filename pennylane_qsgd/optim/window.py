@@ -169,7 +169,7 @@ def solve_window(
     level : int
         Carleman truncation level N.
     fidelity : {"native", "gates", "ideal"}
-        Fidelity of ``qsgd.sim`` (DESIGN.md section 4).
+        Fidelity of ``qsgd.sim``.
     steps, idle : int, optional
         Euler steps ``m`` (default :func:`euler_steps_for_window`) and idle steps ``p``.
     encoding : str
