@@ -8,7 +8,8 @@ from dataclasses import asdict, dataclass, fields
 __all__ = ["NON_FINITE_REASONS", "WindowReport"]
 
 NON_FINITE_REASONS = {
-    "R": "the window's flow is not dissipative (Re lambda_1 >= 0), so R is unbounded",
+    "R": "the window's flow is not dissipative (Re lambda_1 >= 0), so R is unbounded (nan: not "
+    "computed, a low-rank order-2 window never forms F2)",
     "kappa": "no linear system was solved (classical or matrix-free window)",
     "kappa_bound": "no linear system was solved (classical window)",
     "success_probability": "no linear system was solved (classical window)",
@@ -68,6 +69,15 @@ class WindowReport:
         Logical qubits and block-encoding calls per solver run.
     encoding : str
         Block encoding of :math:`L` the solver used (``"none"`` when no circuit ran).
+    order2_route : str
+        How an order-2 window was solved: ``"dense"`` (Taylor tensors and the Carleman matrix)
+        or ``"lowrank"`` (third-derivative products, level-2 block kept low rank); ``"none"`` for
+        order 1 and classical windows.
+    level2_discarded : float
+        Low-rank route: Frobenius norm of the level-2 block dropped over the window (summed over
+        the Euler steps, in weight units squared); 0 otherwise.
+    level2_rank : int
+        Low-rank route: largest rank of the level-2 block over the window; 0 otherwise.
     wall_time : float
         Seconds spent in the window.
     """
@@ -100,6 +110,9 @@ class WindowReport:
     polynomial_degree: int
     wall_time: float
     encoding: str = "none"
+    order2_route: str = "none"
+    level2_discarded: float = 0.0
+    level2_rank: int = 0
 
     def to_dict(self) -> dict:
         """A dictionary that is strict JSON (``json.dumps(..., allow_nan=False)`` accepts it).
