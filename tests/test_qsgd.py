@@ -196,7 +196,9 @@ def test_bad_inputs_leave_parameters_unchanged(monkeypatch):
         concave.step(lambda: -closure())
     monkeypatch.setenv("QSGD_MEMORY_LIMIT", "256")
     with pytest.raises(MemoryError, match="max_support"):
-        QSGD(model.parameters(), lr=0.1, order=2, fidelity="ideal").step(closure)
+        # The dense route refuses; order2_route="auto" would take the low-rank route instead.
+        dense = QSGD(model.parameters(), lr=0.1, order=2, fidelity="ideal", order2_route="dense")
+        dense.step(closure)
     np.testing.assert_array_equal(flat(model), before)
     empty = QSGD([model.weight], lr=0.1, masks={model.weight: torch.zeros_like(model.weight)})
     with pytest.raises(ValueError, match="support is empty"):

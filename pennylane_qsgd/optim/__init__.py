@@ -2,6 +2,8 @@
 
 from pennylane_qsgd.optim.pruning import global_l1_prune, remove_pruning, sparsity
 from pennylane_qsgd.optim.qsgd import (
+    LOWRANK_SUPPORT_THRESHOLD,
+    ORDER2_ROUTES,
     QSGD,
     ContinuousFlowWarning,
     NonDissipativeWarning,
@@ -20,6 +22,8 @@ from pennylane_qsgd.optim.taylor import (
 )
 
 __all__ = [
+    "LOWRANK_SUPPORT_THRESHOLD",
+    "ORDER2_ROUTES",
     "QSGD",
     "ContinuousFlowWarning",
     "NonDissipativeWarning",

@@ -32,6 +32,7 @@ from pennylane_qsgd.core.almost_dissipative import (
 from pennylane_qsgd.core.bounds import condition_number_bound, lemma_bounds
 from pennylane_qsgd.core.dissipation import dissipation
 from pennylane_qsgd.core.lanczos import lanczos_extremes, ritz_extremes
+from pennylane_qsgd.core.lowrank_carleman import RankCapError, check_dense_route
 from pennylane_qsgd.core.memory import MemoryBudgetError, check_memory
 from pennylane_qsgd.core.polynomials import inverse_polynomial_degree
 from pennylane_qsgd.core.reference import integrate_ode
@@ -49,9 +50,11 @@ from pennylane_qsgd.optim.closure_taylor import (
     support_size,
 )
 from pennylane_qsgd.optim.heavy_ball import fresh_velocity, momentum_problem, sgd_step
+from pennylane_qsgd.optim.lowrank_window import solve_order2_window_lowrank
 from pennylane_qsgd.optim.pruning import pruned_tensors, recording_pruning_masks
 from pennylane_qsgd.optim.report import WindowReport
 from pennylane_qsgd.optim.taylor import StochasticForcing, _constant_terms, build_problem
+from pennylane_qsgd.optim.third_derivatives import closure_order2_flow
 from pennylane_qsgd.optim.window import (
     solve_linear_window_matrix_free,
     solve_window,
@@ -61,10 +64,13 @@ __all__ = [
     "ACTIONS",
     "ContinuousFlowWarning",
     "DENSE_HESSIAN_LIMIT",
+    "LOWRANK_SUPPORT_THRESHOLD",
     "NonDissipativeWarning",
     "NonDissipativeWindowError",
+    "ORDER2_ROUTES",
     "QSGD",
     "QSGDWarning",
+    "RankCapError",
     "SlowWindowWarning",
 ]
 
@@ -73,6 +79,11 @@ logger = logging.getLogger(__name__)
 ACTIONS = ("run", "classical", "raise")
 DENSE_HESSIAN_LIMIT = 2048
 """Largest support whose Hessian is formed; above it order-1 windows go matrix-free (ideal fidelity)."""
+ORDER2_ROUTES = ("auto", "dense", "lowrank")
+LOWRANK_SUPPORT_THRESHOLD = 128
+"""Above this support ``order2_route="auto"`` takes the low-rank route (ideal fidelity): the dense
+route's third-derivative tensor costs ``s**2`` double-backward passes and ``s**3`` numbers, the
+low-rank route ``O(r)`` products per Euler step and ``O(s r)`` numbers."""
 LANCZOS_STEPS = 8
 """Hessian-vector products spent estimating the extreme eigenvalues of a matrix-free window."""
 MEASURE_ODE_LIMIT = 256
@@ -194,6 +205,24 @@ def validate_group(group: Mapping) -> None:
             f"on_nondissipative must be one of {ACTIONS}; got {group['on_nondissipative']!r}"
         )
     _positive_int("seed", group["seed"], allow_none=True, minimum=0)
+    if group["order2_route"] not in ORDER2_ROUTES:
+        raise ValueError(
+            f"order2_route must be one of {ORDER2_ROUTES}; got {group['order2_route']!r}"
+        )
+    _finite("rank_tol", group["rank_tol"], 0.0)
+    _positive_int("max_rank", group["max_rank"], allow_none=True)
+    if group["order2_route"] == "lowrank":
+        if group["order"] != 2 or group["fidelity"] != "ideal":
+            raise ValueError("order2_route='lowrank' needs order=2 and fidelity='ideal'")
+        if group["carleman_level"] not in (None, 2):
+            raise ValueError(
+                f"order2_route='lowrank' solves at carleman_level 2; got {group['carleman_level']}"
+            )
+        if group["momentum"] or group["stochastic"]:
+            raise ValueError(
+                "order2_route='lowrank' with momentum or stochastic=True is not implemented; use "
+                "momentum=0 and stochastic=False, or order2_route='dense'"
+            )
     if group["matrix_free"]:
         if group["order"] != 1 or group["fidelity"] != "ideal":
             raise ValueError("matrix_free=True needs order=1 and fidelity='ideal'")
@@ -353,6 +382,18 @@ class QSGD(torch.optim.Optimizer):
     matrix_free : bool, optional
         Order 1 only: never form the Hessian, one Hessian-vector product per Euler step, at the
         ideal fidelity. Default: when ``s > DENSE_HESSIAN_LIMIT``.
+    order2_route : {"auto", "dense", "lowrank"}
+        How an order-2 window at ``fidelity="ideal"`` is solved: ``"dense"`` forms :math:`T_3`
+        and the Carleman matrix; ``"lowrank"`` uses Hessian and third-derivative products and
+        keeps the level-2 block low rank
+        (:func:`~pennylane_qsgd.core.lowrank_carleman.solve_euler_lowrank`, centred at the
+        window start; no momentum, not stochastic). ``"auto"`` (default) takes the low-rank
+        route when ``s > LOWRANK_SUPPORT_THRESHOLD`` or the dense route would not fit in memory.
+    rank_tol : float
+        Relative eigenvalue tolerance of the low-rank level-2 block (default 1e-8).
+    max_rank : int, optional
+        Rank cap of the low-rank level-2 block; exceeding it raises
+        :class:`~pennylane_qsgd.core.lowrank_carleman.RankCapError` with the parameters unchanged.
     verbose : bool
         Log a summary of each window at INFO level (logger ``pennylane_qsgd.optim.qsgd``) and
         show progress bars inside long windows.
@@ -414,6 +455,9 @@ class QSGD(torch.optim.Optimizer):
         masks: nn.Module | Mapping | bool | None = None,
         seed: int | None = None,
         matrix_free: bool | None = None,
+        order2_route: str = "auto",
+        rank_tol: float = 1e-8,
+        max_rank: int | None = None,
         verbose: bool = False,
     ) -> None:
         defaults = dict(
@@ -439,6 +483,9 @@ class QSGD(torch.optim.Optimizer):
             on_nondissipative=on_nondissipative,
             seed=seed,
             matrix_free=matrix_free,
+            order2_route=order2_route,
+            rank_tol=rank_tol,
+            max_rank=max_rank,
         )
         validate_group(defaults)
         super().__init__(params, defaults)
@@ -593,7 +640,27 @@ class QSGD(torch.optim.Optimizer):
             raise ValueError("the support is empty: every parameter is pruned or frozen")
         return entries
 
+    @staticmethod
+    def _order2_route(s: int, group: dict) -> str:
+        """``"dense"`` or ``"lowrank"`` for an order-2 window on ``s`` weights (``"none"``: order 1)."""
+        if group["order"] != 2:
+            return "none"
+        route = group["order2_route"]
+        if route != "auto":
+            return route
+        if group["fidelity"] != "ideal" or (group["carleman_level"] or 2) != 2:
+            return "dense"
+        if s > LOWRANK_SUPPORT_THRESHOLD:
+            return "lowrank"
+        try:
+            check_dense_route(s, 2)
+        except MemoryBudgetError:
+            return "lowrank"
+        return "dense"
+
     def _check_size(self, s: int, group: dict) -> None:
+        if self._order2_route(s, group) == "lowrank":
+            return  # O(s r) memory, checked by the solve's rank cap
         if group["order"] == 2:
             check_memory(
                 8 * s**3,
@@ -748,6 +815,9 @@ class QSGD(torch.optim.Optimizer):
                 )
             report, _ = self._run_matrix_free(signed, group, index, entries, start, objective)
             return report, loss.detach(), start_grads
+        if self._order2_route(s, group) == "lowrank":
+            report = self._run_lowrank(signed, group, index, entries, start, float(loss.detach()))
+            return report, loss.detach(), start_grads
         stages = tqdm(total=3, desc=f"window {window_index}", disable=not self.verbose, leave=False)
         with torch.enable_grad():
             coeffs, _ = closure_taylor_coefficients(
@@ -866,6 +936,7 @@ class QSGD(torch.optim.Optimizer):
             taylor_model_error=measured,
             **_solution_fields(sol),
             wall_time=time.perf_counter() - start,
+            order2_route="dense" if order == 2 else "none",
         )
         stages.update()
         stages.close()
@@ -974,6 +1045,75 @@ class QSGD(torch.optim.Optimizer):
             wall_time=time.perf_counter() - start,
         )
         return report, op.loss.detach()
+
+    def _run_lowrank(self, closure, group, index, entries, start, loss: float) -> WindowReport:
+        """Order 2 at the ideal fidelity by products: no T3, no Carleman matrix, level 2 low rank."""
+        lr, T, wd = group["lr"], group["window"], group["weight_decay"]
+        if group["momentum"] or group["stochastic"]:
+            raise ValueError(
+                f"a support of s = {support_size(entries)} weights takes the low-rank order-2 "
+                "route, which is not implemented with momentum or stochastic=True; set "
+                f"max_support <= {LOWRANK_SUPPORT_THRESHOLD}, order2_route='dense', or momentum=0 "
+                "and stochastic=False"
+            )
+        with torch.enable_grad():
+            flow = closure_order2_flow(closure, entries, lr, weight_decay=wd)
+        s = flow.size
+        lam_min, lam_max = lanczos_extremes(flow.hvp.matvec, s, steps=LANCZOS_STEPS)
+        re_lambda1 = -lr * lam_min  # F1 = -lr H at the window start (u = 0)
+        # The dense window's default grid: h = min(1, 1/(N ||F1||)) with N = 2.
+        norm_F1 = lr * max(abs(lam_max), abs(lam_min))
+        steps = group["euler_steps"] or max(1, math.ceil(T * max(1.0, 2 * norm_F1) - 1e-12))
+        if group["euler_steps"] is None:
+            self._check_grid(lr, T, steps, max(abs(lam_max), abs(lam_min)))
+        window_index = self.state["qsgd"]["windows"]
+        action = "quantum" if re_lambda1 < 0 else "quantum-nondissipative"
+        if re_lambda1 >= 0:
+            message = (
+                f"window {window_index}: the flow is not dissipative (smallest Hessian eigenvalue "
+                f"{lam_min:.3g} <= 0, Lanczos estimate)"
+            )
+            if group["on_nondissipative"] == "raise":
+                raise NonDissipativeWindowError(message)
+            self._warn(NonDissipativeWarning, message + ": solved anyway (low-rank route)")
+        seed = None if group["seed"] is None else group["seed"] + window_index
+        # A RankCapError propagates; step() restores the parameters. Grad mode: each F2 product
+        # differentiates a Hessian-vector product (step() runs under no_grad).
+        with torch.enable_grad():
+            sol, lowrank = solve_order2_window_lowrank(
+                flow,
+                float(T),
+                steps,
+                tol=group["rank_tol"],
+                max_rank=group["max_rank"],
+                shots=group["shots"],
+                seed=seed,
+            )
+        if not np.all(np.isfinite(sol.u_final)):
+            raise FloatingPointError("the downloaded weights contain NaN or Inf")
+        scatter_values(entries, torch.as_tensor(sol.u_final))
+        return WindowReport(
+            window=window_index,
+            group=index,
+            steps=T,
+            action=action,
+            support_size=s,
+            order=2,
+            carleman_level=2,
+            loss=loss,
+            R=float("nan"),
+            re_lambda1=re_lambda1,
+            lambda_min=lam_min,
+            negative_fraction=None,
+            truncation_bound=None,
+            euler_bound=None,
+            taylor_model_error=None,
+            **_solution_fields(sol),
+            wall_time=time.perf_counter() - start,
+            order2_route="lowrank",
+            level2_discarded=lowrank.truncation_error,
+            level2_rank=lowrank.max_rank_reached,
+        )
 
     # -- state -----------------------------------------------------------------------------------
 

@@ -9,8 +9,9 @@ __all__ = ["NON_FINITE_REASONS", "WindowReport"]
 
 NON_FINITE_REASONS = {
     "R": (
-        "the window's flow is not dissipative (Re lambda_1 >= 0), so R is unbounded; "
-        "window_class and shift_penalty say whether a shift u = e^{ct} v makes it so, and its price"
+        "the window's flow is not dissipative (Re lambda_1 >= 0), so R is unbounded "
+        "(nan: not computed, a low-rank order-2 window never forms F2); window_class and "
+        "shift_penalty say whether a shift u = e^{ct} v makes it so, and its price"
     ),
     "shift_c": "inf: divergent (no shift c gives R_c below the target); nan: not classified",
     "shift_penalty": "inf: divergent, or e^{cT} beyond float range; nan: not classified",
@@ -74,6 +75,15 @@ class WindowReport:
         Logical qubits and block-encoding calls per solver run.
     encoding : str
         Block encoding of :math:`L` the solver used (``"none"`` when no circuit ran).
+    order2_route : str
+        How an order-2 window was solved: ``"dense"`` (Taylor tensors and the Carleman matrix)
+        or ``"lowrank"`` (third-derivative products, level-2 block kept low rank); ``"none"`` for
+        order 1 and classical windows.
+    level2_discarded : float
+        Low-rank route: Frobenius norm of the level-2 block dropped over the window (summed over
+        the Euler steps, in weight units squared); 0 otherwise.
+    level2_rank : int
+        Low-rank route: largest rank of the level-2 block over the window; 0 otherwise.
     wall_time : float
         Seconds spent in the window.
     window_class : str
@@ -126,6 +136,9 @@ class WindowReport:
     shift_penalty: float = float("nan")
     shifted_R: float = float("nan")
     certified: bool = False
+    order2_route: str = "none"
+    level2_discarded: float = 0.0
+    level2_rank: int = 0
 
     def to_dict(self) -> dict:
         """A dictionary that is strict JSON (``json.dumps(..., allow_nan=False)`` accepts it).
