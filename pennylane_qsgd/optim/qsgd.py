@@ -994,12 +994,13 @@ class QSGD(torch.optim.Optimizer):
             )
 
         # The Euler steps' own products give the eigenvalue estimates (Rayleigh-Ritz on their
-        # Krylov space of the gradient); Lanczos only when there are none (T = 1, g = 0).
+        # Krylov space of the gradient); Lanczos when they are fewer than its own budget (short
+        # windows, T = 1, g = 0), where Ritz values would be poorer than before.
         products: list = []
         sol = solve(group["euler_steps"] or T, products)
         extremes = (
             ritz_extremes(np.stack([d for d, _ in products]), np.stack([w for _, w in products]))
-            if products
+            if len(products) >= min(s, LANCZOS_STEPS)
             else None
         )
         lam_min, lam_max = extremes or lanczos_extremes(op.matvec, s, steps=LANCZOS_STEPS)
