@@ -115,6 +115,21 @@ def test_closure_route_matches_dense_third_derivative(setup, seed):
     )
 
 
+def test_closure_route_under_no_grad_is_not_zero(setup):
+    """Inside Optimizer.step grad mode is off; the products must still be T3's, not zeros."""
+    net, batch, support, T3 = setup
+    params = dict(net.named_parameters())
+    entries = [SupportEntry(params[name], torch.tensor(idx)) for name, idx in SELECT.items()]
+    x, y = batch
+    A, B = _vectors(3, 2, support.size)
+    expected = np.einsum("abc,ka,kb->kc", T3, A, B)
+    with torch.no_grad():
+        t3 = ClosureThirdDerivative(lambda: mse(net(x), y), entries)
+        rows = t3.batched(A, B).numpy()
+    assert np.abs(expected).max() > 0
+    np.testing.assert_allclose(rows, expected, atol=1e-11 * np.abs(expected).max())
+
+
 @settings(max_examples=10, deadline=None)
 @given(seed=st.integers(0, 2**32 - 1), lr=st.floats(0.01, 2.0))
 def test_f2_pair_product_is_minus_half_eta_mat_t3(setup, seed, lr):

@@ -235,9 +235,14 @@ class ClosureThirdDerivative:
     def __init__(self, closure: Closure, entries: Sequence[SupportEntry]) -> None:
         self.entries = list(entries)
         self.params = [e.param for e in self.entries]
-        self.loss = evaluate_closure(closure)
-        grads = torch.autograd.grad(self.loss, self.params, create_graph=True, allow_unused=True)
-        self.g_S = _on_support(grads, self.entries)
+        # Under torch.no_grad (as inside Optimizer.step) the graphs would be dropped and every
+        # product would read as an exact zero: build them with grad mode on.
+        with torch.enable_grad():
+            self.loss = evaluate_closure(closure)
+            grads = torch.autograd.grad(
+                self.loss, self.params, create_graph=True, allow_unused=True
+            )
+            self.g_S = _on_support(grads, self.entries)
         self.theta = gather_values(self.entries)
         self.size = int(self.g_S.numel())
         ends = np.cumsum([0] + [int(e.index.numel()) for e in self.entries])
@@ -255,6 +260,10 @@ class ClosureThirdDerivative:
             if v.shape != (self.size,):
                 raise ValueError(f"{name} must have shape ({self.size},); got {tuple(v.shape)}")
         self.products += 1
+        with torch.enable_grad():
+            return self._product(a, b)
+
+    def _product(self, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
         if not self.g_S.requires_grad:
             return torch.zeros(self.size, dtype=torch.float64)
         ha = torch.autograd.grad(
