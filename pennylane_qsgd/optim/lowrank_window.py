@@ -13,13 +13,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from pennylane_qsgd.circuits.reference_coordinate import from_reference_coordinate
 from pennylane_qsgd.circuits.solver_layout import required_wires
 from pennylane_qsgd.circuits.solver_policy import default_idle
 from pennylane_qsgd.core.bounds import condition_number_bound
 from pennylane_qsgd.core.lowrank_carleman import LowRankEulerSolution, solve_euler_lowrank
 from pennylane_qsgd.optim.third_derivatives import Order2Flow
-from pennylane_qsgd.optim.window import WindowSolution, _amplification_cost, _download
+from pennylane_qsgd.optim.window import WindowSolution, _amplification_cost, download_weights
 
 __all__ = ["solve_order2_window_lowrank"]
 
@@ -68,10 +67,7 @@ def solve_order2_window_lowrank(
     )
     weights = flow.weights(sol.u_final)
     # Tomography of the weights with a reference coordinate, as the matrix-free order-1 window.
-    reference = float(np.linalg.norm(flow.theta_bar)) or 1.0
-    augmented = np.concatenate([[reference], weights])
-    estimate, used = _download(augmented / np.linalg.norm(augmented), shots, seed)
-    downloaded = weights if shots is None else from_reference_coordinate(estimate, reference)
+    downloaded, used = download_weights(weights, flow.theta_bar, shots, seed)
     rounds, per_success = _amplification_cost(sol.success_probability)
     window = WindowSolution(
         u_final=downloaded,

@@ -145,6 +145,20 @@ def _download(direction: np.ndarray, shots: int | None, seed: int | None) -> tup
     return np.asarray(result.estimate)[:size], int(result.shots_used)
 
 
+def download_weights(
+    weights: np.ndarray, theta_bar: np.ndarray, shots: int | None, seed: int | None
+) -> tuple[np.ndarray, int]:
+    """Download real ``weights`` (s,) by tomography with a reference coordinate ``||theta_bar||``.
+
+    The reference coordinate gives sign and scale (:mod:`~.circuits.reference_coordinate`); the
+    result is the decoded estimate (weights up to rounding when ``shots`` is None) and the shots.
+    """
+    reference = float(np.linalg.norm(theta_bar)) or 1.0
+    augmented = np.concatenate([[reference], weights])
+    estimate, used = _download(augmented / np.linalg.norm(augmented), shots, seed)
+    return from_reference_coordinate(estimate, reference), used
+
+
 def solve_window(
     problem: PolynomialODE,
     T: float,
@@ -288,11 +302,7 @@ def solve_linear_window_matrix_free(
     final2 = float(u_final @ u_final)
     norm_Y2 += steps * final2  # the idle copies
     probability = (steps + 1) * final2 / norm_Y2 if norm_Y2 > 0 else 0.0
-    reference = float(np.linalg.norm(theta_bar)) or 1.0
-    augmented = np.concatenate([[reference], u_final])
-    direction = augmented / np.linalg.norm(augmented)
-    estimate, used = _download(direction, shots, seed)
-    downloaded = from_reference_coordinate(estimate, reference)
+    downloaded, used = download_weights(u_final, theta_bar, shots, seed)
     rounds, per_success = _amplification_cost(probability)
     return WindowSolution(
         u_final=downloaded,
@@ -316,6 +326,7 @@ def solve_linear_window_matrix_free(
 
 __all__ = [
     "choose_encoding",
+    "download_weights",
     "euler_steps_for_window",
     "solve_linear_window_matrix_free",
     "solve_window",
