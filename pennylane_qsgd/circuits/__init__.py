@@ -13,6 +13,8 @@ from pennylane_qsgd.circuits.block_encoding import (
     pad_with_identity,
     unitary_dilation,
 )
+from pennylane_qsgd.circuits.combination_encoding import LinearCombinationEncoding
+from pennylane_qsgd.circuits.composite_encoding import CompositeEncoding, encoded_matrix
 from pennylane_qsgd.circuits.dense_encoding import DenseEulerEncoding
 from pennylane_qsgd.circuits.encoding import (
     ENCODINGS,
@@ -29,6 +31,7 @@ from pennylane_qsgd.circuits.hamiltonian_simulation import (
 from pennylane_qsgd.circuits.hhl import HHLModel, hhl_model
 from pennylane_qsgd.circuits.hhl_solver import HHLOutput, HHLSolver, hermitian_dilation, hhl_output
 from pennylane_qsgd.circuits.lchs import LCHSEvolution
+from pennylane_qsgd.circuits.product_encoding import ProductEncoding
 from pennylane_qsgd.circuits.qsvt_solver import InverseAngles, QSVTInverse, inverse_angles
 from pennylane_qsgd.circuits.reference_coordinate import (
     from_reference_coordinate,
@@ -62,10 +65,14 @@ __all__ = [
     "hermitian_dilation",
     "hhl_output",
     "trotter_evolution",
+    "CompositeEncoding",
     "DenseBlockEncoding",
     "DenseEulerEncoding",
     "ENCODINGS",
     "EulerEncoding",
+    "LinearCombinationEncoding",
+    "ProductEncoding",
+    "encoded_matrix",
     "encoding_class",
     "register_encoding",
     "solver_info",

@@ -175,6 +175,16 @@ class DenseBlockEncoding(FullDataHashMixin, Operation):
         return float(self.data[1])
 
     @property
+    def ancilla_wires(self) -> Wires:
+        """The ancilla ``a = wires[0]``, :math:`|0\\rangle` on the block."""
+        return Wires(self.wires[:1])
+
+    @property
+    def system_wires(self) -> Wires:
+        """The wires ``M`` acts on."""
+        return Wires(self.wires[1:])
+
+    @property
     def resource_params(self) -> dict:
         return {"num_wires": len(self.wires)}
 

@@ -1,0 +1,85 @@
+"""Linear combination of block encodings: the block of PREP_L^dag SELECT PREP_R is
+sum_i c_i A_i / sum_i |c_i| alpha_i."""
+
+from __future__ import annotations
+
+import numpy as np
+import pennylane as qml
+import pytest
+from _problems import check_block_encoding, dense_block_encodings
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pennylane_qsgd.circuits.block_encoding import DenseBlockEncoding
+from pennylane_qsgd.circuits.combination_encoding import LinearCombinationEncoding, index_width
+from pennylane_qsgd.circuits.product_encoding import ProductEncoding
+
+SETTINGS = settings(max_examples=12, deadline=None)
+X = np.array([[0.0, 1.0], [1.0, 0.0]])
+Z = np.diag([1.0, -1.0])
+
+
+def test_assert_valid():
+    """PennyLane's own checks: decomposition, matrix, pickling, copy, flatten, data hash."""
+    terms = [DenseBlockEncoding(X, 1.0, wires=["a", 0]), DenseBlockEncoding(Z, 2.0, wires=["a", 0])]
+    op = LinearCombinationEncoding([0.5, -1.5], terms, index_wires=["i"])
+    qml.ops.functions.assert_valid(op, skip_differentiation=True)
+
+
+@SETTINGS
+@given(
+    data=st.data(),
+    count=st.integers(1, 5),
+    n_system=st.integers(1, 2),
+    shared=st.booleans(),
+    complex_=st.booleans(),
+)
+def test_block_is_combination_over_lambda(data, count, n_system, shared, complex_):
+    system = [f"s{q}" for q in range(n_system)]
+    ancillas = ["a"] * count if shared else [f"a{i}" for i in range(count)]
+    terms = data.draw(dense_block_encodings(count, system, ancillas))
+    rng = np.random.default_rng(count + 10 * n_system)
+    coeffs = rng.standard_normal(count) + (1j * rng.standard_normal(count) if complex_ else 0)
+    index = [f"i{q}" for q in range(index_width(count))]
+    op = LinearCombinationEncoding(coeffs, terms, index_wires=index)
+    expected = sum(c * np.asarray(t.data[0]) for c, t in zip(coeffs, terms, strict=True))
+    lam = float(np.sum(np.abs(coeffs) * [t.alpha for t in terms]))
+    check_block_encoding(op, expected, lam, seed=count)
+
+
+def test_combination_of_products_runs_natively():
+    """X Z - 0.5 Z X = 1.5 X Z (XZ = -ZX), with products as terms; qsgd.sim's native fidelity
+    (parts' kernels) and default.qubit give the same state."""
+    a, b = ("a", "b")
+    xz = ProductEncoding([DenseBlockEncoding(X, 1.0, [a, 0]), DenseBlockEncoding(Z, 1.0, [b, 0])])
+    zx = ProductEncoding([DenseBlockEncoding(Z, 1.0, [a, 0]), DenseBlockEncoding(X, 1.0, [b, 0])])
+    op = LinearCombinationEncoding([1.0, -0.5], [xz, zx], index_wires=["i"])
+    assert op.wires.tolist() == ["i", "a", "b", 0]
+    assert op.alpha == pytest.approx(1.5)
+    np.testing.assert_allclose(op.encoded_matrix(), 1.5 * X @ Z, atol=1e-14)
+    np.testing.assert_allclose(1.5 * qml.matrix(op)[:2, :2], 1.5 * X @ Z, atol=1e-12)
+    gates = op.resources().gates
+    assert gates["C(ProductEncoding)(4)"] == 2 and op.resources().logical_qubits == 4
+
+    def run(device, **kwargs):
+        @qml.qnode(qml.device(device, wires=op.wires, **kwargs))
+        def circuit():
+            qml.Hadamard(0)
+            qml.apply(op)
+            return qml.state()
+
+        return circuit()
+
+    np.testing.assert_allclose(run("qsgd.sim", fidelity="native"), run("default.qubit"), atol=1e-12)
+
+
+def test_errors_name_the_argument():
+    term = DenseBlockEncoding(X, 1.0, wires=["a", 0])
+    with pytest.raises(ValueError, match="index_wires must hold 1"):
+        LinearCombinationEncoding([1.0], [term], index_wires=[])
+    with pytest.raises(ValueError, match="one coefficient per encoding"):
+        LinearCombinationEncoding([1.0, 2.0], [term], index_wires=["i"])
+    with pytest.raises(ValueError, match="not all zero"):
+        LinearCombinationEncoding([0.0], [term], index_wires=["i"])
+    with pytest.raises(ValueError, match="used by the encodings"):
+        LinearCombinationEncoding([1.0], [term], index_wires=["a"])
