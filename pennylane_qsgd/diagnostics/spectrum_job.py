@@ -715,7 +715,3 @@ def _header(cfg: dict, s: dict) -> str:
         )
     return text
 
-
-def load_result(path: str | Path) -> dict:
-    """Read a ``spectrum.json`` written by :func:`run_spectrum_job`."""
-    return json.loads(Path(path).read_text())
