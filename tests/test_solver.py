@@ -11,7 +11,7 @@ from _problems import final_state
 
 import pennylane_qsgd.device  # noqa: F401  (registers the native kernels)
 from pennylane_qsgd.circuits.amplification import SuccessAmplification, amplified_probability
-from pennylane_qsgd.circuits.hhl_solver import fejer_filter
+from pennylane_qsgd.circuits.hhl_phase_estimation import fejer_filter
 from pennylane_qsgd.circuits.solver import DEFAULT_CLOCK_QUBITS, GradientFlowSolver
 from pennylane_qsgd.circuits.solver_layout import required_wires
 from pennylane_qsgd.circuits.solver_policy import (

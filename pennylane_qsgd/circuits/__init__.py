@@ -29,7 +29,9 @@ from pennylane_qsgd.circuits.hamiltonian_simulation import (
     trotter_evolution,
 )
 from pennylane_qsgd.circuits.hhl import HHLModel, hhl_model
-from pennylane_qsgd.circuits.hhl_solver import HHLOutput, HHLSolver, hermitian_dilation, hhl_output
+from pennylane_qsgd.circuits.hhl_phase_estimation import hermitian_dilation
+from pennylane_qsgd.circuits.hhl_solver import HHLSolver
+from pennylane_qsgd.circuits.hhl_twin import HHLOutput, hhl_output
 from pennylane_qsgd.circuits.lchs import LCHSEvolution
 from pennylane_qsgd.circuits.product_encoding import ProductEncoding
 from pennylane_qsgd.circuits.qsvt_solver import InverseAngles, QSVTInverse, inverse_angles

@@ -4,7 +4,7 @@
   encoding: the real-part QSVT map (:func:`~.linear_maps.real_part_qsvt`) by sparse products with
   the core's :math:`L/\\alpha` (the block of every encoding), embedded in the encoding's register;
   the amplitude outside the block is :math:`(I - \\Pi)U^\\dagger(|0\\rangle g)`
-  (:meth:`~.encoding.EulerEncoding.garbage`). HHL: :func:`~.hhl_solver.apply_hhl`.
+  (:meth:`~.encoding.EulerEncoding.garbage`). HHL: :func:`~.hhl_twin.apply_hhl`.
 * :func:`ideal_solution` / :func:`ideal_solver_state`: the exact Euler solve by forward
   substitution (the ideal fidelity), for any encoding.
 * :func:`success_output`: the native fidelity on the success event only, what a training
@@ -24,7 +24,8 @@ from pennylane_qsgd.circuits.amplification import (
     amplified_probability,
     success_oracle,
 )
-from pennylane_qsgd.circuits.hhl_solver import apply_hhl, fejer_filter
+from pennylane_qsgd.circuits.hhl_phase_estimation import fejer_filter
+from pennylane_qsgd.circuits.hhl_twin import apply_hhl
 from pennylane_qsgd.circuits.linear_maps import (
     qsvt_response,
     real_part_qsvt,
@@ -123,7 +124,7 @@ def success_output(op: GradientFlowSolver) -> tuple[np.ndarray, float]:
 
 
 def hhl_solver_state(op: GradientFlowSolver) -> np.ndarray:
-    """The state the gates of an ``inverter="hhl"`` ``op`` prepare: :func:`~.hhl_solver.apply_hhl`
+    """The state the gates of an ``inverter="hhl"`` ``op`` prepare: :func:`~.hhl_twin.apply_hhl`
     on :math:`|0\\rangle_{anc}|0\\rangle_{clock}|0\\rangle_d|B/\\|B\\|\\rangle` (dense
     eigendecomposition: small windows only)."""
     if op.hyperparameters["inverter"] != "hhl":

@@ -236,4 +236,3 @@ def forcing_block_matvec(forcing: np.ndarray, y: np.ndarray, s: int, level: int)
             term = prev.reshape(left, 1, right) * f.reshape(1, s, 1)
             acc += term.reshape(-1)
     return out
-

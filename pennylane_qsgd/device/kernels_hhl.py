@@ -13,7 +13,7 @@ template                            kernel (fidelity ``"native"``, with its adjo
                                     (:func:`~pennylane_qsgd.circuits.hamiltonian_simulation.amplified_blocks`)
 ``HHLSolver``                       per eigenvector of its unitary (exact or Trotter), phase estimation
                                     with the finite clock, rotations and inverse estimation
-                                    (:func:`~pennylane_qsgd.circuits.hhl_solver.apply_hhl`)
+                                    (:func:`~pennylane_qsgd.circuits.hhl_twin.apply_hhl`)
 ==================================  ===============================================================
 
 All three are the gate sequences' exact maps for any input (garbage branches included), computed in
@@ -35,7 +35,8 @@ from pennylane_qsgd.circuits.hamiltonian_simulation import (
     real_part_blocks,
     simulation_blocks,
 )
-from pennylane_qsgd.circuits.hhl_solver import HHLSolver, apply_hhl
+from pennylane_qsgd.circuits.hhl_solver import HHLSolver
+from pennylane_qsgd.circuits.hhl_twin import apply_hhl
 from pennylane_qsgd.device.kernels_circuits import from_front, to_front
 from pennylane_qsgd.device.native import register_native_kernel
 

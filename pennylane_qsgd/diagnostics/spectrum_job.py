@@ -714,4 +714,3 @@ def _header(cfg: dict, s: dict) -> str:
             "--lanczos-steps 64 for figures)"
         )
     return text
-
