@@ -51,11 +51,8 @@ from pennylane_qsgd.circuits.solver_twins import (
 )
 from pennylane_qsgd.circuits.state_prep import NormalizedStatePrep
 from pennylane_qsgd.circuits.structured_block_encoding import StructuredEulerEncoding
-from pennylane_qsgd.circuits.tomography import (
-    TomographyResult,
-    estimate_real_vector,
-    recommended_shots,
-)
+from pennylane_qsgd.circuits.tomography import TomographyResult, estimate_real_vector
+from pennylane_qsgd.circuits.tomography_counts import recommended_shots
 
 __all__ = [
     "LCHSEvolution",
