@@ -32,7 +32,7 @@ from pennylane_qsgd.circuits.data_hash import (
     array_digest,
     queued,
 )
-from pennylane_qsgd.circuits.linear_maps import dilation_square_roots, matrix_norm
+from pennylane_qsgd.circuits.matrix_functions import dilation_square_roots, matrix_norm
 from pennylane_qsgd.circuits.resources import TemplateResources
 
 # Relative slack allowed between alpha and ||M|| (rounding in the norm computation).

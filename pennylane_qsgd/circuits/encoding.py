@@ -39,7 +39,7 @@ from pennylane.operation import Operation
 from pennylane.wires import Wires
 
 from pennylane_qsgd.circuits.data_hash import FullDataHashMixin
-from pennylane_qsgd.circuits.linear_maps import sparse_operator
+from pennylane_qsgd.circuits.matrix_functions import sparse_operator
 from pennylane_qsgd.circuits.resources import TemplateResources, decomposition_resources
 from pennylane_qsgd.circuits.solver_policy import euler_twin
 from pennylane_qsgd.core.carleman import as_count
