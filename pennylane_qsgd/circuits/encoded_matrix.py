@@ -160,5 +160,4 @@ class EncodedMatrix:
         )
 
 
-
 __all__ = ["EncodedMatrix", "complement_sqrt"]

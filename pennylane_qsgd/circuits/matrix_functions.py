@@ -114,7 +114,6 @@ def dilation_square_roots(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray, f
     return (W * comp) @ W.conj().T, (Vh.conj().T * comp) @ Vh, float(sigma[0])
 
 
-
 __all__ = [
     "MatVec",
     "chebyshev_from_first_kind_nodes",
