@@ -8,6 +8,7 @@ from pennylane_qsgd.circuits.amplification import (
     amplified_probability,
     success_oracle,
 )
+from pennylane_qsgd.circuits.amplified_simulation import AmplifiedHamiltonianSimulation
 from pennylane_qsgd.circuits.block_encoding import (
     DenseBlockEncoding,
     pad_with_identity,
@@ -22,12 +23,8 @@ from pennylane_qsgd.circuits.encoding import (
     encoding_class,
     register_encoding,
 )
-from pennylane_qsgd.circuits.hamiltonian_simulation import (
-    AmplifiedHamiltonianSimulation,
-    HamiltonianSimulation,
-    HermitianQSVT,
-    trotter_evolution,
-)
+from pennylane_qsgd.circuits.hamiltonian_simulation import HamiltonianSimulation, trotter_evolution
+from pennylane_qsgd.circuits.hermitian_qsvt import HermitianQSVT
 from pennylane_qsgd.circuits.hhl import HHLModel, hhl_model
 from pennylane_qsgd.circuits.hhl_phase_estimation import hermitian_dilation
 from pennylane_qsgd.circuits.hhl_solver import HHLSolver

@@ -52,12 +52,12 @@ import scipy.linalg as sla
 from pennylane.operation import Operation
 from pennylane.wires import Wires
 
+from pennylane_qsgd.circuits.amplified_simulation import AmplifiedHamiltonianSimulation
 from pennylane_qsgd.circuits.block_encoding import _check_square_matrix, check_subnormalisation
 from pennylane_qsgd.circuits.data_hash import DigestCache, FullDataHashMixin, queued
 from pennylane_qsgd.circuits.hamiltonian_simulation import (
     AMPLIFIED_SCALE,
     DEFAULT_EPS,
-    AmplifiedHamiltonianSimulation,
     simulation_angles,
 )
 from pennylane_qsgd.circuits.hhl_phase_estimation import (

@@ -7,14 +7,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pennylane_qsgd.circuits.hamiltonian_simulation import (
-    AMPLIFIED_SCALE,
-    amplified_blocks,
-    simulation_angles,
-    simulation_blocks,
-)
+from pennylane_qsgd.circuits.hamiltonian_simulation import AMPLIFIED_SCALE, simulation_angles
 from pennylane_qsgd.circuits.hhl_phase_estimation import rotation_ratios
 from pennylane_qsgd.circuits.hhl_solver import HHLSolver, simulation_ancillas
+from pennylane_qsgd.circuits.simulation_twin import amplified_blocks, simulation_blocks
 
 
 @dataclass(frozen=True)
