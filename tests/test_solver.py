@@ -14,6 +14,7 @@ from pennylane_qsgd.circuits.amplification import SuccessAmplification, amplifie
 from pennylane_qsgd.circuits.hhl_phase_estimation import fejer_filter
 from pennylane_qsgd.circuits.solver import DEFAULT_CLOCK_QUBITS, GradientFlowSolver
 from pennylane_qsgd.circuits.solver_layout import required_wires
+from pennylane_qsgd.circuits.solver_metadata import solver_oracle
 from pennylane_qsgd.circuits.solver_policy import (
     default_idle,
     euler_steps_for_tolerance,
@@ -22,7 +23,6 @@ from pennylane_qsgd.circuits.solver_policy import (
 from pennylane_qsgd.circuits.solver_twins import (
     hhl_solver_state,
     ideal_solution,
-    solver_oracle,
     solver_state,
     success_branch,
 )

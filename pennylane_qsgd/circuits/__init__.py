@@ -39,13 +39,8 @@ from pennylane_qsgd.circuits.reference_coordinate import (
 from pennylane_qsgd.circuits.resources import TemplateResources
 from pennylane_qsgd.circuits.solver import GradientFlowSolver
 from pennylane_qsgd.circuits.solver_layout import SolverLayout, required_wires
-from pennylane_qsgd.circuits.solver_twins import (
-    SolverInfo,
-    ideal_solution,
-    solver_info,
-    solver_state,
-    success_branch,
-)
+from pennylane_qsgd.circuits.solver_metadata import SolverInfo, solver_info
+from pennylane_qsgd.circuits.solver_twins import ideal_solution, solver_state, success_branch
 from pennylane_qsgd.circuits.state_prep import NormalizedStatePrep
 from pennylane_qsgd.circuits.structured_block_encoding import StructuredEulerEncoding
 from pennylane_qsgd.circuits.tomography import TomographyResult, estimate_real_vector
