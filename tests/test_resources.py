@@ -30,13 +30,13 @@ from pennylane_qsgd.diagnostics.estimator_ops import (
     serial_depth,
 )
 from pennylane_qsgd.diagnostics.resources import (
-    WindowAssumptions,
     crossover,
     estimate_window,
     inverse_degree,
     loglog_slope,
-    solver_estimate,
 )
+from pennylane_qsgd.diagnostics.solver_resources import solver_estimate
+from pennylane_qsgd.diagnostics.window_assumptions import WindowAssumptions
 
 PRECISION = 1e-4
 
