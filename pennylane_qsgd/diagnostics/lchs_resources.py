@@ -30,7 +30,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from pennylane_qsgd.core.lchs import DEFAULT_BETA, LCHSCost, lchs_cost
-from pennylane_qsgd.diagnostics.estimator_ops import CarlemanEulerEncoding, gate_counts
+from pennylane_qsgd.diagnostics.estimator_counting import gate_counts
+from pennylane_qsgd.diagnostics.estimator_ops import CarlemanEulerEncoding
 from pennylane_qsgd.diagnostics.resources import (
     DEFAULT_STEPS,
     crossover,

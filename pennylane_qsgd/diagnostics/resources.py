@@ -50,25 +50,25 @@ import math
 import numpy as np
 
 from pennylane_qsgd.circuits.amplification import amplification_rounds
+from pennylane_qsgd.circuits.resources import bits
 from pennylane_qsgd.circuits.solver_policy import default_idle
 from pennylane_qsgd.circuits.structured_plan import structured_layout, subnormalisation
 from pennylane_qsgd.core.bounds import success_probability_bound
 from pennylane_qsgd.core.polynomials import inverse_polynomial_degree
-from pennylane_qsgd.diagnostics.estimator_ops import (
-    CLIFFORD_T,
-    AmplifiedWindow,
-    CarlemanEulerEncoding,
-    QRAMQuery,
-    QRAMStatePrep,
-    QSVTInversion,
-    RHSPrep,
-    bits,
+from pennylane_qsgd.diagnostics.estimator_counting import (
     gate_counts,
     leaf_count,
     qram_wires,
     serial_depth,
+)
+from pennylane_qsgd.diagnostics.estimator_ops import (
+    CLIFFORD_T,
+    AmplifiedWindow,
+    CarlemanEulerEncoding,
+    QSVTInversion,
     structured_registers,
 )
+from pennylane_qsgd.diagnostics.estimator_state_prep import QRAMQuery, QRAMStatePrep, RHSPrep
 from pennylane_qsgd.diagnostics.window_assumptions import (
     WindowAssumptions,
     WindowEstimate,

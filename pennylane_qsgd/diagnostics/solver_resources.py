@@ -9,11 +9,11 @@ from dataclasses import dataclass
 
 from pennylane_qsgd.circuits.solver import GradientFlowSolver
 from pennylane_qsgd.core.polynomials import inverse_polynomial_degree
+from pennylane_qsgd.diagnostics.estimator_counting import gate_counts
 from pennylane_qsgd.diagnostics.estimator_ops import (
     CarlemanEulerEncoding,
     DenseEncoding,
     QSVTInversion,
-    gate_counts,
 )
 
 
