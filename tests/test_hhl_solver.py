@@ -18,7 +18,7 @@ from pennylane_qsgd.circuits.hhl_phase_estimation import (
     hermitian_dilation,
 )
 from pennylane_qsgd.circuits.hhl_solver import HHLSolver
-from pennylane_qsgd.circuits.hhl_twin import hhl_output
+from pennylane_qsgd.circuits.hhl_twin import hhl_eigensystem, hhl_output
 from pennylane_qsgd.circuits.qsvt_solver import QSVTInverse, inverse_angles
 from pennylane_qsgd.circuits.solver import GradientFlowSolver
 from pennylane_qsgd.circuits.solver_layout import required_wires
@@ -280,8 +280,8 @@ def test_eigensystem_is_computed_once_per_operation():
     eigendecomposition of the dilation scaled to phases (numpy.linalg.eigh)."""
     L = np.array([[1.0, 0.0], [-0.4, 1.0]])
     alpha = 1.05 * np.linalg.norm(L, 2)
-    first = HHLSolver(L, alpha, _wires(4, 1)).eigensystem()
-    again = HHLSolver(L.copy(), alpha, _wires(4, 1)).eigensystem()
+    first = hhl_eigensystem(HHLSolver(L, alpha, _wires(4, 1)))
+    again = hhl_eigensystem(HHLSolver(L.copy(), alpha, _wires(4, 1)))
     assert again[0] is first[0] and again[1] is first[1]
     assert not first[0].flags.writeable and not first[1].flags.writeable
     lam = np.linalg.eigvalsh(hermitian_dilation(L) / alpha)

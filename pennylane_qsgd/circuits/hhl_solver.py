@@ -48,13 +48,12 @@ from __future__ import annotations
 
 import numpy as np
 import pennylane as qml
-import scipy.linalg as sla
 from pennylane.operation import Operation
 from pennylane.wires import Wires
 
 from pennylane_qsgd.circuits.amplified_simulation import AmplifiedHamiltonianSimulation
 from pennylane_qsgd.circuits.block_encoding import _check_square_matrix, check_subnormalisation
-from pennylane_qsgd.circuits.data_hash import DigestCache, FullDataHashMixin, queued
+from pennylane_qsgd.circuits.data_hash import FullDataHashMixin, queued
 from pennylane_qsgd.circuits.hamiltonian_simulation import (
     AMPLIFIED_SCALE,
     DEFAULT_EPS,
@@ -68,9 +67,6 @@ from pennylane_qsgd.circuits.hhl_phase_estimation import (
 )
 from pennylane_qsgd.circuits.resources import TemplateResources
 
-_EIGENSYSTEMS = DigestCache()
-"""Eigensystems by operation hash: the kernel and its adjoint reuse one decomposition."""
-
 MAX_CLOCK = 16
 """Largest clock register accepted (the kernel's work per eigenvector is O(N log N))."""
 
@@ -81,13 +77,6 @@ EVOLUTIONS = ("exact", "trotter", "qsvt")
 def simulation_ancillas(evolution: str) -> int:
     """Ancillas ``l, r, a`` of the QSVT evolution (0 for the other evolutions)."""
     return 3 if evolution == "qsvt" else 0
-
-
-def _read_only(*arrays: np.ndarray) -> tuple[np.ndarray, ...]:
-    """``arrays`` marked read-only: cached results are shared by every caller."""
-    for arr in arrays:
-        arr.setflags(write=False)
-    return arrays
 
 
 class HHLSolver(FullDataHashMixin, Operation):
@@ -230,25 +219,6 @@ class HHLSolver(FullDataHashMixin, Operation):
             hp["trotter_steps"],
             hp["trotter_order"],
         )
-
-    def eigensystem(self) -> tuple[np.ndarray, np.ndarray]:
-        """Eigenphases :math:`\\varphi_e` (in :math:`(-1/2, 1/2]`) and eigenvectors of :math:`U`.
-
-        ``"exact"``: :math:`\\varphi = \\lambda t_0/2\\pi` from ``eigh`` of :math:`H`; ``"trotter"``:
-        the complex Schur form of the product formula's dense matrix (diagonal: :math:`U` is normal);
-        ``"qsvt"``: the eigenvalues :math:`\\lambda` of :math:`H` (not phases) and its eigenvectors.
-        """
-        return _EIGENSYSTEMS.get(str(self.hash), lambda: _read_only(*self._eigensystem()))
-
-    def _eigensystem(self) -> tuple[np.ndarray, np.ndarray]:
-        if self.hyperparameters["evolution"] == "qsvt":
-            return np.linalg.eigh(self.scaled_hamiltonian())
-        if self.hyperparameters["evolution"] == "exact":
-            lam, V = np.linalg.eigh(self.scaled_hamiltonian())
-            return lam * self.t0 / (2.0 * np.pi), V
-        U = qml.matrix(self.evolution_operator(), wire_order=self.register_wires)
-        T, Z = sla.schur(U, output="complex")
-        return np.angle(np.diag(T)) / (2.0 * np.pi), Z
 
     @staticmethod
     def compute_decomposition(

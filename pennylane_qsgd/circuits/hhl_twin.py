@@ -6,11 +6,44 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pennylane as qml
+import scipy.linalg as sla
 
+from pennylane_qsgd.circuits.data_hash import DigestCache
 from pennylane_qsgd.circuits.hamiltonian_simulation import AMPLIFIED_SCALE, simulation_angles
 from pennylane_qsgd.circuits.hhl_phase_estimation import rotation_ratios
 from pennylane_qsgd.circuits.hhl_solver import HHLSolver, simulation_ancillas
 from pennylane_qsgd.circuits.simulation_twin import amplified_blocks, simulation_blocks
+
+_EIGENSYSTEMS = DigestCache()
+"""Eigensystems by operation hash: the kernel and its adjoint reuse one decomposition."""
+
+
+def hhl_eigensystem(op: HHLSolver) -> tuple[np.ndarray, np.ndarray]:
+    """Eigenphases :math:`\\varphi_e` (in :math:`(-1/2, 1/2]`) and eigenvectors of ``op``'s
+    :math:`U`, read-only and cached by the operation's hash.
+
+    ``"exact"``: :math:`\\varphi = \\lambda t_0/2\\pi` from ``eigh`` of :math:`H`; ``"trotter"``:
+    the complex Schur form of the product formula's dense matrix (diagonal: :math:`U` is normal);
+    ``"qsvt"``: the eigenvalues :math:`\\lambda` of :math:`H` (not phases) and its eigenvectors.
+    """
+
+    def make() -> tuple[np.ndarray, np.ndarray]:
+        evolution = op.hyperparameters["evolution"]
+        if evolution == "exact":
+            lam, V = np.linalg.eigh(op.scaled_hamiltonian())
+            out = lam * op.t0 / (2.0 * np.pi), V
+        elif evolution == "qsvt":
+            out = np.linalg.eigh(op.scaled_hamiltonian())
+        else:
+            U = qml.matrix(op.evolution_operator(), wire_order=op.register_wires)
+            T, Z = sla.schur(U, output="complex")
+            out = np.angle(np.diag(T)) / (2.0 * np.pi), Z
+        for arr in out:  # shared by every caller
+            arr.setflags(write=False)
+        return out
+
+    return _EIGENSYSTEMS.get(str(op.hash), make)
 
 
 @dataclass(frozen=True)
@@ -46,7 +79,7 @@ def apply_hhl(op: HHLSolver, state: np.ndarray, adjoint: bool = False) -> np.nda
     """The exact map of ``op``'s gates on ``state`` of shape (2, N, 2m, rest), axes ``anc, clock,
     [d, system]``, any columns ``rest``.
 
-    Works in the eigenbasis of :math:`U` (:meth:`HHLSolver.eigensystem`): per eigenvector, the clock
+    Works in the eigenbasis of :math:`U` (:func:`hhl_eigensystem`): per eigenvector, the clock
     goes through phase estimation :math:`Q = F^\\dagger D(\\varphi) H^{\\otimes n_c}`
     (:func:`qpe_matrices`, applied with a fast Walsh transform and an FFT), the rotations on ``anc``
     and :math:`Q^\\dagger`; the rotation angles are negated for the adjoint.
@@ -56,7 +89,7 @@ def apply_hhl(op: HHLSolver, state: np.ndarray, adjoint: bool = False) -> np.nda
         return _apply_hhl_qsvt(op, state, adjoint)
     num_clock = op.num_clock
     N = 2**num_clock
-    phases, V = op.eigensystem()
+    phases, V = hhl_eigensystem(op)
     ratios = rotation_ratios(num_clock, op.t0, op.C)
     c, s = np.sqrt(1.0 - ratios**2)[:, None], (-ratios if adjoint else ratios)[:, None]
     x = np.einsum("ed,andr->aner", V.conj().T, np.asarray(state, dtype=np.complex128))
@@ -80,7 +113,7 @@ def _apply_hhl_qsvt(op: HHLSolver, state: np.ndarray, adjoint: bool) -> np.ndarr
     controlled power is the exact 8x8 block of :class:`~.AmplifiedHamiltonianSimulation`."""
     num_clock = op.num_clock
     N = 2**num_clock
-    lam, V = op.eigensystem()
+    lam, V = hhl_eigensystem(op)
     eps = op.hyperparameters["simulation_eps"]
     powers = []
     for k in range(num_clock):
@@ -130,4 +163,4 @@ def hhl_output(op: HHLSolver, b: np.ndarray) -> HHLOutput:
     )
 
 
-__all__ = ["HHLOutput", "apply_hhl", "hhl_output"]
+__all__ = ["HHLOutput", "apply_hhl", "hhl_eigensystem", "hhl_output"]
