@@ -245,10 +245,6 @@ class AmplifiedWindow(ModelOp):
         )
 
 
-# ----------------------------------------------------------------------------------------------
-# Counting
-
-
 __all__ = [
     "CLIFFORD_T",
     "DEFAULT_LEAVES",

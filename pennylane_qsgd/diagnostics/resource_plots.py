@@ -1,4 +1,4 @@
-"""Figure of the window resource tables of :mod:`.resources` (T-count, qubits, depth and the
+"""Figure of the window resource tables of :mod:`~pennylane_qsgd.diagnostics.resources` (T-count, qubits, depth and the
 classical FLOPs against the window length)."""
 
 from __future__ import annotations

@@ -97,7 +97,7 @@ def lcu_subnormalisation(
 
 
 # ----------------------------------------------------------------------------------------------
-# Assumptions and the window
+# The window
 
 
 def euler_steps(a: WindowAssumptions, T: float) -> tuple[float, int]:

@@ -1,6 +1,6 @@
 """Small instances: the estimator operators of :mod:`.estimator_ops` for one
 :class:`~pennylane_qsgd.circuits.solver.GradientFlowSolver`, to check the window model of
-:mod:`.resources` against a template that can be built and run.
+:mod:`~pennylane_qsgd.diagnostics.resources` against a template that can be built and run.
 """
 
 from __future__ import annotations
