@@ -36,7 +36,8 @@ from pennylane_qsgd.circuits.resources import bits
 
 
 def index_width(terms: int) -> int:
-    """Qubits of the index register for ``terms`` terms: :math:`\\max(1, \\lceil\\log_2 n\\rceil)`."""
+    """Qubits of the index register for ``terms`` terms,
+    :math:`\\max(1, \\lceil\\log_2 n\\rceil)`."""
     return max(1, bits(terms))
 
 

@@ -35,7 +35,7 @@ from pennylane_qsgd.circuits.resources import TemplateResources, decomposition_r
 
 
 def check_block_encoding(op: object, name: str = "encoding") -> Operator:
-    """``op`` if it states ``alpha``, ``ancilla_wires`` and ``system_wires``; TypeError otherwise."""
+    """``op`` if it states ``alpha``, ``ancilla_wires`` and ``system_wires``; else TypeError."""
     missing = [a for a in ("alpha", "ancilla_wires", "system_wires") if not hasattr(op, a)]
     if not isinstance(op, Operator) or missing:
         raise TypeError(
@@ -107,7 +107,7 @@ class CompositeEncoding(FullDataHashMixin, Operation):
         self.hyperparameters["ancillas"] = ancillas
         return Wires.all_wires([leading, ancillas, system])
 
-    # -- data: own entries, then the parts' --------------------------------------------------------
+    # -- data: own entries, then the parts' ------------------------------------------------------
 
     @property
     def own_data(self) -> tuple:
@@ -143,7 +143,7 @@ class CompositeEncoding(FullDataHashMixin, Operation):
         new._hyperparameters["encodings"] = tuple(copy.copy(op) for op in self.encodings)
         return new
 
-    # -- the block-encoding interface ----------------------------------------------------------------
+    # -- the block-encoding interface ------------------------------------------------------------
 
     @property
     def encodings(self) -> tuple[Operator, ...]:

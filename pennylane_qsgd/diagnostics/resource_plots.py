@@ -1,5 +1,5 @@
-"""Figure of the window resource tables of :mod:`~pennylane_qsgd.diagnostics.resources` (T-count, qubits, depth and the
-classical FLOPs against the window length)."""
+"""Figure of the window resource tables of :mod:`~pennylane_qsgd.diagnostics.resources`
+(T-count, qubits, depth and the classical FLOPs against the window length)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The inputs and outputs of the window resource model of :mod:`~pennylane_qsgd.diagnostics.resources`.
+"""The inputs and outputs of the window resource model of
+:mod:`~pennylane_qsgd.diagnostics.resources`.
 
 :class:`WindowAssumptions` holds the handful of scalars the model starts from (parameters,
 sparsity, norms, precision; each checked), :class:`WindowEstimate` what
