@@ -12,7 +12,11 @@ from hypothesis import strategies as st
 
 from pennylane_qsgd.circuits.block_encoding import DenseBlockEncoding
 from pennylane_qsgd.circuits.combination_encoding import LinearCombinationEncoding, index_width
+from pennylane_qsgd.circuits.composite_encoding import encoded_matrix
+from pennylane_qsgd.circuits.dense_encoding import DenseEulerEncoding
 from pennylane_qsgd.circuits.product_encoding import ProductEncoding
+from pennylane_qsgd.core.problem import PolynomialODE
+from pennylane_qsgd.device.native import native_kernel_for
 
 SETTINGS = settings(max_examples=12, deadline=None)
 X = np.array([[0.0, 1.0], [1.0, 0.0]])
@@ -83,3 +87,69 @@ def test_errors_name_the_argument():
         LinearCombinationEncoding([0.0], [term], index_wires=["i"])
     with pytest.raises(ValueError, match="used by the encodings"):
         LinearCombinationEncoding([1.0], [term], index_wires=["a"])
+
+
+@pytest.mark.parametrize("adjoint", [False, True])
+def test_native_kernel_of_euler_parts_matches_the_gates(adjoint):
+    """An LCU of L^2 and L (dense encodings of the Euler matrix as parts) with its registered
+    kernel: qsgd.sim's native state equals default.qubit's on a random input, and its adjoint."""
+    problem = PolynomialODE(F0=[0.05], F1=[[-1.0]], F2=[[-0.1]], u_in=[0.5])
+    n = DenseEulerEncoding.num_wires_for(1, 2, 2, 1)
+    system = [f"s{q}" for q in range(n - 1)]
+
+    def dense(ancilla):
+        return DenseEulerEncoding(problem, 0.5, 2, 2, 1, wires=[ancilla, *system])
+
+    square = ProductEncoding([dense("a"), dense("b")])
+    op = LinearCombinationEncoding([0.7, -0.4], [square, dense("a")], index_wires=["i"])
+    assert native_kernel_for(op, "native") is not None
+    assert native_kernel_for(qml.adjoint(op), "native") is not None
+    rng = np.random.default_rng(3)
+    psi = rng.standard_normal(2 ** len(op.wires)) + 1j * rng.standard_normal(2 ** len(op.wires))
+    psi /= np.linalg.norm(psi)
+
+    def run(device, **kwargs):
+        @qml.qnode(qml.device(device, wires=op.wires, **kwargs))
+        def circuit():
+            qml.StatePrep(psi, wires=op.wires)
+            qml.apply(qml.adjoint(op) if adjoint else op)
+            return qml.state()
+
+        return circuit()
+
+    np.testing.assert_allclose(run("qsgd.sim", fidelity="native"), run("default.qubit"), atol=1e-10)
+
+
+def test_parts_without_kernels_are_decomposed():
+    """A part with no native kernel (H_a CNOT, whose block is I/sqrt 2): the combination has no
+    kernel either, qsgd.sim decomposes it, and the block is the combination of the parts'."""
+
+    class Plain(qml.operation.Operation):
+        num_wires = 2
+        alpha = 1.0
+
+        @property
+        def ancilla_wires(self):
+            return qml.wires.Wires(self.wires[:1])
+
+        @property
+        def system_wires(self):
+            return qml.wires.Wires(self.wires[1:])
+
+        def decomposition(self):
+            return [qml.CNOT(self.wires), qml.Hadamard(self.wires[0])]
+
+    op = LinearCombinationEncoding([1.0, 0.5], [Plain(["a", 0]), Plain(["b", 0])], ["i"])
+    assert native_kernel_for(op, "native") is None
+    np.testing.assert_allclose(encoded_matrix(op), 1.5 / np.sqrt(2) * np.eye(2), atol=1e-12)
+
+    def run(device, **kwargs):
+        @qml.qnode(qml.device(device, wires=op.wires, **kwargs))
+        def circuit():
+            qml.Hadamard(0)
+            qml.apply(op)
+            return qml.state()
+
+        return circuit()
+
+    np.testing.assert_allclose(run("qsgd.sim", fidelity="native"), run("default.qubit"), atol=1e-12)
