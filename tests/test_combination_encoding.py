@@ -23,6 +23,21 @@ X = np.array([[0.0, 1.0], [1.0, 0.0]])
 Z = np.diag([1.0, -1.0])
 
 
+def _assert_native_matches_gates(op, prepare) -> None:
+    """qsgd.sim's native state equals default.qubit's after ``prepare()`` and ``op``."""
+
+    def run(device, **kwargs):
+        @qml.qnode(qml.device(device, wires=op.wires, **kwargs))
+        def circuit():
+            prepare()
+            qml.apply(op)
+            return qml.state()
+
+        return circuit()
+
+    np.testing.assert_allclose(run("qsgd.sim", fidelity="native"), run("default.qubit"), atol=1e-10)
+
+
 def test_assert_valid():
     """PennyLane's own checks: decomposition, matrix, pickling, copy, flatten, data hash."""
     terms = [DenseBlockEncoding(X, 1.0, wires=["a", 0]), DenseBlockEncoding(Z, 2.0, wires=["a", 0])]
@@ -65,16 +80,7 @@ def test_combination_of_products_runs_natively():
     gates = op.resources().gates
     assert gates["C(ProductEncoding)(4)"] == 2 and op.resources().logical_qubits == 4
 
-    def run(device, **kwargs):
-        @qml.qnode(qml.device(device, wires=op.wires, **kwargs))
-        def circuit():
-            qml.Hadamard(0)
-            qml.apply(op)
-            return qml.state()
-
-        return circuit()
-
-    np.testing.assert_allclose(run("qsgd.sim", fidelity="native"), run("default.qubit"), atol=1e-12)
+    _assert_native_matches_gates(op, lambda: qml.Hadamard(0))
 
 
 def test_errors_name_the_argument():
@@ -108,16 +114,8 @@ def test_native_kernel_of_euler_parts_matches_the_gates(adjoint):
     psi = rng.standard_normal(2 ** len(op.wires)) + 1j * rng.standard_normal(2 ** len(op.wires))
     psi /= np.linalg.norm(psi)
 
-    def run(device, **kwargs):
-        @qml.qnode(qml.device(device, wires=op.wires, **kwargs))
-        def circuit():
-            qml.StatePrep(psi, wires=op.wires)
-            qml.apply(qml.adjoint(op) if adjoint else op)
-            return qml.state()
-
-        return circuit()
-
-    np.testing.assert_allclose(run("qsgd.sim", fidelity="native"), run("default.qubit"), atol=1e-10)
+    applied = qml.adjoint(op) if adjoint else op
+    _assert_native_matches_gates(applied, lambda: qml.StatePrep(psi, wires=op.wires))
 
 
 def test_parts_without_kernels_are_decomposed():
@@ -143,13 +141,4 @@ def test_parts_without_kernels_are_decomposed():
     assert native_kernel_for(op, "native") is None
     np.testing.assert_allclose(encoded_matrix(op), 1.5 / np.sqrt(2) * np.eye(2), atol=1e-12)
 
-    def run(device, **kwargs):
-        @qml.qnode(qml.device(device, wires=op.wires, **kwargs))
-        def circuit():
-            qml.Hadamard(0)
-            qml.apply(op)
-            return qml.state()
-
-        return circuit()
-
-    np.testing.assert_allclose(run("qsgd.sim", fidelity="native"), run("default.qubit"), atol=1e-12)
+    _assert_native_matches_gates(op, lambda: qml.Hadamard(0))
