@@ -125,9 +125,12 @@ def test_random_bounded_polynomials(data, sup):
 @settings(max_examples=15, deadline=None)
 @given(data=st.data(), sup=st.floats(0.05, 0.9))
 def test_methods_agree(data, sup):
-    """Anderson-accelerated, plain fixed-point and Newton iterations find the same phases."""
+    """The direct (NLFT), Anderson-accelerated, plain fixed-point and Newton solvers find the
+    same phases."""
     coeffs = random_bounded(data, 24, sup)
     auto = qsp_phases(coeffs)
+    np.testing.assert_allclose(qsp_phases(coeffs, method="nlft"), auto, atol=1e-10)
+    np.testing.assert_allclose(qsp_phases(coeffs, method="anderson"), auto, atol=1e-10)
     np.testing.assert_allclose(qsp_phases(coeffs, method="fixed_point"), auto, atol=1e-10)
     np.testing.assert_allclose(qsp_phases(coeffs, method="newton"), auto, atol=1e-10)
 
@@ -192,9 +195,9 @@ def test_non_convergence_reports_the_residual():
     assert info.value.iterations == 3
 
 
-def test_auto_finishes_with_newton_when_the_mixing_budget_runs_out():
+def test_anderson_finishes_with_newton_when_the_mixing_budget_runs_out():
     poly = inverse_polynomial(50.0, degree=401, max_norm=0.999)
-    phases = qsp_phases(poly, max_iter=2)  # two Anderson steps, then Newton
+    phases = qsp_phases(poly, max_iter=2, method="anderson")  # two Anderson steps, then Newton
     assert target_error(phases, poly.coeffs, 2001) <= 1e-11
 
 
