@@ -16,7 +16,7 @@ iterative solver); ``nlft-qsp`` (``ChebyshevQSPPhaseFactors.solve``: Weiss compl
 nonlinear FFT of arXiv:2505.12615, target the real part); ``pyqsp`` (``method="sym_qsp"``, Newton
 on symmetric phases, imaginary part); PennyLane's ``qml.poly_to_angles`` (monomial input, real
 part). Every phase vector is checked by the same independent evaluation: sequential 2x2 products
-(:func:`~pennylane_qsgd.core.phase_angles.qsp_unitary_entry`, never a solver's own residual) at
+(:func:`~pennylane_qsgd.core.qsp_evaluation.qsp_unitary_entry`, never a solver's own residual) at
 2,500 points of [-1, 1] up to degree 10^4 and 300 at 10^6 (equispaced, Chebyshev-clustered, and
 for 1/x dense in :math:`|x| \\le 20/\\kappa`), against numpy's Clenshaw evaluation of the
 target.

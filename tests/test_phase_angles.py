@@ -28,6 +28,7 @@ from pennylane_qsgd.core.polynomials import (
     jacobi_anger_cos,
     jacobi_anger_sin,
 )
+from pennylane_qsgd.core.qsp_forward import forward, full_phases
 
 
 def grid(n):
@@ -268,3 +269,15 @@ def test_real_part_agrees_with_pennylane_poly_to_angles():
     theirs = qsvt_top_left(a, pl_angles)
     np.testing.assert_allclose(ours.real, matrix_function(a, poly.coeffs), atol=1e-12)
     np.testing.assert_allclose(theirs.real, ours.real, atol=1e-8)
+
+
+@pytest.mark.parametrize("degree", [20_001, 20_000])
+def test_forward_map_top_coefficient_matches_the_closed_form(degree):
+    """The T_d coefficient of Im<0|U|0> is sin(phi_0 + phi_d) prod_{0<j<d} cos(phi_j) (the
+    e^{id theta} term takes (1+X)/2 from every W). Coherent rounding in the product tree's roots of
+    unity once put it off by ~4e-17 d (8e-13 here)."""
+    rng = np.random.default_rng(degree)
+    psi = rng.uniform(-1e-6, 1e-6, degree // 2 + 1)  # the product of cosines stays near 1
+    phases = full_phases(psi, degree)
+    top = np.sin(phases[0] + phases[-1]) * np.prod(np.cos(phases[1:-1]))
+    assert forward(psi, degree)[-1] == pytest.approx(top, abs=1e-14)

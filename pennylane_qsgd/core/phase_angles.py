@@ -35,12 +35,13 @@ that :math:`F'(0) = 2I`; :mod:`~pennylane_qsgd.core.qsp_forward`), :math:`F(\psi
 by the fixed-point iteration of arXiv:2209.10162 with Anderson mixing, and Newton's method as the
 fallback (:mod:`~pennylane_qsgd.core.qsp_iterations`).
 
-QSVT. :func:`wx_to_qsvt_angles` converts the phases to the angles of PennyLane's ``qml.QSVT``
-with ``qml.PCPhase`` projectors. For a Hermitian :math:`A`, :math:`\|A\| \le 1`, block-encoded by
-``qml.BlockEncode``, the top-left block of the QSVT unitary with angles :math:`\theta` is
-:math:`f(A) - i\,p(A)`, and with angles :math:`-\theta` it is :math:`f(A) + i\,p(A)`. Hence
-:math:`\tfrac12[U_{QSVT}(\theta) + U_{QSVT}(-\theta)]` has top-left block exactly :math:`f(A)`
-(the real-part trick: one ancilla, Hadamard, select :math:`\theta` / :math:`-\theta`, Hadamard).
+QSVT. :func:`~pennylane_qsgd.core.qsp_evaluation.wx_to_qsvt_angles` converts the phases to the
+angles of PennyLane's ``qml.QSVT`` with ``qml.PCPhase`` projectors. For a Hermitian :math:`A`,
+:math:`\|A\| \le 1`, block-encoded by ``qml.BlockEncode``, the top-left block of the QSVT unitary
+with angles :math:`\theta` is :math:`f(A) - i\,p(A)`, and with angles :math:`-\theta` it is
+:math:`f(A) + i\,p(A)`. Hence :math:`\tfrac12[U_{QSVT}(\theta) + U_{QSVT}(-\theta)]` has
+top-left block exactly :math:`f(A)` (the real-part trick: one ancilla, Hadamard, select
+:math:`\theta` / :math:`-\theta`, Hadamard).
 """
 
 from __future__ import annotations
@@ -85,11 +86,11 @@ _ANDERSON_MEMORY = 5
 _NEWTON_FALLBACK_ITER = 30
 _METHODS = ("auto", "nlft", "anderson", "fixed_point", "newton")
 # The direct phases are accepted when the residual polynomial's sup bound is below
-# _ACCEPT_FACTOR * tol or below the forward map's own rounding: the top Chebyshev coefficient of
-# F carries about 4e-17 * d (measured at d = 1e4 .. 1e6 against the closed form
-# sin(phi_0 + phi_d) prod cos(phi_j)), so _FORWARD_ROUNDING * d with a margin of 2.5.
+# _ACCEPT_FACTOR * tol or below the forward map's own rounding, _FORWARD_ROUNDING * d (its top
+# Chebyshev coefficient was within 2e-19 * d of the closed form sin(phi_0 + phi_d) prod cos(phi_j)
+# at d = 1e4 .. 1e5, the others within 1e-16 * sqrt(d)).
 _ACCEPT_FACTOR = 100.0
-_FORWARD_ROUNDING = 1e-16
+_FORWARD_ROUNDING = 1e-17
 # Weiss grid: bytes per point (a few real and complex work arrays).
 _WEISS_BYTES_PER_POINT = 64
 
@@ -175,7 +176,7 @@ def qsp_phases(
         Largest Chebyshev-coefficient residual :math:`|F(\psi) - c|` the iterations stop at. The
         direct phases of ``"auto"`` / ``"nlft"`` are accepted when the residual polynomial's sup
         bound is below ``100 * tol`` or below the forward map's own rounding,
-        :math:`10^{-16} d`. The sup error on :math:`[-1, 1]` is at most the l1 residual.
+        :math:`10^{-17} d`. The sup error on :math:`[-1, 1]` is at most the l1 residual.
     max_iter : int, optional
         Iteration cap: default 300 for "auto" and "anderson" (then up to 30 Newton steps), 5000
         for "fixed_point", 50 for "newton".
@@ -276,8 +277,9 @@ def qsp_phases(
 def _direct(
     coeffs: np.ndarray, target: np.ndarray, degree: int
 ) -> tuple[np.ndarray | None, np.ndarray | None]:
-    """Reduced phases from :func:`nlft_phases` and their forward-map residual; ``(None, None)``
-    when the Weiss completion needs a grid beyond the memory limit (max|f| close to 1)."""
+    """Reduced phases from :func:`~pennylane_qsgd.core.qsp_nlft.nlft_phases` and their forward-map
+    residual; ``(None, None)`` when the Weiss completion needs a grid beyond the memory limit
+    (max|f| close to 1)."""
     max_points = min(
         max(1 << 16, 64 << max(degree, 1).bit_length()),
         memory_limit_bytes() // _WEISS_BYTES_PER_POINT,

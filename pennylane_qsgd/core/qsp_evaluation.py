@@ -106,7 +106,7 @@ def wx_to_qsvt_angles(phases: np.ndarray) -> np.ndarray:
     Parameters
     ----------
     phases : array_like, shape (d + 1,)
-        :math:`W_x` phases (e.g. from :func:`qsp_phases`).
+        :math:`W_x` phases (e.g. from :func:`~pennylane_qsgd.core.phase_angles.qsp_phases`).
 
     Returns
     -------
