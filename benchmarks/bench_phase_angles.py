@@ -46,7 +46,7 @@ import warnings
 import numpy as np
 from numpy.polynomial import chebyshev as npcheb
 
-from pennylane_qsgd.core.phase_angles import qsp_phases, qsp_unitary_entry
+from pennylane_qsgd.core.phase_angles import qsp_phases, qsp_unitary_entry, wx_to_qsvt_angles
 from pennylane_qsgd.core.polynomials import (
     ChebyshevPolynomial,
     inverse_polynomial,
@@ -148,7 +148,7 @@ def main() -> None:
     args = parser.parse_args()
     warnings.simplefilter("ignore")
 
-    head = f"{'case':>14} {'degree':>7} {'ours s':>7} {'cpu s':>6} {'ours err':>8}"
+    head = f"{'case':>14} {'degree':>7} {'ours s':>7} {'cpu s':>6} {'ours err':>8} {'qsvt err':>8}"
     for peer in args.peers:
         head += f" | {peer:>9} s {'err':>8} {'t/ours':>6} {'e/ours':>6}"
     print(head)
@@ -163,7 +163,11 @@ def main() -> None:
         phases = qsp_phases(poly, method=args.ours_method)
         ours_s, ours_cpu = time.perf_counter() - start, time.process_time() - cpu
         ours_err = sup_error(phases, "imag", x, target)
+        # PennyLane's convention: the real part of the QSVT block at each singular value.
+        block = qsp_unitary_entry(wx_to_qsvt_angles(phases), x, signal="reflection")
+        qsvt_err = float(np.max(np.abs(block.real - target)))
         line = f"{label:>14} {poly.degree:>7} {ours_s:7.2f} {ours_cpu:6.2f} {ours_err:8.1e}"
+        line += f" {qsvt_err:8.1e}"
         for peer in args.peers:
             if (peer, family) in given_up:
                 line += f" | {given_up[(peer, family)]:>11} {'-':>8} {'-':>6} {'-':>6}"
@@ -181,7 +185,9 @@ def main() -> None:
         print(line, flush=True)
     print(
         "\nerr: max |polynomial from the phases - target| at the check points, by sequential 2x2 "
-        "products;\nt/ours, e/ours: the peer's time and error over ours (> 1: ours ahead)."
+        "products;\nqsvt err: the same for the real part of PennyLane's QSVT block (reflection "
+        "signal) with our angles converted by wx_to_qsvt_angles;\nt/ours, e/ours: the peer's time "
+        "and error over ours (> 1: ours ahead)."
     )
     for note in notes:
         print("  ", note)

@@ -281,3 +281,16 @@ def test_forward_map_top_coefficient_matches_the_closed_form(degree):
     phases = full_phases(psi, degree)
     top = np.sin(phases[0] + phases[-1]) * np.prod(np.cos(phases[1:-1]))
     assert forward(psi, degree)[-1] == pytest.approx(top, abs=1e-14)
+
+
+def test_reflection_signal_matches_explicit_matrices():
+    rng = np.random.default_rng(5)
+    angles = rng.uniform(-np.pi, np.pi, 9)
+    for x in (-0.7, 0.0, 0.4, 1.0):
+        s = np.sqrt(1 - x * x)
+        u = np.diag(np.exp([1j * angles[0], -1j * angles[0]]))
+        for a in angles[1:]:
+            u = u @ np.array([[x, s], [s, -x]]) @ np.diag(np.exp([1j * a, -1j * a]))
+        assert qsp_unitary_entry(angles, x, signal="reflection") == pytest.approx(u[0, 0])
+    with pytest.raises(ValueError, match="signal"):
+        qsp_unitary_entry(angles, 0.5, signal="z")

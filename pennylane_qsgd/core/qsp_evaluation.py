@@ -10,13 +10,15 @@ import numpy as np
 from scipy.fft import dct
 
 
-def qsp_unitary_entry(phases: np.ndarray, x: np.ndarray | float) -> np.ndarray:
+def qsp_unitary_entry(
+    phases: np.ndarray, x: np.ndarray | float, signal: str = "wx"
+) -> np.ndarray:
     r""":math:`\langle 0|U(x,\Phi)|0\rangle` by sequential 2x2 products (any phases).
 
     The first row of the running product is multiplied by :math:`W(x)` and
-    :math:`e^{i\phi_j Z}` one factor at a time: the reference evaluation of the convention in the
-    module docstring, independent of the solver's symmetry, product tree and FFTs. O(d) vector
-    operations on arrays the size of ``x``.
+    :math:`e^{i\phi_j Z}` one factor at a time: the reference evaluation of the convention in
+    :mod:`~pennylane_qsgd.core.phase_angles`, independent of the solvers' symmetry, product trees
+    and FFTs. O(d) vector operations on arrays the size of ``x``.
 
     Parameters
     ----------
@@ -24,6 +26,11 @@ def qsp_unitary_entry(phases: np.ndarray, x: np.ndarray | float) -> np.ndarray:
         :math:`\phi_0, \dots, \phi_d` (not necessarily symmetric).
     x : float or array_like of any shape, entries in [-1, 1]
         Signal values.
+    signal : {"wx", "reflection"}
+        "wx": :math:`W(x)`; "reflection": :math:`R(x) = \begin{pmatrix} x & \sqrt{1-x^2} \\
+        \sqrt{1-x^2} & -x \end{pmatrix}`, how ``qml.BlockEncode`` acts on a singular-value
+        subspace in PennyLane's ``qml.QSVT`` (then ``phases`` are the angles of
+        :func:`wx_to_qsvt_angles` and the entry is the QSVT block at singular value ``x``).
 
     Returns
     -------
@@ -35,15 +42,19 @@ def qsp_unitary_entry(phases: np.ndarray, x: np.ndarray | float) -> np.ndarray:
     xa = np.asarray(x, dtype=np.float64)
     if not np.all(np.isfinite(xa)) or np.any(np.abs(xa) > 1.0):
         raise ValueError("x must lie in [-1, 1]")
+    if signal not in ("wx", "reflection"):
+        raise ValueError(f"signal must be 'wx' or 'reflection'; got {signal!r}")
     x_flat = xa.reshape(-1)
-    isx = 1j * np.sqrt(1.0 - x_flat * x_flat)
-    # First row (r0, r1) of the running product, right-multiplied by W(x) and e^{i phi Z}.
+    # [[x, off], [off, last]]: W(x) or R(x).
+    off = np.sqrt(1.0 - x_flat * x_flat) * (1j if signal == "wx" else 1.0)
+    last = x_flat if signal == "wx" else -x_flat
+    # First row (r0, r1) of the running product, right-multiplied by the signal and e^{i phi Z}.
     r0 = np.full(x_flat.shape, np.exp(1j * phi[0]))
     r1 = np.zeros(x_flat.shape, dtype=complex)
     for p in phi[1:]:
         r0, r1 = (
-            (x_flat * r0 + isx * r1) * np.exp(1j * p),
-            (isx * r0 + x_flat * r1) * np.exp(-1j * p),
+            (x_flat * r0 + off * r1) * np.exp(1j * p),
+            (off * r0 + last * r1) * np.exp(-1j * p),
         )
     return r0.reshape(xa.shape)
 
