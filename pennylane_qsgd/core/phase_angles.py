@@ -24,9 +24,9 @@ such phases (Wang, Dong, Lin, arXiv:2110.04993); :func:`qsp_phases` finds the on
 
 Solvers. ``method="auto"`` (default) computes the phases directly, without iteration, by Weiss
 completion and the inverse nonlinear fast Fourier transform (:mod:`~pennylane_qsgd.core.qsp_nlft`;
-arXiv:2407.05634, arXiv:2505.12615; :math:`O(d \log^2 d)`, about 7 s of CPU at degree
-:math:`10^6`), checks them once with the forward map and falls back to the iterations below when
-the check fails (:math:`\max|f|` very close to 1). The iterations match the
+arXiv:2407.05634, arXiv:2505.12615; :math:`O(d \log^2 d)`; 11-14 s of CPU at degree
+:math:`10^6` with the check), checks them once with the forward map and falls back to the
+iterations below when the check fails (:math:`\max|f|` very close to 1). The iterations match the
 :math:`\tilde d = \lfloor d/2 \rfloor + 1` free ("reduced") phases
 :math:`\psi_k = \phi_{\lfloor d/2 \rfloor - k}` to the :math:`\tilde d` Chebyshev coefficients
 :math:`c_k` of :math:`T_{2k + d \bmod 2}` in :math:`f`. With :math:`F(\psi)` the same
