@@ -10,9 +10,7 @@ import numpy as np
 from scipy.fft import dct
 
 
-def qsp_unitary_entry(
-    phases: np.ndarray, x: np.ndarray | float, signal: str = "wx"
-) -> np.ndarray:
+def qsp_unitary_entry(phases: np.ndarray, x: np.ndarray | float, signal: str = "wx") -> np.ndarray:
     r""":math:`\langle 0|U(x,\Phi)|0\rangle` by sequential 2x2 products (any phases).
 
     The first row of the running product is multiplied by :math:`W(x)` and
