@@ -10,22 +10,26 @@ wall-clock limit can stop them):
   :math:`10^{-12}` with :math:`t` = 0.9 x 10^3 .. 0.9 x 10^6 (degrees about 10^3 .. 10^6).
 
 Solvers: ours (:func:`~pennylane_qsgd.core.phase_angles.qsp_phases`, symmetric phases, target the
-imaginary part); ``nlft-qsp`` (``ChebyshevQSPPhaseFactors.solve``: Weiss completion and the inverse
+imaginary part; by default the direct Weiss + inverse nonlinear FFT phases of
+:mod:`~pennylane_qsgd.core.qsp_nlft`, checked by one forward map; ``--ours-method anderson`` for the
+iterative solver); ``nlft-qsp`` (``ChebyshevQSPPhaseFactors.solve``: Weiss completion and the inverse
 nonlinear FFT of arXiv:2505.12615, target the real part); ``pyqsp`` (``method="sym_qsp"``, Newton
 on symmetric phases, imaginary part); PennyLane's ``qml.poly_to_angles`` (monomial input, real
 part). Every phase vector is checked by the same independent evaluation: sequential 2x2 products
-(:func:`~pennylane_qsgd.core.phase_angles.qsp_unitary_entry`, never a solver's own residual) at
+(:func:`~pennylane_qsgd.core.qsp_evaluation.qsp_unitary_entry`, never a solver's own residual) at
 2,500 points of [-1, 1] up to degree 10^4 and 300 at 10^6 (equispaced, Chebyshev-clustered, and
 for 1/x dense in :math:`|x| \\le 20/\\kappa`), against numpy's Clenshaw evaluation of the
 target.
 
 A peer that fails or exceeds ``--timeout`` at one degree is not run at the larger ones. Ratios:
-peer time / our time and peer error / our error (> 1: ours ahead).
+peer time / our time and peer error / our error (> 1: ours ahead). Our process CPU time is printed
+too (the development machine is shared; wall times depend on its load).
 
 Usage::
 
     python benchmarks/bench_phase_angles.py                       # 1e3 .. 1e6, about 10 min
     python benchmarks/bench_phase_angles.py --degrees 1e3 1e4 --timeout 60
+    python benchmarks/bench_phase_angles.py --degrees 1e6 --peers      # ours only
     pip install "pennylane-qsgd[bench]"                           # nlft-qsp and pyqsp
 """
 
@@ -42,7 +46,7 @@ import warnings
 import numpy as np
 from numpy.polynomial import chebyshev as npcheb
 
-from pennylane_qsgd.core.phase_angles import qsp_phases, qsp_unitary_entry
+from pennylane_qsgd.core.phase_angles import qsp_phases, qsp_unitary_entry, wx_to_qsvt_angles
 from pennylane_qsgd.core.polynomials import (
     ChebyshevPolynomial,
     inverse_polynomial,
@@ -138,10 +142,13 @@ def main() -> None:
     parser.add_argument("--degrees", type=float, nargs="+", default=[1e3, 1e4, 1e5, 1e6])
     parser.add_argument("--peers", nargs="*", default=list(PEERS), choices=PEERS)
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds per peer call")
+    parser.add_argument(
+        "--ours-method", default="auto", help="method of qsp_phases (auto, nlft, anderson, ...)"
+    )
     args = parser.parse_args()
     warnings.simplefilter("ignore")
 
-    head = f"{'case':>14} {'degree':>7} {'ours s':>7} {'ours err':>8}"
+    head = f"{'case':>14} {'degree':>7} {'ours s':>7} {'cpu s':>6} {'ours err':>8} {'qsvt err':>8}"
     for peer in args.peers:
         head += f" | {peer:>9} s {'err':>8} {'t/ours':>6} {'e/ours':>6}"
     print(head)
@@ -152,11 +159,15 @@ def main() -> None:
         family = label.split()[0]
         x = check_points(label, poly, kappa)
         target = npcheb.chebval(x, poly.coeffs)
-        start = time.perf_counter()
-        phases = qsp_phases(poly)
-        ours_s = time.perf_counter() - start
+        start, cpu = time.perf_counter(), time.process_time()
+        phases = qsp_phases(poly, method=args.ours_method)
+        ours_s, ours_cpu = time.perf_counter() - start, time.process_time() - cpu
         ours_err = sup_error(phases, "imag", x, target)
-        line = f"{label:>14} {poly.degree:>7} {ours_s:7.2f} {ours_err:8.1e}"
+        # PennyLane's convention: the real part of the QSVT block at each singular value.
+        block = qsp_unitary_entry(wx_to_qsvt_angles(phases), x, signal="reflection")
+        qsvt_err = float(np.max(np.abs(block.real - target)))
+        line = f"{label:>14} {poly.degree:>7} {ours_s:7.2f} {ours_cpu:6.2f} {ours_err:8.1e}"
+        line += f" {qsvt_err:8.1e}"
         for peer in args.peers:
             if (peer, family) in given_up:
                 line += f" | {given_up[(peer, family)]:>11} {'-':>8} {'-':>6} {'-':>6}"
@@ -174,7 +185,9 @@ def main() -> None:
         print(line, flush=True)
     print(
         "\nerr: max |polynomial from the phases - target| at the check points, by sequential 2x2 "
-        "products;\nt/ours, e/ours: the peer's time and error over ours (> 1: ours ahead)."
+        "products;\nqsvt err: the same for the real part of PennyLane's QSVT block (reflection "
+        "signal) with our angles converted by wx_to_qsvt_angles;\nt/ours, e/ours: the peer's time "
+        "and error over ours (> 1: ours ahead)."
     )
     for note in notes:
         print("  ", note)

@@ -28,6 +28,7 @@ from pennylane_qsgd.core.polynomials import (
     jacobi_anger_cos,
     jacobi_anger_sin,
 )
+from pennylane_qsgd.core.qsp_forward import forward, full_phases
 
 
 def grid(n):
@@ -125,9 +126,12 @@ def test_random_bounded_polynomials(data, sup):
 @settings(max_examples=15, deadline=None)
 @given(data=st.data(), sup=st.floats(0.05, 0.9))
 def test_methods_agree(data, sup):
-    """Anderson-accelerated, plain fixed-point and Newton iterations find the same phases."""
+    """The direct (NLFT), Anderson-accelerated, plain fixed-point and Newton solvers find the
+    same phases."""
     coeffs = random_bounded(data, 24, sup)
     auto = qsp_phases(coeffs)
+    np.testing.assert_allclose(qsp_phases(coeffs, method="nlft"), auto, atol=1e-10)
+    np.testing.assert_allclose(qsp_phases(coeffs, method="anderson"), auto, atol=1e-10)
     np.testing.assert_allclose(qsp_phases(coeffs, method="fixed_point"), auto, atol=1e-10)
     np.testing.assert_allclose(qsp_phases(coeffs, method="newton"), auto, atol=1e-10)
 
@@ -192,9 +196,9 @@ def test_non_convergence_reports_the_residual():
     assert info.value.iterations == 3
 
 
-def test_auto_finishes_with_newton_when_the_mixing_budget_runs_out():
+def test_anderson_finishes_with_newton_when_the_mixing_budget_runs_out():
     poly = inverse_polynomial(50.0, degree=401, max_norm=0.999)
-    phases = qsp_phases(poly, max_iter=2)  # two Anderson steps, then Newton
+    phases = qsp_phases(poly, max_iter=2, method="anderson")  # two Anderson steps, then Newton
     assert target_error(phases, poly.coeffs, 2001) <= 1e-11
 
 
@@ -265,3 +269,28 @@ def test_real_part_agrees_with_pennylane_poly_to_angles():
     theirs = qsvt_top_left(a, pl_angles)
     np.testing.assert_allclose(ours.real, matrix_function(a, poly.coeffs), atol=1e-12)
     np.testing.assert_allclose(theirs.real, ours.real, atol=1e-8)
+
+
+@pytest.mark.parametrize("degree", [20_001, 20_000])
+def test_forward_map_top_coefficient_matches_the_closed_form(degree):
+    """The T_d coefficient of Im<0|U|0> is sin(phi_0 + phi_d) prod_{0<j<d} cos(phi_j) (the
+    e^{id theta} term takes (1+X)/2 from every W). Coherent rounding in the product tree's roots of
+    unity once put it off by ~4e-17 d (8e-13 here)."""
+    rng = np.random.default_rng(degree)
+    psi = rng.uniform(-1e-6, 1e-6, degree // 2 + 1)  # the product of cosines stays near 1
+    phases = full_phases(psi, degree)
+    top = np.sin(phases[0] + phases[-1]) * np.prod(np.cos(phases[1:-1]))
+    assert forward(psi, degree)[-1] == pytest.approx(top, abs=1e-14)
+
+
+def test_reflection_signal_matches_explicit_matrices():
+    rng = np.random.default_rng(5)
+    angles = rng.uniform(-np.pi, np.pi, 9)
+    for x in (-0.7, 0.0, 0.4, 1.0):
+        s = np.sqrt(1 - x * x)
+        u = np.diag(np.exp([1j * angles[0], -1j * angles[0]]))
+        for a in angles[1:]:
+            u = u @ np.array([[x, s], [s, -x]]) @ np.diag(np.exp([1j * a, -1j * a]))
+        assert qsp_unitary_entry(angles, x, signal="reflection") == pytest.approx(u[0, 0])
+    with pytest.raises(ValueError, match="signal"):
+        qsp_unitary_entry(angles, 0.5, signal="z")
