@@ -1,6 +1,6 @@
 """One window by Euler + QSVT inversion and by LCHS: block-encoding calls and T-count against T.
 
-Both routes from the same :class:`~pennylane_qsgd.diagnostics.resources.WindowAssumptions` (the
+Both routes from the same :class:`~pennylane_qsgd.diagnostics.window_assumptions.WindowAssumptions` (the
 paper's two ResNets by default) at the same ``eps``; prints the table, the log-log slopes over the
 last decade (Euler about 2, LCHS about 1) and the crossover ``T``.
 
@@ -16,7 +16,8 @@ import argparse
 import time
 
 from pennylane_qsgd.diagnostics.lchs_resources import compare_routes, format_routes
-from pennylane_qsgd.diagnostics.resources import DEFAULT_STEPS, PAPER_MODELS, WindowAssumptions
+from pennylane_qsgd.diagnostics.resources import DEFAULT_STEPS, PAPER_MODELS
+from pennylane_qsgd.diagnostics.window_assumptions import WindowAssumptions
 
 
 def main() -> None:

@@ -22,7 +22,8 @@ import time
 import numpy as np
 import pennylane as qml
 
-from pennylane_qsgd.circuits.tomography import estimate_real_vector, recommended_shots
+from pennylane_qsgd.circuits.tomography import estimate_real_vector
+from pennylane_qsgd.circuits.tomography_counts import recommended_shots
 
 
 def run(sizes: list[int], shots_grid: list[int], seeds: int, device: str) -> list[dict]:

@@ -74,3 +74,56 @@ def final_state(op, device: str, **device_kwargs) -> np.ndarray:
         return qml.state()
 
     return np.asarray(circuit())
+
+
+@st.composite
+def dense_block_encodings(draw, count: int, system: list, ancillas: list) -> list:
+    """``count`` :class:`DenseBlockEncoding` of random complex matrices on ``system`` wires, the
+    ``i``-th on ancilla ``ancillas[i]``, each with subnormalisation 1 to 3 times its norm."""
+    from pennylane_qsgd.circuits.block_encoding import DenseBlockEncoding
+
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    dim = 2 ** len(system)
+    out = []
+    for i in range(count):
+        M = rng.standard_normal((dim, dim)) + 1j * rng.standard_normal((dim, dim))
+        alpha = rng.uniform(1.0, 3.0) * np.linalg.norm(M, 2)
+        out.append(DenseBlockEncoding(M, alpha, wires=[ancillas[i], *system]))
+    return out
+
+
+def projected_output(op, vector: np.ndarray) -> np.ndarray:
+    """``op`` run on ``|0>_anc |vector>`` by ``default.qubit``'s statevector, projected on
+    ``<0|_anc``: the block applied to ``vector`` (an independent simulator, not the twin)."""
+    import pennylane as qml
+
+    anc, system = list(op.ancilla_wires), list(op.system_wires)
+    full = np.zeros(2 ** (len(anc) + len(system)), dtype=np.complex128)
+    full[: vector.size] = vector / np.linalg.norm(vector)
+
+    @qml.qnode(qml.device("default.qubit", wires=anc + system))
+    def circuit():
+        qml.StatePrep(full, wires=anc + system)
+        qml.apply(op)
+        return qml.state()
+
+    return circuit()[: vector.size] * np.linalg.norm(vector)
+
+
+def check_block_encoding(op, expected: np.ndarray, alpha: float, seed: int = 0) -> None:
+    """``op`` is unitary, states ``alpha``, its matrix's ancilla-0 block and a statevector run
+    (:func:`projected_output`) apply ``expected / alpha``, and its twin is ``expected``."""
+    import pennylane as qml
+
+    from pennylane_qsgd.circuits.composite_encoding import encoded_matrix
+
+    dim = expected.shape[0]
+    U = qml.matrix(op, wire_order=op.ancilla_wires + op.system_wires)
+    np.testing.assert_allclose(U[:dim, :dim], expected / alpha, atol=1e-12)
+    np.testing.assert_allclose(U @ U.conj().T, np.eye(U.shape[0]), atol=1e-10)
+    assert abs(op.alpha - alpha) <= 1e-14 * alpha
+    np.testing.assert_allclose(encoded_matrix(op), expected, atol=1e-12 * alpha)
+    vector = np.random.default_rng(seed).standard_normal(dim)
+    np.testing.assert_allclose(
+        projected_output(op, vector), expected @ vector / alpha, atol=1e-12 * np.linalg.norm(vector)
+    )

@@ -16,12 +16,9 @@ from pennylane_qsgd.circuits.block_encoding import (
     unitary_dilation,
 )
 from pennylane_qsgd.circuits.data_hash import DigestCache
-from pennylane_qsgd.circuits.linear_maps import (
-    EncodedMatrix,
-    complement_sqrt,
-    singular_value_transform,
-    sparse_operator,
-)
+from pennylane_qsgd.circuits.encoded_matrix import EncodedMatrix, complement_sqrt
+from pennylane_qsgd.circuits.linear_maps import singular_value_transform
+from pennylane_qsgd.circuits.matrix_functions import sparse_operator
 from pennylane_qsgd.device.native import native_kernel_for
 
 SETTINGS = settings(max_examples=15, deadline=None)

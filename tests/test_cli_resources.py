@@ -10,6 +10,7 @@ import pytest
 from pennylane_qsgd.cli import build_parser, main
 from pennylane_qsgd.cli.resources import DEFAULT_STEPS, DEFAULTS
 from pennylane_qsgd.diagnostics import resources as model
+from pennylane_qsgd.diagnostics.window_assumptions import WindowAssumptions
 
 
 def test_resources_subcommand_registered():
@@ -19,7 +20,7 @@ def test_resources_subcommand_registered():
 
 
 def test_parser_defaults_are_the_model_defaults():
-    a = model.WindowAssumptions(params=1)
+    a = WindowAssumptions(params=1)
     for key, value in vars(DEFAULTS).items():
         assert getattr(a, key) == value, key
     assert tuple(DEFAULT_STEPS) == model.DEFAULT_STEPS

@@ -11,13 +11,13 @@ from hypothesis import strategies as st
 from pennylane.wires import Wires
 
 import pennylane_qsgd.device.kernels_hhl  # noqa: F401  (registers the kernels)
+from pennylane_qsgd.circuits.amplified_simulation import AmplifiedHamiltonianSimulation
 from pennylane_qsgd.circuits.hamiltonian_simulation import (
-    AmplifiedHamiltonianSimulation,
     HamiltonianSimulation,
-    HermitianQSVT,
     simulation_angles,
     trotter_evolution,
 )
+from pennylane_qsgd.circuits.hermitian_qsvt import HermitianQSVT
 from pennylane_qsgd.circuits.qsvt_solver import inverse_angles
 from pennylane_qsgd.core.phase_angles import qsp_phases, wx_to_qsvt_angles
 from pennylane_qsgd.core.polynomials import ChebyshevPolynomial

@@ -5,22 +5,20 @@ from __future__ import annotations
 import numpy as np
 import pennylane as qml
 import pytest
-from hypothesis import example, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from pennylane.wires import Wires
 
 import pennylane_qsgd.device.kernels_circuits  # noqa: F401  (registers QSVTInverse's kernel)
 import pennylane_qsgd.device.kernels_hhl  # noqa: F401  (registers the HHL kernels)
 from pennylane_qsgd.circuits.hamiltonian_simulation import AMPLIFIED_SCALE, simulation_angles
-from pennylane_qsgd.circuits.hhl_solver import (
-    HHLSolver,
+from pennylane_qsgd.circuits.hhl_phase_estimation import (
     default_time,
     fejer_filter,
     hermitian_dilation,
-    hhl_output,
-    qpe_amplitudes,
-    qpe_matrices,
 )
+from pennylane_qsgd.circuits.hhl_solver import HHLSolver
+from pennylane_qsgd.circuits.hhl_twin import hhl_eigensystem, hhl_output
 from pennylane_qsgd.circuits.qsvt_solver import QSVTInverse, inverse_angles
 from pennylane_qsgd.circuits.solver import GradientFlowSolver
 from pennylane_qsgd.circuits.solver_layout import required_wires
@@ -71,24 +69,6 @@ def test_assert_valid():
     """PennyLane's own checks: decomposition, matrix, pickling, copy, flatten, data hash."""
     op = HHLSolver(np.array([[1.0, 0.2], [0.0, 0.8]]), 1.5, wires=list(range(6)))
     qml.ops.functions.assert_valid(op, skip_differentiation=True)
-
-
-@SETTINGS
-@given(phase=st.floats(-0.5, 0.5), num_clock=st.integers(1, 5))
-@example(phase=-0.5, num_clock=1)  # delta = -1: the closed form is 0/0 and the sum is 1
-@example(phase=0.5, num_clock=3)
-def test_qpe_amplitudes_match_pennylane(phase, num_clock):
-    """Closed-form Dirichlet kernel = column 0 of qml.QuantumPhaseEstimation on an eigenvector."""
-    U = qml.QubitUnitary(np.diag([np.exp(2j * np.pi * phase), 1.0]), wires="s")
-    clock = list(range(num_clock))
-    mat = qml.matrix(
-        qml.QuantumPhaseEstimation(U, estimation_wires=clock), wire_order=clock + ["s"]
-    )
-    col = mat[:, 0].reshape(2**num_clock, 2)[:, 0]
-    np.testing.assert_allclose(qpe_amplitudes([phase], num_clock)[0], col, atol=1e-12)
-    # The full clock map (any clock input) is the eigenvector's block of the same matrix.
-    block = mat.reshape(2**num_clock, 2, 2**num_clock, 2)[:, 0, :, 0]
-    np.testing.assert_allclose(qpe_matrices([phase], num_clock)[0], block, atol=1e-12)
 
 
 @pytest.mark.parametrize(
@@ -300,8 +280,8 @@ def test_eigensystem_is_computed_once_per_operation():
     eigendecomposition of the dilation scaled to phases (numpy.linalg.eigh)."""
     L = np.array([[1.0, 0.0], [-0.4, 1.0]])
     alpha = 1.05 * np.linalg.norm(L, 2)
-    first = HHLSolver(L, alpha, _wires(4, 1)).eigensystem()
-    again = HHLSolver(L.copy(), alpha, _wires(4, 1)).eigensystem()
+    first = hhl_eigensystem(HHLSolver(L, alpha, _wires(4, 1)))
+    again = hhl_eigensystem(HHLSolver(L.copy(), alpha, _wires(4, 1)))
     assert again[0] is first[0] and again[1] is first[1]
     assert not first[0].flags.writeable and not first[1].flags.writeable
     lam = np.linalg.eigvalsh(hermitian_dilation(L) / alpha)

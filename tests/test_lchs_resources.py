@@ -10,7 +10,8 @@ from pennylane_qsgd.diagnostics.lchs_resources import (
     lchs_window,
     route_slopes,
 )
-from pennylane_qsgd.diagnostics.resources import WindowAssumptions, loglog_slope
+from pennylane_qsgd.diagnostics.resources import loglog_slope
+from pennylane_qsgd.diagnostics.window_assumptions import WindowAssumptions
 
 ASSUMPTIONS = WindowAssumptions(params=100_000)
 

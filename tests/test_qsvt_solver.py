@@ -10,8 +10,9 @@ from hypothesis import strategies as st
 
 import pennylane_qsgd.device.kernels_circuits  # noqa: F401  (registers the kernels)
 from pennylane_qsgd.circuits.block_encoding import unitary_dilation
+from pennylane_qsgd.circuits.encoded_matrix import EncodedMatrix
 from pennylane_qsgd.circuits.hhl import hhl_model
-from pennylane_qsgd.circuits.linear_maps import EncodedMatrix, qsvt_response
+from pennylane_qsgd.circuits.linear_maps import qsvt_response
 from pennylane_qsgd.circuits.qsvt_solver import QSVTInverse, inverse_angles
 from pennylane_qsgd.device.kernels_circuits import qsvt_sequence
 from pennylane_qsgd.device.native import native_kernel_for

@@ -16,27 +16,23 @@ from pennylane_qsgd.circuits.solver import GradientFlowSolver
 from pennylane_qsgd.circuits.solver_layout import required_wires
 from pennylane_qsgd.core.polynomials import inverse_polynomial
 from pennylane_qsgd.core.problem import PolynomialODE
+from pennylane_qsgd.diagnostics.estimator_counting import gate_counts, leaf_count, serial_depth
 from pennylane_qsgd.diagnostics.estimator_ops import (
     CLIFFORD_T,
     AmplifiedWindow,
     CarlemanEulerEncoding,
     DenseEncoding,
-    DenseStatePrep,
-    QRAMQuery,
-    QRAMStatePrep,
     QSVTInversion,
-    gate_counts,
-    leaf_count,
-    serial_depth,
 )
+from pennylane_qsgd.diagnostics.estimator_state_prep import DenseStatePrep, QRAMQuery, QRAMStatePrep
 from pennylane_qsgd.diagnostics.resources import (
-    WindowAssumptions,
     crossover,
     estimate_window,
     inverse_degree,
     loglog_slope,
-    solver_estimate,
 )
+from pennylane_qsgd.diagnostics.solver_resources import solver_estimate
+from pennylane_qsgd.diagnostics.window_assumptions import WindowAssumptions
 
 PRECISION = 1e-4
 

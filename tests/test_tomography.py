@@ -17,10 +17,9 @@ from pennylane_qsgd.circuits.reference_coordinate import (
     rescale_to_norm,
     with_reference_coordinate,
 )
-from pennylane_qsgd.circuits.tomography import (
-    TomographyResult,
+from pennylane_qsgd.circuits.tomography import TomographyResult, estimate_real_vector
+from pennylane_qsgd.circuits.tomography_counts import (
     apply_global_sign,
-    estimate_real_vector,
     magnitudes_from_counts,
     recommended_shots,
     signs_from_counts,

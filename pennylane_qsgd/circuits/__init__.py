@@ -8,11 +8,14 @@ from pennylane_qsgd.circuits.amplification import (
     amplified_probability,
     success_oracle,
 )
+from pennylane_qsgd.circuits.amplified_simulation import AmplifiedHamiltonianSimulation
 from pennylane_qsgd.circuits.block_encoding import (
     DenseBlockEncoding,
     pad_with_identity,
     unitary_dilation,
 )
+from pennylane_qsgd.circuits.combination_encoding import LinearCombinationEncoding
+from pennylane_qsgd.circuits.composite_encoding import CompositeEncoding, encoded_matrix
 from pennylane_qsgd.circuits.dense_encoding import DenseEulerEncoding
 from pennylane_qsgd.circuits.encoding import (
     ENCODINGS,
@@ -20,15 +23,14 @@ from pennylane_qsgd.circuits.encoding import (
     encoding_class,
     register_encoding,
 )
-from pennylane_qsgd.circuits.hamiltonian_simulation import (
-    AmplifiedHamiltonianSimulation,
-    HamiltonianSimulation,
-    HermitianQSVT,
-    trotter_evolution,
-)
+from pennylane_qsgd.circuits.hamiltonian_simulation import HamiltonianSimulation, trotter_evolution
+from pennylane_qsgd.circuits.hermitian_qsvt import HermitianQSVT
 from pennylane_qsgd.circuits.hhl import HHLModel, hhl_model
-from pennylane_qsgd.circuits.hhl_solver import HHLOutput, HHLSolver, hermitian_dilation, hhl_output
+from pennylane_qsgd.circuits.hhl_phase_estimation import hermitian_dilation
+from pennylane_qsgd.circuits.hhl_solver import HHLSolver
+from pennylane_qsgd.circuits.hhl_twin import HHLOutput, hhl_output
 from pennylane_qsgd.circuits.lchs import LCHSEvolution
+from pennylane_qsgd.circuits.product_encoding import ProductEncoding
 from pennylane_qsgd.circuits.qsvt_solver import InverseAngles, QSVTInverse, inverse_angles
 from pennylane_qsgd.circuits.reference_coordinate import (
     from_reference_coordinate,
@@ -37,20 +39,12 @@ from pennylane_qsgd.circuits.reference_coordinate import (
 from pennylane_qsgd.circuits.resources import TemplateResources
 from pennylane_qsgd.circuits.solver import GradientFlowSolver
 from pennylane_qsgd.circuits.solver_layout import SolverLayout, required_wires
-from pennylane_qsgd.circuits.solver_twins import (
-    SolverInfo,
-    ideal_solution,
-    solver_info,
-    solver_state,
-    success_branch,
-)
+from pennylane_qsgd.circuits.solver_metadata import SolverInfo, solver_info
+from pennylane_qsgd.circuits.solver_twins import ideal_solution, solver_state, success_branch
 from pennylane_qsgd.circuits.state_prep import NormalizedStatePrep
 from pennylane_qsgd.circuits.structured_block_encoding import StructuredEulerEncoding
-from pennylane_qsgd.circuits.tomography import (
-    TomographyResult,
-    estimate_real_vector,
-    recommended_shots,
-)
+from pennylane_qsgd.circuits.tomography import TomographyResult, estimate_real_vector
+from pennylane_qsgd.circuits.tomography_counts import recommended_shots
 
 __all__ = [
     "LCHSEvolution",
@@ -62,10 +56,14 @@ __all__ = [
     "hermitian_dilation",
     "hhl_output",
     "trotter_evolution",
+    "CompositeEncoding",
     "DenseBlockEncoding",
     "DenseEulerEncoding",
     "ENCODINGS",
     "EulerEncoding",
+    "LinearCombinationEncoding",
+    "ProductEncoding",
+    "encoded_matrix",
     "encoding_class",
     "register_encoding",
     "solver_info",

@@ -32,7 +32,7 @@ from pennylane_qsgd.circuits.data_hash import (
     array_digest,
     queued,
 )
-from pennylane_qsgd.circuits.linear_maps import dilation_square_roots, matrix_norm
+from pennylane_qsgd.circuits.matrix_functions import dilation_square_roots, matrix_norm
 from pennylane_qsgd.circuits.resources import TemplateResources
 
 # Relative slack allowed between alpha and ||M|| (rounding in the norm computation).
@@ -173,6 +173,16 @@ class DenseBlockEncoding(FullDataHashMixin, Operation):
     def alpha(self) -> float:
         """Subnormalisation :math:`\\alpha`."""
         return float(self.data[1])
+
+    @property
+    def ancilla_wires(self) -> Wires:
+        """The ancilla ``a = wires[0]``, :math:`|0\\rangle` on the block."""
+        return Wires(self.wires[:1])
+
+    @property
+    def system_wires(self) -> Wires:
+        """The wires ``M`` acts on."""
+        return Wires(self.wires[1:])
 
     @property
     def resource_params(self) -> dict:

@@ -27,8 +27,8 @@ from pennylane.wires import Wires
 
 from pennylane_qsgd.circuits.block_encoding import DenseBlockEncoding
 from pennylane_qsgd.circuits.data_hash import DigestCache, array_digest, queued
+from pennylane_qsgd.circuits.encoded_matrix import EncodedMatrix
 from pennylane_qsgd.circuits.encoding import EulerEncoding, register_encoding, unpack_problem
-from pennylane_qsgd.circuits.linear_maps import EncodedMatrix
 from pennylane_qsgd.circuits.resources import bits
 from pennylane_qsgd.circuits.solver_policy import dense_alpha, euler_twin, time_wires
 from pennylane_qsgd.core.carleman import carleman_dimension

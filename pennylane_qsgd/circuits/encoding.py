@@ -31,18 +31,16 @@ solver :class:`~pennylane_qsgd.circuits.solver.GradientFlowSolver` then takes ``
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import ClassVar
 
 import numpy as np
-import pennylane as qml
 import scipy.sparse as sp
 from pennylane.operation import Operation
 from pennylane.wires import Wires
 
 from pennylane_qsgd.circuits.data_hash import FullDataHashMixin
-from pennylane_qsgd.circuits.linear_maps import sparse_operator
-from pennylane_qsgd.circuits.resources import TemplateResources
+from pennylane_qsgd.circuits.matrix_functions import sparse_operator
+from pennylane_qsgd.circuits.resources import TemplateResources, decomposition_resources
 from pennylane_qsgd.circuits.solver_policy import euler_twin
 from pennylane_qsgd.core.carleman import as_count
 from pennylane_qsgd.core.problem import PolynomialODE
@@ -237,13 +235,8 @@ class EulerEncoding(FullDataHashMixin, Operation):
 
     def resources(self) -> TemplateResources:
         """Gate counts of one call, ``name(wires)``, from the operation's own decomposition."""
-        with qml.QueuingManager.stop_recording():
-            ops = self.decomposition()
-        counts = Counter(f"{op.name}({len(op.wires)})" for op in ops)
-        return TemplateResources(
-            logical_qubits=len(self.wires),
-            gates=dict(counts),
-            notes=f"{type(self).__name__}: block encoding of L, alpha = {self.alpha:.6g}",
+        return decomposition_resources(
+            self, f"{type(self).__name__}: block encoding of L, alpha = {self.alpha:.6g}"
         )
 
     def block_products(self) -> tuple:

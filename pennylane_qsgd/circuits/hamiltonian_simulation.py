@@ -12,7 +12,7 @@ by the dilation :class:`~.DenseBlockEncoding` of :math:`A = H/\\alpha` (a Hermit
     P_c(x) \\approx s\\cos(\\tau x), \\qquad P_s(x) \\approx s\\sin(\\tau x), \\qquad
     |P - \\text{target}| \\le \\varepsilon s \\text{ on } [-1, 1],
 
-are applied to :math:`A` by :class:`HermitianQSVT` (the real-part construction of
+are applied to :math:`A` by :class:`~.hermitian_qsvt.HermitianQSVT` (the real-part construction of
 :mod:`.qsvt_solver` for either parity) and combined by a one-ancilla LCU
 (ancilla ``l``: Hadamard, :math:`P_c` controlled on :math:`l = 0`, :math:`P_s` on :math:`l = 1`,
 phase :math:`-i` on :math:`l = 1`, Hadamard). On :math:`|0\\rangle_l|0\\rangle_r|0\\rangle_a` the
@@ -24,7 +24,7 @@ block is
     \\qquad \\|E\\| \\le \\varepsilon s,
 
 so the success amplitude is :math:`s/2` for every input (probability :math:`s^2/4`, about 0.245 for
-the default :math:`s = 0.99`). :class:`AmplifiedHamiltonianSimulation` takes
+the default :math:`s = 0.99`). :class:`~.amplified_simulation.AmplifiedHamiltonianSimulation` takes
 :math:`s = 2\\sin(\\pi/10)` and two rounds of oblivious amplitude amplification, which raise the
 amplitude to 1 exactly: a unitary to the polynomial precision, usable inside phase estimation. Cost: :math:`d_c + d_s \\approx e\\tau + 2\\ln(1/\\varepsilon)` controlled
 block-encoding calls.
@@ -33,8 +33,9 @@ Trotter. For :math:`H` given as a short Pauli sum, :func:`trotter_evolution` ret
 ``qml.TrotterProduct`` with the sign chosen so that it approximates :math:`e^{-iHt}` (PennyLane's
 product formula approximates :math:`e^{iHt}`).
 
-Wire layouts: :class:`HermitianQSVT` ``[r, a, system...]``; :class:`HamiltonianSimulation` and
-:class:`AmplifiedHamiltonianSimulation` ``[l, r, a, system...]``.
+Wire layouts: :class:`~.hermitian_qsvt.HermitianQSVT` ``[r, a, system...]``;
+:class:`HamiltonianSimulation` and its amplified form ``[l, r, a, system...]``. The exact 8x8
+blocks per eigenvalue that the native kernels apply: :mod:`.simulation_twin`.
 """
 
 from __future__ import annotations
@@ -47,8 +48,9 @@ import pennylane as qml
 from pennylane.operation import Operation
 from pennylane.wires import Wires
 
-from pennylane_qsgd.circuits.block_encoding import DenseBlockEncoding, _check_square_matrix
+from pennylane_qsgd.circuits.block_encoding import DenseBlockEncoding
 from pennylane_qsgd.circuits.data_hash import FullDataHashMixin, queued
+from pennylane_qsgd.circuits.hermitian_qsvt import HermitianQSVT, check_hermitian
 from pennylane_qsgd.circuits.resources import TemplateResources
 from pennylane_qsgd.core.phase_angles import qsp_phases, wx_to_qsvt_angles
 from pennylane_qsgd.core.polynomials import ChebyshevPolynomial, jacobi_anger_cos, jacobi_anger_sin
@@ -66,8 +68,6 @@ rounds (one round would need :math:`s = 1`, beyond any QSP polynomial)."""
 
 DEFAULT_EPS = 1e-10
 """Default relative accuracy of the Jacobi–Anger polynomials."""
-
-HERMITIAN_ATOL = 1e-12
 
 
 @dataclass(frozen=True)
@@ -133,147 +133,6 @@ def simulation_angles(
     if not np.isfinite(scale) or not 0 < scale * (1.0 + eps) < 1.0 - 1e-6:
         raise ValueError(f"scale must lie in (0, 1) with scale * (1 + eps) < 1; got {scale}")
     return _simulation_angles_cached(float(tau), float(eps), float(scale))
-
-
-def check_hermitian(matrix: object, name: str = "hamiltonian") -> np.ndarray:
-    """``matrix`` as a square array if it is Hermitian (to 1e-12 relative), else ValueError."""
-    arr = _check_square_matrix(matrix, name)
-    scale = max(1.0, float(np.max(np.abs(arr))))
-    if np.max(np.abs(arr - arr.conj().T)) > HERMITIAN_ATOL * scale:
-        raise ValueError(
-            f"{name} must be Hermitian; got max|H - H^dagger| = "
-            f"{np.max(np.abs(arr - arr.conj().T)):.3e}"
-        )
-    return arr
-
-
-def _check_angles(angles: object, name: str = "angles") -> np.ndarray:
-    arr = np.asarray(angles, dtype=np.float64).reshape(-1)
-    if arr.size < 1 or not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} must be a non-empty finite 1-D array; got {arr.size} entries")
-    return arr
-
-
-# ----------------------------------------------------------------------------------------------
-# Exact 8x8 (l, r, a) blocks per eigenvalue: the classical twin of the gate sequence
-
-
-def _reflection(x: np.ndarray) -> np.ndarray:
-    """The dilation on the invariant plane of eigenvalue ``x``: shape (k, 2, 2), index ``a``."""
-    c = np.sqrt(np.clip(1.0 - x * x, 0.0, None))
-    return np.stack([np.stack([x, c], -1), np.stack([c, -x], -1)], -2).astype(np.complex128)
-
-
-def real_part_blocks(x: np.ndarray, angles: np.ndarray) -> np.ndarray:
-    """:class:`HermitianQSVT` restricted to eigenvalue ``x`` of :math:`A`: shape (k, 4, 4).
-
-    Index ``2 r + a``. The top-left entry is the real part of the QSVT polynomial at ``x``.
-    """
-    x = np.atleast_1d(np.asarray(x, dtype=np.float64))
-    had = np.kron(np.array([[1, 1], [1, -1]]) / np.sqrt(2.0), np.eye(2))
-    zz = np.array([1.0, -1.0, -1.0, 1.0])  # z_r z_a over index 2 r + a
-    refl = np.kron(np.eye(2), np.ones((2, 2)))[None] * np.tile(_reflection(x), (1, 2, 2))
-    out = np.broadcast_to(had, (x.size, 4, 4)).astype(np.complex128)
-    out = np.exp(1j * angles[0] * zz)[None, :, None] * out
-    for phi in angles[1:]:
-        out = np.exp(1j * phi * zz)[None, :, None] * (refl @ out)
-    return had[None] @ out
-
-
-def simulation_blocks(x: np.ndarray, angles: SimulationAngles) -> np.ndarray:
-    """:class:`HamiltonianSimulation` on eigenvalue ``x`` of :math:`A`: shape (k, 8, 8).
-
-    Index ``4 l + 2 r + a``; entry ``[0, 0]`` is :math:`\\tfrac12(P_c(x) - iP_s(x))`.
-    """
-    cos = real_part_blocks(x, angles.cos_angles)
-    sin = real_part_blocks(x, angles.sin_angles)
-    k = cos.shape[0]
-    select = np.zeros((k, 8, 8), dtype=np.complex128)
-    select[:, :4, :4] = cos
-    select[:, 4:, 4:] = -1j * sin
-    had = np.kron(np.array([[1, 1], [1, -1]]) / np.sqrt(2.0), np.eye(4))
-    return had[None] @ select @ had[None]
-
-
-def amplified_blocks(blocks: np.ndarray, rounds: int = OAA_ROUNDS) -> np.ndarray:
-    """Oblivious amplitude amplification on per-eigenvalue (k, 8, 8) blocks :math:`U`.
-
-    :math:`(-U F U^\\dagger F)^{\\text{rounds}}\\, U` with :math:`F = I - 2|000\\rangle\\langle 000|`
-    on ``(l, r, a)``: an entry :math:`b = \\sin\\theta\\,e^{i\\gamma}` of
-    :math:`|000\\rangle\\langle 000|` becomes :math:`\\sin((2\\,\\text{rounds} + 1)\\theta)\\,e^{i\\gamma}`.
-    """
-    flip = np.ones(8)
-    flip[0] = -1.0
-    dag = np.conj(np.swapaxes(blocks, 1, 2))
-    out = blocks
-    for _ in range(rounds):
-        out = -blocks @ (flip[:, None] * (dag @ (flip[:, None] * out)))
-    return out
-
-
-# ----------------------------------------------------------------------------------------------
-# Templates
-
-
-class HermitianQSVT(FullDataHashMixin, Operation):
-    """Real part of a QSVT polynomial (either parity) of a Hermitian matrix.
-
-    On :math:`|0\\rangle_r|0\\rangle_a` the block is :math:`\\operatorname{Re}P(H/\\alpha)`, i.e. the
-    polynomial whose ``qml.QSVT`` angles are ``angles`` (``wx_to_qsvt_angles`` of ``qsp_phases``).
-
-    Parameters
-    ----------
-    hamiltonian : array_like, shape (2**n, 2**n)
-        Hermitian :math:`H`.
-    alpha : float
-        :math:`\\alpha \\ge \\|H\\|_2`.
-    angles : array_like, shape (d + 1,)
-    wires : sequence
-        ``[r, a, system...]``.
-    validate : bool
-        Check Hermiticity and ``alpha >= ||H||``.
-    """
-
-    grad_method = None
-    num_params = 3
-    ndim_params = (2, 0, 1)
-
-    def __init__(self, hamiltonian, alpha, angles, wires, validate: bool = True, id=None) -> None:
-        wires = Wires(wires)
-        if len(wires) < 3:
-            raise ValueError(f"wires must hold r, a and >= 1 system wire; got {wires.tolist()}")
-        arr = check_hermitian(hamiltonian) if validate else np.asarray(hamiltonian)
-        with qml.QueuingManager.stop_recording():
-            DenseBlockEncoding(arr, alpha, wires=wires[1:], validate=validate)
-        super().__init__(arr, float(alpha), _check_angles(angles), wires=wires, id=id)
-
-    @property
-    def degree(self) -> int:
-        """Block-encoding calls."""
-        return len(self.data[2]) - 1
-
-    @staticmethod
-    def compute_decomposition(hamiltonian, alpha, angles, wires) -> list:
-        """``H_r``, ``MultiRZ(-2 phi_0)`` on ``[a, r]``, then :math:`U_H` and ``MultiRZ(-2 phi_k)``
-        alternately (:math:`U_H^\\dagger = U_H`), ``H_r``."""
-        r, a = wires[0], wires[1]
-        with qml.QueuingManager.stop_recording():
-            enc = DenseBlockEncoding(hamiltonian, alpha, wires=wires[1:], validate=False)
-            ops = [qml.Hadamard(r), qml.MultiRZ(-2.0 * angles[0], wires=[a, r])]
-            for phi in angles[1:]:
-                ops += [enc, qml.MultiRZ(-2.0 * phi, wires=[a, r])]
-            ops.append(qml.Hadamard(r))
-        return queued(ops)
-
-    def label(self, decimals=None, base_label=None, cache=None) -> str:  # noqa: D102
-        return base_label or "Re QSVT"
-
-    def _flatten(self):
-        return self.data, (self.wires, ())
-
-    @classmethod
-    def _unflatten(cls, data, metadata):
-        return cls(*data, wires=metadata[0], validate=False)
 
 
 class HamiltonianSimulation(FullDataHashMixin, Operation):
@@ -429,75 +288,13 @@ def trotter_evolution(
     return qml.TrotterProduct(hamiltonian, time=-float(time), n=int(steps), order=int(order))
 
 
-class AmplifiedHamiltonianSimulation(HamiltonianSimulation):
-    """:class:`HamiltonianSimulation` made unitary by oblivious amplitude amplification.
-
-    Decomposition :math:`(-U F U^\\dagger F)^2 U` (Berry, Childs, Cleve, Kothari, Somma,
-    arXiv:1312.1414, Lemma 3.6; arXiv:1806.01838, Theorem 28), :math:`F` the sign flip of
-    :math:`|000\\rangle_{lra}`, :math:`U` the LCU of amplitude :math:`s/2 = \\sin(\\pi/10)`. On
-    :math:`|000\\rangle_{lra}` each eigenvalue's entry :math:`b = \\tfrac12(P_c - iP_s) =
-    \\sin(\\pi/10)e^{-i\\tau x} + O(\\text{angles.error})` becomes
-    :math:`e^{-i\\tau x} + O(5\\,\\text{angles.error})`, and the ancillas return to
-    :math:`|000\\rangle` up to that error: a unitary (to the polynomial precision) that can be
-    controlled and used inside phase estimation. Cost: five calls of :class:`HamiltonianSimulation`.
-
-    Parameters as for :class:`HamiltonianSimulation`; ``scale`` defaults to :data:`AMPLIFIED_SCALE`.
-    """
-
-    default_scale = AMPLIFIED_SCALE
-
-    @property
-    def success_amplitude(self) -> float:
-        """:math:`\\sin(5\\arcsin(s/2))` (1 for the default ``scale``)."""
-        theta = np.arcsin(0.5 * self.hyperparameters["scale"])
-        return float(np.sin((2 * OAA_ROUNDS + 1) * theta))
-
-    @staticmethod
-    def compute_decomposition(hamiltonian, alpha, time, wires, eps, scale) -> list:
-        """:math:`U`, then twice: ``FlipSign`` of :math:`|000\\rangle_{lra}`, :math:`U^\\dagger`,
-        ``FlipSign``, :math:`U`, global phase :math:`-1`."""
-        with qml.QueuingManager.stop_recording():
-            sim = HamiltonianSimulation(
-                hamiltonian, alpha, time, wires, eps=eps, scale=scale, validate=False
-            )
-            flip = qml.FlipSign([0, 0, 0], wires=wires[:3])
-            ops = [sim]
-            for _ in range(OAA_ROUNDS):
-                ops += [flip, qml.adjoint(sim), flip, sim, qml.GlobalPhase(np.pi, wires=wires)]
-        return queued(ops)
-
-    def resources(self) -> TemplateResources:
-        """Five times :class:`HamiltonianSimulation`, four ``FlipSign``."""
-        one = super().resources()
-        calls = 2 * OAA_ROUNDS + 1
-        gates = {name: calls * count for name, count in one.gates.items()}
-        gates["FlipSign(3)"] = 2 * OAA_ROUNDS
-        return TemplateResources(
-            logical_qubits=one.logical_qubits,
-            block_encoding_calls=calls * one.block_encoding_calls,
-            gates=gates,
-            block_encoding=one.block_encoding,
-            notes="QSVT Hamiltonian simulation with two rounds of oblivious amplification",
-        )
-
-    def label(self, decimals=None, base_label=None, cache=None) -> str:  # noqa: D102
-        return base_label or "OAA exp(-iHt)"
-
-
 __all__ = [
     "AMPLIFIED_SCALE",
     "DEFAULT_EPS",
     "DEFAULT_SCALE",
-    "HERMITIAN_ATOL",
     "OAA_ROUNDS",
-    "amplified_blocks",
-    "AmplifiedHamiltonianSimulation",
-    "check_hermitian",
     "HamiltonianSimulation",
-    "HermitianQSVT",
-    "real_part_blocks",
     "simulation_angles",
-    "simulation_blocks",
     "SimulationAngles",
     "trotter_evolution",
 ]

@@ -28,16 +28,8 @@ with ``l, r, a`` before ``d`` for ``evolution="qsvt"``; :math:`N = 2^{n_c}`):
 3. the phase estimation undone (``qml.adjoint``). Success: ``anc = 1`` (and, to remove the clock's
    residual, clock :math:`= 0`, which :func:`hhl_output` and the tests use).
 
-Precision. On the branch ``anc = 1``, clock 0, each eigencomponent is multiplied by the Fejér-kernel
-average :math:`g(\\lambda) = \\sum_j |a_j(\\varphi)|^2 r_j` of :math:`C/\\lambda_j`. When every
-:math:`\\lambda t_0 N/2\\pi` is an integer, :math:`g(\\lambda) = C/\\lambda` exactly; otherwise the
-relative error on the smallest eigenvalues is about :math:`2\\pi\\kappa/(N t_0)` (the clock
-resolution :math:`\\Delta\\lambda = 2\\pi/(N t_0)` over :math:`1/\\kappa`) plus the Fejér tails, so
-:math:`n_c \\approx \\log_2(2\\kappa/\\varepsilon)` clock qubits give accuracy :math:`\\varepsilon`
-(:mod:`.hhl` counts the same). The default :math:`t_0 = \\pi(1 - 2/N)` keeps
-:math:`|\\varphi| \\le 1/2 - 1/N` for :math:`\\|H\\| \\le 1` (no wrap-around of :math:`\\pm 1`).
-Success probability: :math:`\\sum_i |\\beta_i|^2 g(\\lambda_i)^2 \\approx C^2\\|H^{-1}b\\|^2 =
-C^2\\alpha^2\\|L^{-1}b\\|^2 \\ge C^2` (no amplification here; :mod:`.amplification` applies).
+Precision and the clock's arithmetic: :mod:`.hhl_phase_estimation`; the exact map of the gates
+(the native kernel's): :mod:`.hhl_twin`.
 
 Hamiltonian simulation. ``evolution="exact"`` (default) builds :math:`U` as a dense
 ``QubitUnitary``: this version is for small systems. ``evolution="trotter"`` builds it as a
@@ -54,29 +46,26 @@ ancillas ``l, r, a``; its error is the polynomial error (about ``5 * simulation_
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import pennylane as qml
-import scipy.linalg as sla
 from pennylane.operation import Operation
 from pennylane.wires import Wires
 
+from pennylane_qsgd.circuits.amplified_simulation import AmplifiedHamiltonianSimulation
 from pennylane_qsgd.circuits.block_encoding import _check_square_matrix, check_subnormalisation
-from pennylane_qsgd.circuits.data_hash import DigestCache, FullDataHashMixin, queued
+from pennylane_qsgd.circuits.data_hash import FullDataHashMixin, queued
 from pennylane_qsgd.circuits.hamiltonian_simulation import (
     AMPLIFIED_SCALE,
     DEFAULT_EPS,
-    AmplifiedHamiltonianSimulation,
-    amplified_blocks,
     simulation_angles,
-    simulation_blocks,
-    trotter_evolution,
+)
+from pennylane_qsgd.circuits.hhl_phase_estimation import (
+    default_time,
+    evolution_operator,
+    hermitian_dilation,
+    rotation_ratios,
 )
 from pennylane_qsgd.circuits.resources import TemplateResources
-
-_EIGENSYSTEMS = DigestCache()
-"""Eigensystems by operation hash: the kernel and its adjoint reuse one decomposition."""
 
 MAX_CLOCK = 16
 """Largest clock register accepted (the kernel's work per eigenvector is O(N log N))."""
@@ -85,110 +74,9 @@ EVOLUTIONS = ("exact", "trotter", "qsvt")
 """How the phase-estimation unitary :math:`e^{iHt_0}` is built (see :class:`HHLSolver`)."""
 
 
-def _simulation_ancillas(evolution: str) -> int:
+def simulation_ancillas(evolution: str) -> int:
     """Ancillas ``l, r, a`` of the QSVT evolution (0 for the other evolutions)."""
     return 3 if evolution == "qsvt" else 0
-
-
-def _read_only(*arrays: np.ndarray) -> tuple[np.ndarray, ...]:
-    """``arrays`` marked read-only: cached results are shared by every caller."""
-    for arr in arrays:
-        arr.setflags(write=False)
-    return arrays
-
-
-def hermitian_dilation(matrix: object) -> np.ndarray:
-    """:math:`\\begin{pmatrix} 0 & L \\\\ L^\\dagger & 0 \\end{pmatrix}`, shape (2m, 2m)."""
-    L = _check_square_matrix(matrix)
-    zero = np.zeros_like(L)
-    return np.block([[zero, L], [L.conj().T, zero]])
-
-
-def default_time(num_clock: int) -> float:
-    """:math:`t_0 = \\pi(1 - 2/N)`: eigenvalues in [-1, 1] stay within the clock's range."""
-    return float(np.pi * (1.0 - 2.0 / 2**num_clock))
-
-
-def decoded_eigenvalues(num_clock: int, t0: float) -> np.ndarray:
-    """:math:`\\lambda_j` of clock value ``j`` (module docstring, step 2), shape (N,)."""
-    N = 2**num_clock
-    j = np.arange(N)
-    signed = np.where(j < N // 2, j, j - N)
-    return 2.0 * np.pi * signed / (N * t0)
-
-
-def rotation_ratios(num_clock: int, t0: float, C: float) -> np.ndarray:
-    """:math:`r_j = \\mathrm{clip}(C/\\lambda_j, -1, 1)`, :math:`r_0 = 0`: shape (N,)."""
-    lam = decoded_eigenvalues(num_clock, t0)
-    out = np.zeros_like(lam)
-    nz = lam != 0
-    out[nz] = np.clip(C / lam[nz], -1.0, 1.0)
-    return out
-
-
-def qpe_amplitudes(phase: np.ndarray, num_clock: int) -> np.ndarray:
-    """Dirichlet kernel :math:`a_j(\\varphi) = \\frac1N\\sum_{m<N}e^{2\\pi i m(\\varphi - j/N)}`.
-
-    Closed form :math:`e^{i\\pi(N-1)\\delta}\\sin(\\pi N\\delta)/(N\\sin\\pi\\delta)`,
-    :math:`\\delta = \\varphi - j/N` (1 where :math:`\\delta` is an integer).
-
-    Parameters
-    ----------
-    phase : array_like, shape (k,)
-    num_clock : int
-
-    Returns
-    -------
-    ndarray, shape (k, N)
-    """
-    N = 2**num_clock
-    delta = np.asarray(phase, dtype=np.float64).reshape(-1, 1) - np.arange(N) / N
-    den = N * np.sin(np.pi * delta)
-    integer = np.abs(den) < 1e-300 + 1e-12 * N
-    with np.errstate(divide="ignore", invalid="ignore"):
-        closed = np.exp(1j * np.pi * (N - 1) * delta) * np.sin(np.pi * N * delta) / den
-    # At integer delta every term of the sum is 1 (the closed form is 0/0 there).
-    return np.where(integer, 1.0 + 0j, closed)
-
-
-def qpe_matrices(phase: np.ndarray, num_clock: int) -> np.ndarray:
-    """Phase estimation on the clock for each eigenphase: :math:`F^\\dagger D(\\varphi) H^{\\otimes n_c}`.
-
-    ``qml.QuantumPhaseEstimation`` restricted to an eigenvector of phase :math:`\\varphi`
-    (big-endian clock; wire ``k`` controls :math:`U^{2^{n_c-1-k}}`), shape (k, N, N).
-    """
-    N = 2**num_clock
-    idx = np.arange(N)
-    walsh = sla.hadamard(N).astype(np.float64) / np.sqrt(N)
-    fourier_dag = np.exp(-2j * np.pi * np.outer(idx, idx) / N) / np.sqrt(N)
-    phases = np.exp(2j * np.pi * np.outer(np.asarray(phase, dtype=np.float64).reshape(-1), idx))
-    return (fourier_dag[None] * phases[:, None, :]) @ walsh
-
-
-def fejer_filter(eigenvalues: np.ndarray, num_clock: int, t0: float, C: float) -> np.ndarray:
-    """:math:`g(\\lambda) = \\sum_j |a_j(\\lambda t_0/2\\pi)|^2 r_j`: the solver's :math:`C/\\lambda`."""
-    amps = qpe_amplitudes(np.asarray(eigenvalues) * t0 / (2.0 * np.pi), num_clock)
-    return (np.abs(amps) ** 2) @ rotation_ratios(num_clock, t0, C)
-
-
-@dataclass(frozen=True)
-class HHLOutput:
-    """Success branch of :class:`HHLSolver` on :math:`|0\\rangle_{anc}|0\\rangle_{clock}|0\\rangle_d|b\\rangle`.
-
-    Attributes
-    ----------
-    solution : ndarray, shape (2**n,)
-        Amplitudes of ``anc = 1``, clock 0, ``d = 1`` (not normalised): :math:`\\approx C\\alpha
-        L^{-1}b/\\|b\\|`.
-    success_probability : float
-        Probability of ``anc = 1`` (any clock value).
-    clock_zero_probability : float
-        Probability of ``anc = 1`` and clock 0.
-    """
-
-    solution: np.ndarray
-    success_probability: float
-    clock_zero_probability: float
 
 
 class HHLSolver(FullDataHashMixin, Operation):
@@ -264,7 +152,7 @@ class HHLSolver(FullDataHashMixin, Operation):
         n = int(np.log2(L.shape[0]))
         if 2**n != L.shape[0]:
             raise ValueError(f"matrix size must be a power of two; got {L.shape[0]}")
-        extra = _simulation_ancillas(evolution)
+        extra = simulation_ancillas(evolution)
         num_clock = len(wires) - 2 - n - extra
         if not 1 <= num_clock <= MAX_CLOCK:
             raise ValueError(
@@ -308,7 +196,7 @@ class HHLSolver(FullDataHashMixin, Operation):
     @property
     def num_clock(self) -> int:
         """Clock qubits :math:`n_c`."""
-        extra = _simulation_ancillas(self.hyperparameters["evolution"])
+        extra = simulation_ancillas(self.hyperparameters["evolution"])
         return len(self.wires) - 2 - extra - int(np.log2(np.shape(self.data[0])[0]))
 
     @property
@@ -332,25 +220,6 @@ class HHLSolver(FullDataHashMixin, Operation):
             hp["trotter_order"],
         )
 
-    def eigensystem(self) -> tuple[np.ndarray, np.ndarray]:
-        """Eigenphases :math:`\\varphi_e` (in :math:`(-1/2, 1/2]`) and eigenvectors of :math:`U`.
-
-        ``"exact"``: :math:`\\varphi = \\lambda t_0/2\\pi` from ``eigh`` of :math:`H`; ``"trotter"``:
-        the complex Schur form of the product formula's dense matrix (diagonal: :math:`U` is normal);
-        ``"qsvt"``: the eigenvalues :math:`\\lambda` of :math:`H` (not phases) and its eigenvectors.
-        """
-        return _EIGENSYSTEMS.get(str(self.hash), lambda: _read_only(*self._eigensystem()))
-
-    def _eigensystem(self) -> tuple[np.ndarray, np.ndarray]:
-        if self.hyperparameters["evolution"] == "qsvt":
-            return np.linalg.eigh(self.scaled_hamiltonian())
-        if self.hyperparameters["evolution"] == "exact":
-            lam, V = np.linalg.eigh(self.scaled_hamiltonian())
-            return lam * self.t0 / (2.0 * np.pi), V
-        U = qml.matrix(self.evolution_operator(), wire_order=self.register_wires)
-        T, Z = sla.schur(U, output="complex")
-        return np.angle(np.diag(T)) / (2.0 * np.pi), Z
-
     @staticmethod
     def compute_decomposition(
         matrix,
@@ -366,7 +235,7 @@ class HHLSolver(FullDataHashMixin, Operation):
         """Phase estimation of :math:`U \\approx e^{iHt_0}`, one multi-controlled ``RY`` per clock
         value, inverse phase estimation."""
         n = int(np.log2(np.shape(matrix)[0]))
-        extra = _simulation_ancillas(evolution)
+        extra = simulation_ancillas(evolution)
         num_clock = len(wires) - 2 - n - extra
         anc, clock = wires[0], wires[1 : 1 + num_clock]
         sim, register = wires[1 + num_clock : 1 + num_clock + extra], wires[1 + num_clock + extra :]
@@ -455,131 +324,9 @@ class HHLSolver(FullDataHashMixin, Operation):
         )
 
 
-def evolution_operator(
-    hamiltonian: np.ndarray,
-    t0: float,
-    wires: Wires,
-    evolution: str = "exact",
-    trotter_steps: int = 1,
-    trotter_order: int = 2,
-) -> qml.operation.Operator:
-    """:math:`e^{iHt_0}` as a dense ``QubitUnitary`` or as a product formula of its Pauli sum."""
-    if evolution == "exact":
-        return qml.QubitUnitary(sla.expm(1j * t0 * np.asarray(hamiltonian)), wires=wires)
-    pauli = qml.pauli_decompose(np.asarray(hamiltonian), wire_order=wires, hide_identity=True)
-    return trotter_evolution(pauli, -t0, trotter_steps, trotter_order)
-
-
-def _walsh(y: np.ndarray, num_clock: int) -> np.ndarray:
-    """:math:`H^{\\otimes n_c}` on axis 0 of ``y`` (shape (N, rest)), in :math:`O(N n_c)`."""
-    t = y.reshape((2,) * num_clock + (-1,))
-    for axis in range(num_clock):
-        lo, hi = np.take(t, 0, axis=axis), np.take(t, 1, axis=axis)
-        t = np.stack([lo + hi, lo - hi], axis=axis) / np.sqrt(2.0)
-    return t.reshape(y.shape)
-
-
-def apply_hhl(op: HHLSolver, state: np.ndarray, adjoint: bool = False) -> np.ndarray:
-    """The exact map of ``op``'s gates on ``state`` of shape (2, N, 2m, rest), axes ``anc, clock,
-    [d, system]``, any columns ``rest``.
-
-    Works in the eigenbasis of :math:`U` (:meth:`HHLSolver.eigensystem`): per eigenvector, the clock
-    goes through phase estimation :math:`Q = F^\\dagger D(\\varphi) H^{\\otimes n_c}`
-    (:func:`qpe_matrices`, applied with a fast Walsh transform and an FFT), the rotations on ``anc``
-    and :math:`Q^\\dagger`; the rotation angles are negated for the adjoint.
-    :math:`O(m N \\log N)` per column.
-    """
-    if op.hyperparameters["evolution"] == "qsvt":
-        return _apply_hhl_qsvt(op, state, adjoint)
-    num_clock = op.num_clock
-    N = 2**num_clock
-    phases, V = op.eigensystem()
-    ratios = rotation_ratios(num_clock, op.t0, op.C)
-    c, s = np.sqrt(1.0 - ratios**2)[:, None], (-ratios if adjoint else ratios)[:, None]
-    x = np.einsum("ed,andr->aner", V.conj().T, np.asarray(state, dtype=np.complex128))
-    idx = np.arange(N)
-    for e, phase in enumerate(phases):
-        diag = np.exp(2j * np.pi * idx * phase)[:, None]
-        # Q y = F^dagger D H y, F^dagger = numpy's forward FFT / sqrt(N).
-        y = [
-            np.fft.fft(diag * _walsh(x[a, :, e, :], num_clock), axis=0) / np.sqrt(N) for a in (0, 1)
-        ]
-        y = [c * y[0] - s * y[1], s * y[0] + c * y[1]]
-        for a in (0, 1):
-            back = np.fft.ifft(y[a], axis=0) * np.sqrt(N)
-            x[a, :, e, :] = _walsh(np.conj(diag) * back, num_clock)
-    return np.einsum("de,aner->andr", V, x)
-
-
-def _apply_hhl_qsvt(op: HHLSolver, state: np.ndarray, adjoint: bool) -> np.ndarray:
-    """:func:`apply_hhl` for ``evolution="qsvt"``: ``state`` (2, N, 8 * 2m, rest), ``l, r, a``
-    before the register. Per eigenvalue of :math:`H` the ancillas ``l, r, a`` join the clock: each
-    controlled power is the exact 8x8 block of :class:`~.AmplifiedHamiltonianSimulation`."""
-    num_clock = op.num_clock
-    N = 2**num_clock
-    lam, V = op.eigensystem()
-    eps = op.hyperparameters["simulation_eps"]
-    powers = []
-    for k in range(num_clock):
-        ang = simulation_angles(-(2 ** (num_clock - 1 - k)) * op.t0, eps, AMPLIFIED_SCALE)
-        powers.append(amplified_blocks(simulation_blocks(lam, ang)))
-    masks = [((np.arange(N) >> (num_clock - 1 - k)) & 1) == 1 for k in range(num_clock)]
-    ratios = rotation_ratios(num_clock, op.t0, op.C)
-    c = np.sqrt(1.0 - ratios**2)[:, None, None]
-    s = (-ratios if adjoint else ratios)[:, None, None]
-    D = V.shape[0]
-    x = np.asarray(state, dtype=np.complex128).reshape(2, N, 8, D, -1)
-    x = np.einsum("ed,angdr->nager", V.conj().T, x)  # clock first: (N, 2, 8, E, rest)
-    for e in range(lam.size):
-        z = x[:, :, :, e, :]
-        shape = z.shape
-        z = _walsh(z.reshape(N, -1), num_clock).reshape(shape)
-        for k in range(num_clock):
-            z[masks[k]] = np.einsum("ij,majr->mair", powers[k][e], z[masks[k]])
-        z = np.fft.fft(z, axis=0) / np.sqrt(N)
-        z = np.stack([c * z[:, 0] - s * z[:, 1], s * z[:, 0] + c * z[:, 1]], axis=1)
-        z = np.fft.ifft(z, axis=0) * np.sqrt(N)
-        for k in reversed(range(num_clock)):
-            z[masks[k]] = np.einsum("ji,majr->mair", powers[k][e].conj(), z[masks[k]])
-        x[:, :, :, e, :] = _walsh(z.reshape(N, -1), num_clock).reshape(shape)
-    out = np.einsum("de,nager->angdr", V, x)
-    return out.reshape(np.shape(state))
-
-
-def hhl_output(op: HHLSolver, b: np.ndarray) -> HHLOutput:
-    """Success branch of ``op`` on input :math:`|0\\rangle|0\\rangle|0\\rangle_d|b/\\|b\\|\\rangle`
-    (simulation ancillas in :math:`|000\\rangle`; the solution is read with them in :math:`|000\\rangle`)."""
-    L = np.asarray(op.data[0])
-    m = L.shape[0]
-    vec = np.asarray(b, dtype=np.complex128).reshape(-1)
-    if vec.shape != (m,) or not np.linalg.norm(vec) > 0:
-        raise ValueError(f"b must be a non-zero vector of length {m}; got shape {vec.shape}")
-    N = 2**op.num_clock
-    # Simulation ancillas l, r, a (evolution "qsvt") sit before the register: index 0 is |000>.
-    size = 2 * m * 2 ** _simulation_ancillas(op.hyperparameters["evolution"])
-    state = np.zeros((2, N, size, 1), dtype=np.complex128)
-    state[0, 0, :m, 0] = vec / np.linalg.norm(vec)
-    out = apply_hhl(op, state)[..., 0]
-    return HHLOutput(
-        solution=out[1, 0, m : 2 * m].copy(),
-        success_probability=float(np.sum(np.abs(out[1]) ** 2)),
-        clock_zero_probability=float(np.sum(np.abs(out[1, 0]) ** 2)),
-    )
-
-
 __all__ = [
     "EVOLUTIONS",
     "MAX_CLOCK",
-    "apply_hhl",
-    "decoded_eigenvalues",
-    "default_time",
-    "evolution_operator",
-    "fejer_filter",
-    "hermitian_dilation",
-    "hhl_output",
-    "HHLOutput",
+    "simulation_ancillas",
     "HHLSolver",
-    "qpe_amplitudes",
-    "qpe_matrices",
-    "rotation_ratios",
 ]

@@ -29,22 +29,11 @@ them by a Clenshaw recurrence on matrix-vector products with :math:`\\tilde A` a
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.fft
-import scipy.sparse as sp
-import scipy.sparse.linalg as spla
 
-from pennylane_qsgd.core.norms import spectral_norm
-
-MatVec = Callable[[np.ndarray], np.ndarray]
-
-# Chebyshev tail below which the series of sqrt(1 - x) is considered converged (relative).
-_SQRT_TOL = 1e-15
-# Degree cap of that series; beyond it the spectrum is too close to 1 for a polynomial.
-_SQRT_MAX_DEGREE = 1 << 14
+from pennylane_qsgd.circuits.matrix_functions import MatVec, chebyshev_from_first_kind_nodes
 
 
 @dataclass(frozen=True)
@@ -74,15 +63,6 @@ class QSVTResponse:
         """Response multiplied by the global phase :math:`e^{i\\gamma}`."""
         phase = np.exp(1j * gamma)
         return QSVTResponse(phase * self.top, phase * self.bottom, self.degree)
-
-
-def _chebyshev_from_first_kind_nodes(values: np.ndarray) -> np.ndarray:
-    """Chebyshev coefficients of the degree ``< M`` interpolant through ``M`` first-kind nodes."""
-    count = values.shape[0]
-    coeffs = scipy.fft.dct(values.real, type=2) + 1j * scipy.fft.dct(values.imag, type=2)
-    coeffs /= count
-    coeffs[0] /= 2
-    return coeffs
 
 
 def qsvt_response(angles: np.ndarray) -> QSVTResponse:
@@ -116,8 +96,8 @@ def qsvt_response(angles: np.ndarray) -> QSVTResponse:
         top, bottom = x * top + s * bottom, s * top - x * bottom
         top *= np.exp(1j * phi)
         bottom *= np.exp(-1j * phi)
-    top_coeffs = _chebyshev_from_first_kind_nodes(top)
-    bottom_coeffs = _chebyshev_from_first_kind_nodes(bottom / s)
+    top_coeffs = chebyshev_from_first_kind_nodes(top)
+    bottom_coeffs = chebyshev_from_first_kind_nodes(bottom / s)
     # Exact parities: P has the parity of d, Q the opposite one.
     top_coeffs[(degree + 1) % 2 :: 2] = 0.0
     bottom_coeffs[degree % 2 :: 2] = 0.0
@@ -183,150 +163,6 @@ def singular_value_transform(
     if parity == 1:
         return apply(b1) - b2
     return c[0] * v + apply_adjoint(b1) - b2
-
-
-def _sqrt_complement_series(rho2: float) -> np.ndarray:
-    """Chebyshev series of :math:`\\sqrt{1 - x}` on :math:`x \\in [0, \\rho^2]` in ``t = 2x/rho2 - 1``."""
-
-    count = 32
-    while True:
-        t = np.cos(np.pi * (np.arange(count) + 0.5) / count)
-        values = np.sqrt(np.maximum(1.0 - 0.5 * rho2 * (t + 1.0), 0.0))
-        coeffs = _chebyshev_from_first_kind_nodes(values).real
-        tail = np.max(np.abs(coeffs[-count // 8 :]))
-        if tail <= _SQRT_TOL or count >= _SQRT_MAX_DEGREE:
-            break
-        count *= 2
-    if tail > 100 * _SQRT_TOL:
-        raise ValueError(
-            f"the block-encoded matrix has norm {np.sqrt(rho2):.12g}, too close to 1 for a "
-            "polynomial square root; use a subnormalisation alpha a little above ||M||"
-        )
-    # Drop the converged tail (below rounding) so the recurrence is not longer than needed.
-    keep = np.flatnonzero(np.abs(coeffs) > _SQRT_TOL * 1e-2)
-    return coeffs[: keep[-1] + 1]
-
-
-def complement_sqrt(
-    apply: MatVec, apply_adjoint: MatVec, vectors: np.ndarray, norm_bound: float
-) -> np.ndarray:
-    """:math:`\\sqrt{I - X^\\dagger X}\\, v` by a Chebyshev series in :math:`X^\\dagger X`.
-
-    Parameters
-    ----------
-    apply, apply_adjoint : callable
-        Products with :math:`X` and :math:`X^\\dagger`.
-    vectors : ndarray, shape (n,) or (n, k)
-    norm_bound : float
-        Upper bound :math:`\\rho \\ge \\|X\\|`, ``rho < 1``. The series is accurate to ~1e-15
-        relative on :math:`[0, \\rho^2]`; its length grows like :math:`1/\\sqrt{1-\\rho}`.
-
-    Raises
-    ------
-    ValueError
-        If ``norm_bound`` is not in (0, 1) or so close to 1 that the series does not converge.
-    """
-    rho2 = float(norm_bound) ** 2
-    if not 0.0 < rho2 < 1.0:
-        raise ValueError(f"norm_bound must lie in (0, 1); got {norm_bound}")
-    coeffs = _sqrt_complement_series(rho2)
-    v = np.asarray(vectors)
-    scale = 2.0 / rho2
-
-    def t_op(x: np.ndarray) -> np.ndarray:
-        return scale * apply_adjoint(apply(x)) - x
-
-    # Clenshaw in t(X^dagger X), a Hermitian operator with spectrum in [-1, 1].
-    b1 = np.zeros(v.shape, dtype=np.result_type(v.dtype, np.float64))
-    b2 = np.zeros_like(b1)
-    for ck in coeffs[:0:-1]:
-        b1, b2 = ck * v + 2.0 * t_op(b1) - b2, b1
-    return coeffs[0] * v + t_op(b1) - b2
-
-
-#: Spectral norm of a real or complex matrix (dense SVD or ARPACK): the core's.
-matrix_norm = spectral_norm
-
-
-def norm_lower_bound(matrix: sp.sparray | np.ndarray, iterations: int = 30, seed: int = 0) -> float:
-    """A lower bound on :math:`\\|M\\|_2`: power iteration on :math:`M^\\dagger M` (Rayleigh quotients).
-
-    Every iterate :math:`x` gives :math:`\\|Mx\\|/\\|x\\| \\le \\|M\\|`; also at least the largest
-    column norm.
-    """
-    mat = sp.csr_array(matrix)
-    col = float(np.sqrt(np.max(np.asarray(abs(mat).power(2).sum(axis=0)).ravel())))
-    x = np.random.default_rng(seed).standard_normal(mat.shape[1])
-    best = 0.0
-    for _ in range(iterations):
-        x /= np.linalg.norm(x)
-        y = mat @ x
-        best = max(best, float(np.linalg.norm(y)))
-        x = mat.conj().T @ y
-        if not np.any(x):
-            break
-    return max(best, col)
-
-
-def smallest_singular_value(matrix: sp.sparray | np.ndarray) -> float:
-    """:math:`\\sigma_{\\min}(M)` of a square invertible sparse matrix: :math:`1/\\|M^{-1}\\|_2`.
-
-    ARPACK on :math:`M^{-1}` applied through one sparse LU factorisation (natural ordering: a
-    triangular ``M``, like the Euler matrix, has no fill-in). Accurate to rounding.
-    """
-    csc = sp.csc_array(matrix)
-    n = csc.shape[0]
-    lu = spla.splu(csc, permc_spec="NATURAL")
-    inverse = spla.LinearOperator(
-        (n, n),
-        matvec=lu.solve,
-        rmatvec=lambda x: lu.solve(x, trans="H"),
-        dtype=csc.dtype,
-    )
-    if n <= 2:
-        return float(np.linalg.svd(csc.toarray(), compute_uv=False)[-1])
-    sigma = spla.svds(inverse, k=1, return_singular_vectors=False, rng=0)
-    return float(1.0 / sigma[0])
-
-
-def sparse_operator(matrix: sp.sparray | np.ndarray, scale: float = 1.0) -> tuple[MatVec, MatVec]:
-    """``(apply, apply_adjoint)`` of ``matrix / scale`` as CSR products.
-
-    The matrix is scaled once. A real matrix acts on complex vectors through their interleaved
-    real view (no complex copy of the matrix per product).
-    """
-    csr = sp.csr_array(matrix) * (1.0 / float(scale))
-    csr_h = sp.csr_array(csr.conj().T)
-    real = not np.iscomplexobj(csr.data)
-
-    def product(mat: sp.csr_array) -> MatVec:
-        def apply(x: np.ndarray) -> np.ndarray:
-            if real and np.iscomplexobj(x):
-                xc = np.ascontiguousarray(x, dtype=np.complex128)
-                flat = xc.reshape(xc.shape[0], -1).view(np.float64)
-                return np.ascontiguousarray(mat @ flat).view(np.complex128).reshape(xc.shape)
-            return mat @ x
-
-        return apply
-
-    return product(csr), product(csr_h)
-
-
-def dilation_square_roots(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
-    """:math:`\\sqrt{I - XX^\\dagger}`, :math:`\\sqrt{I - X^\\dagger X}` and :math:`\\|X\\|_2` from one SVD.
-
-    With :math:`X = W \\Sigma V^\\dagger`: :math:`W\\sqrt{I - \\Sigma^2}W^\\dagger` and
-    :math:`V\\sqrt{I - \\Sigma^2}V^\\dagger` (singular values above 1 by rounding clipped), the
-    off-diagonal blocks of the unitary dilation (:func:`~.block_encoding.unitary_dilation`).
-
-    Parameters
-    ----------
-    matrix : ndarray, shape (n, n)
-        Dense :math:`X`, :math:`\\|X\\| \\le 1` up to rounding.
-    """
-    W, sigma, Vh = np.linalg.svd(matrix)
-    comp = np.sqrt(np.clip(1.0 - sigma**2, 0.0, None))
-    return (W * comp) @ W.conj().T, (Vh.conj().T * comp) @ Vh, float(sigma[0])
 
 
 @dataclass(frozen=True)
@@ -425,91 +261,10 @@ def real_part_qsvt(
     )
 
 
-class EncodedMatrix:
-    """The encoded block :math:`X = M/\\alpha` of a dense block encoding, as sparse products.
-
-    Offers the four blocks of the dilation :math:`U_M` (:mod:`.block_encoding`) applied to vectors:
-    :math:`X`, :math:`X^\\dagger`, :math:`\\sqrt{I - XX^\\dagger}` and :math:`\\sqrt{I - X^\\dagger X}`,
-    the square roots by :func:`complement_sqrt` (or one dense SVD, :func:`dilation_square_roots`, when
-    :math:`\\|X\\| = 1` to rounding and the matrix is small).
-
-    Parameters
-    ----------
-    matrix : sparse or dense, shape (n, n)
-    alpha : float
-        Subnormalisation, :math:`\\ge \\|M\\|`.
-    norm : float, optional
-        :math:`\\|M\\|_2` if known (else computed).
-    """
-
-    _DENSE_FALLBACK = 4096
-
-    def __init__(self, matrix: sp.sparray | np.ndarray, alpha: float, norm: float | None = None):
-        self.csr = sp.csr_array(matrix)
-        self.alpha = float(alpha)
-        self.apply, self.apply_adjoint = sparse_operator(self.csr, self.alpha)
-        self.norm = float(matrix_norm(self.csr) if norm is None else norm)
-        # ARPACK/dense SVD are accurate to rounding; keep the Chebyshev interval just above it.
-        self.rho = min(self.norm / self.alpha * (1.0 + 1e-9), 1.0)
-        # Dense square roots by side, once the series has failed: a QSVT calls them 2d times.
-        self._dense_roots: dict[bool, np.ndarray] = {}
-
-    def _sqrt(self, adjoint_side: bool, vectors: np.ndarray) -> np.ndarray:
-        root = self._dense_roots.get(adjoint_side)
-        if root is None:
-            apply, apply_adjoint = (
-                (self.apply_adjoint, self.apply)
-                if adjoint_side
-                else (self.apply, self.apply_adjoint)
-            )
-            try:
-                return complement_sqrt(apply, apply_adjoint, vectors, self.rho)
-            except ValueError:
-                if self.csr.shape[0] > self._DENSE_FALLBACK:
-                    raise
-            # One SVD for both sides, as the gate-level dilation computes them.
-            left, right, _ = dilation_square_roots(self.csr.toarray() / self.alpha)
-            self._dense_roots = {True: left, False: right}
-            root = self._dense_roots[adjoint_side]
-        v = np.asarray(vectors)
-        return (root @ v.reshape(v.shape[0], -1)).reshape(v.shape)
-
-    def sqrt_right(self, vectors: np.ndarray) -> np.ndarray:
-        """:math:`\\sqrt{I - X^\\dagger X}\\, v` (the lower-left block of :math:`U_M`)."""
-        return self._sqrt(False, vectors)
-
-    def sqrt_left(self, vectors: np.ndarray) -> np.ndarray:
-        """:math:`\\sqrt{I - X X^\\dagger}\\, v` (the upper-right block of :math:`U_M`)."""
-        return self._sqrt(True, vectors)
-
-    def dilation_apply(self, upper: np.ndarray, lower: np.ndarray, adjoint: bool = False):
-        """:math:`U_M` (or :math:`U_M^\\dagger`) on :math:`|0\\rangle u + |1\\rangle l`.
-
-        Returns the new ``(upper, lower)`` blocks.
-        """
-        if adjoint:
-            return (
-                self.apply_adjoint(upper) + self.sqrt_right(lower),
-                self.sqrt_left(upper) - self.apply(lower),
-            )
-        return (
-            self.apply(upper) + self.sqrt_left(lower),
-            self.sqrt_right(upper) - self.apply_adjoint(lower),
-        )
-
-
 __all__ = [
-    "complement_sqrt",
-    "dilation_square_roots",
-    "EncodedMatrix",
-    "matrix_norm",
-    "MatVec",
-    "norm_lower_bound",
     "qsvt_response",
     "QSVTResponse",
     "real_part_qsvt",
     "RealPartOutput",
     "singular_value_transform",
-    "smallest_singular_value",
-    "sparse_operator",
 ]

@@ -12,6 +12,8 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+import pennylane as qml
+
 
 def bits(n: int) -> int:
     """Qubits for ``n`` basis states: :math:`\\lceil\\log_2 n\\rceil` (0 for ``n = 1``)."""
@@ -67,7 +69,16 @@ class TemplateResources:
         )
 
 
+def decomposition_resources(op: qml.operation.Operator, notes: str) -> TemplateResources:
+    """``op``'s logical qubits and its decomposition counted as ``name(wires)`` gates."""
+    with qml.QueuingManager.stop_recording():
+        ops = op.decomposition()
+    counts = Counter(f"{gate.name}({len(gate.wires)})" for gate in ops)
+    return TemplateResources(logical_qubits=len(op.wires), gates=dict(counts), notes=notes)
+
+
 __all__ = [
     "bits",
+    "decomposition_resources",
     "TemplateResources",
 ]

@@ -217,7 +217,7 @@ class GradientFlowSolver(FullDataHashMixin, Operation):
     def info(self):
         """Metadata: layout, alpha, kappa, degree, success probabilities
         (:func:`~.solver_twins.solver_info`; one native solve)."""
-        from pennylane_qsgd.circuits.solver_twins import solver_info  # the twins import this module
+        from pennylane_qsgd.circuits.solver_metadata import solver_info  # it imports this module
 
         return solver_info(self)
 

@@ -26,7 +26,7 @@ import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
 from pennylane_qsgd.circuits.data_hash import DigestCache, array_digest
-from pennylane_qsgd.circuits.linear_maps import norm_lower_bound, smallest_singular_value
+from pennylane_qsgd.circuits.matrix_functions import norm_lower_bound, smallest_singular_value
 from pennylane_qsgd.circuits.resources import bits
 from pennylane_qsgd.circuits.structured_twin import carleman_products
 from pennylane_qsgd.core.bounds import (

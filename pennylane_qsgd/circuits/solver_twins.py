@@ -4,36 +4,29 @@
   encoding: the real-part QSVT map (:func:`~.linear_maps.real_part_qsvt`) by sparse products with
   the core's :math:`L/\\alpha` (the block of every encoding), embedded in the encoding's register;
   the amplitude outside the block is :math:`(I - \\Pi)U^\\dagger(|0\\rangle g)`
-  (:meth:`~.encoding.EulerEncoding.garbage`). HHL: :func:`~.hhl_solver.apply_hhl`.
+  (:meth:`~.encoding.EulerEncoding.garbage`). HHL: :func:`~.hhl_twin.apply_hhl`.
 * :func:`ideal_solution` / :func:`ideal_solver_state`: the exact Euler solve by forward
   substitution (the ideal fidelity), for any encoding.
 * :func:`success_output`: the native fidelity on the success event only, what a training
   window reads (no register-sized state; matrix-free for the structured encoding).
-* :func:`success_branch`, :func:`solver_info`, :func:`solver_oracle`.
+* :func:`success_branch`: the normalised success branch of a state and its probability
+  (what :mod:`.solver_metadata` reports with the rest of the solver's numbers).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
-import pennylane as qml
 
-from pennylane_qsgd.circuits.amplification import (
-    amplification_rounds,
-    amplified_probability,
-    success_oracle,
-)
-from pennylane_qsgd.circuits.hhl_solver import apply_hhl, fejer_filter
+from pennylane_qsgd.circuits.hhl_twin import apply_hhl
 from pennylane_qsgd.circuits.linear_maps import (
     qsvt_response,
     real_part_qsvt,
     singular_value_transform,
 )
-from pennylane_qsgd.circuits.resources import TemplateResources
 from pennylane_qsgd.circuits.solver import GradientFlowSolver
 from pennylane_qsgd.circuits.solver_layout import SolverLayout
-from pennylane_qsgd.core.bounds import condition_number_bound
 from pennylane_qsgd.core.carleman import carleman_dimension, lift
 from pennylane_qsgd.core.euler import EulerSolution, solve_euler, step_times
 from pennylane_qsgd.core.memory import check_memory
@@ -123,7 +116,7 @@ def success_output(op: GradientFlowSolver) -> tuple[np.ndarray, float]:
 
 
 def hhl_solver_state(op: GradientFlowSolver) -> np.ndarray:
-    """The state the gates of an ``inverter="hhl"`` ``op`` prepare: :func:`~.hhl_solver.apply_hhl`
+    """The state the gates of an ``inverter="hhl"`` ``op`` prepare: :func:`~.hhl_twin.apply_hhl`
     on :math:`|0\\rangle_{anc}|0\\rangle_{clock}|0\\rangle_d|B/\\|B\\|\\rangle` (dense
     eigendecomposition: small windows only)."""
     if op.hyperparameters["inverter"] != "hhl":
@@ -255,85 +248,11 @@ def success_branch(op: GradientFlowSolver, state: np.ndarray) -> tuple[np.ndarra
     return (vec / norm if norm > 0 else vec), prob
 
 
-@dataclass(frozen=True)
-class SolverInfo:
-    """What a :class:`~.GradientFlowSolver` does, computed classically (:func:`solver_info`).
-
-    ``degree`` is the number of encoding calls (0 for HHL); ``scale`` and ``polynomial_error``
-    describe :math:`P \\approx \\text{scale}/(\\kappa x)` (HHL: 1 and the clock filter's largest
-    error on the spectrum); ``output_state`` / ``ideal_state`` the success branch of the
-    circuit's map and of the exact solve.
-    """
-
-    layout: SolverLayout
-    success_condition: dict
-    encoding: str
-    alpha: float
-    kappa: float
-    kappa_source: str
-    kappa_bound: float
-    degree: int
-    scale: float
-    polynomial_error: float
-    success_probability: float
-    ideal_success_probability: float
-    rounds: int
-    amplified_probability: float
-    output_state: np.ndarray = field(repr=False)
-    ideal_state: np.ndarray = field(repr=False)
-    resources: TemplateResources = field(repr=False)
-
-
-def solver_info(op: GradientFlowSolver) -> SolverInfo:
-    """Compute :class:`SolverInfo` for ``op`` (one native solve)."""
-    layout = op.layout
-    kappa, source = op.condition()
-    if op.hyperparameters["inverter"] == "hhl":
-        hhl = op.hhl_operator()
-        enc = op.encoding().encoded()
-        lam = np.linalg.svd(enc.csr.toarray() / enc.alpha, compute_uv=False)
-        filtered = fejer_filter(lam, hhl.num_clock, hhl.t0, hhl.C)
-        degree, scale, error = 0, 1.0, float(np.max(np.abs(filtered - hhl.C / lam)))
-    else:
-        angles = op.inverse_angles()
-        degree, scale, error = angles.degree, angles.scale, angles.polynomial.target_error
-    output, prob = success_branch(op, solver_state(op))
-    ideal = ideal_solution(op, scale=scale)
-    rounds = amplification_rounds(prob) if prob > 0 else 0
-    return SolverInfo(
-        layout=layout,
-        success_condition=layout.success_condition,
-        encoding=op.hyperparameters["encoding"],
-        alpha=op.alpha,
-        kappa=kappa,
-        kappa_source=source,
-        kappa_bound=condition_number_bound(layout.steps, layout.idle),
-        degree=degree,
-        scale=scale,
-        polynomial_error=error,
-        success_probability=prob,
-        ideal_success_probability=ideal.success_probability,
-        rounds=rounds,
-        amplified_probability=amplified_probability(prob, rounds) if prob > 0 else 0.0,
-        output_state=output,
-        ideal_state=ideal.state,
-        resources=op.resources(),
-    )
-
-
-def solver_oracle(op: GradientFlowSolver) -> qml.FlipSign:
-    """The success oracle of ``op`` (:func:`~.amplification.success_oracle`)."""
-    return success_oracle(op.layout.success_condition)
-
-
 __all__ = [
     "IdealSolution",
-    "SolverInfo",
     "hhl_solver_state",
     "ideal_solution",
     "ideal_solver_state",
-    "solver_info",
-    "solver_oracle",
     "solver_state",
     "success_branch",
     "success_output",

@@ -15,7 +15,7 @@ amplitudes on a register of :math:`n` qubits (:math:`s = 2^n` entries):
 
 The estimate :math:`\\hat\\psi_i = \\mathrm{sign}_i \\sqrt{n_i/N_1}` has unit norm. Kerenidis–Prakash
 prove :math:`\\|\\hat\\psi - \\psi\\| \\le \\epsilon` with probability :math:`\\ge 1 - 1/s^{0.83}` for
-:math:`N_1 = N_2 = 36\\, s \\ln s / \\epsilon^2` (:func:`recommended_shots`). In practice the error is
+:math:`N_1 = N_2 = 36\\, s \\ln s / \\epsilon^2` (:func:`~.tomography_counts.recommended_shots`). In practice the error is
 dominated by stage 1: by the delta method :math:`\\mathbb{E}\\|\\hat\\psi-\\psi\\|^2 \\approx (s-1)/(4 N_1)`,
 i.e. an rms error near :math:`\\sqrt{s/(2N)}` for :math:`N = N_1 + N_2` shots split evenly
 (``benchmarks/bench_tomography.py``).
@@ -36,64 +36,30 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pennylane as qml
 from pennylane.wires import Wires
 
+from pennylane_qsgd.circuits.tomography_counts import (
+    GLOBAL_SIGNS,
+    GlobalSign,
+    apply_global_sign,
+    l2_distance,
+    magnitudes_from_counts,
+    signs_from_counts,
+)
+from pennylane_qsgd.circuits.tomography_sampling import (
+    check_postselect,
+    check_shots,
+    condition_on_flags,
+    pick_ancilla,
+    resolve_device,
+    sampled_distribution,
+)
+
 PrepareFn = Callable[[Wires], Any]
-GlobalSign = Literal["largest", "first", "measured"]
-
-#: Samples per stage in Theorem 4.1 of arXiv:1808.09266: :math:`36\\, s \\ln s/\\epsilon^2`.
-KP_CONSTANT = 36.0
-
-# Largest number of shots sampled in one device execution (bounds the (shots, wires) sample array).
-_MAX_SHOTS_PER_EXECUTION = 1 << 20
-
-_GLOBAL_SIGNS = ("largest", "first", "measured")
-
-
-def recommended_shots(s: int, eps: float, delta: float = 0.01) -> int:
-    """Total shots (both stages) for l2 error :math:`\\le \\epsilon` with probability :math:`1-\\delta`.
-
-    .. math::
-
-        N_{\\rm total} = 2 \\left\\lceil 36\\, s \\ln(s/\\delta) / \\epsilon^2 \\right\\rceil .
-
-    Kerenidis and Prakash (arXiv:1808.09266, Algorithm 4.1, Theorem 4.1) use
-    :math:`36\\, s \\ln s/\\epsilon^2` samples in each of the two stages and obtain failure probability
-    at most :math:`s^{-0.83}`; their union bound over the :math:`s` entries gives the
-    :math:`O(s \\log(s/\\delta)/\\epsilon^2)` form for a prescribed :math:`\\delta` (cf. the discussion
-    of sample-based pure-state tomography in van Apeldoorn, Cornelissen, Gilyén and Nannicini,
-    arXiv:2207.08800, whose query-based methods improve the :math:`\\epsilon` dependence).
-    Keeping the constant 36 with :math:`\\ln(s/\\delta)` is conservative: for
-    :math:`\\delta \\le s^{-0.83}` it is at least the Kerenidis–Prakash count. The observed error is
-    usually far smaller (module docstring).
-
-    Parameters
-    ----------
-    s : int
-        Number of amplitudes, ``>= 1``.
-    eps : float
-        Target l2 error of the unit vector, in (0, 2].
-    delta : float, optional
-        Failure probability, in (0, 1).
-
-    Returns
-    -------
-    int
-    """
-    if isinstance(s, bool) or not isinstance(s, int | np.integer) or s < 1:
-        raise ValueError(f"s must be a positive integer; got {s!r}")
-    eps = float(eps)
-    if not np.isfinite(eps) or not 0.0 < eps <= 2.0:
-        raise ValueError(f"eps must lie in (0, 2]; got {eps!r}")
-    delta = float(delta)
-    if not np.isfinite(delta) or not 0.0 < delta < 1.0:
-        raise ValueError(f"delta must lie in (0, 1); got {delta!r}")
-    per_stage = math.ceil(KP_CONSTANT * int(s) * math.log(int(s) / delta) / eps**2)
-    return 2 * per_stage
 
 
 @dataclass(frozen=True, eq=False)
@@ -130,93 +96,6 @@ class TomographyResult:
     def analytic(self) -> bool:
         """True when the estimate was read from exact probabilities (``shots=None``)."""
         return self.shots_used == 0
-
-
-# ----------------------------------------------------------------------------------------------
-# Classical post-processing: arrays in, arrays out.
-
-
-def magnitudes_from_counts(counts: np.ndarray) -> np.ndarray:
-    """Stage 1 of Algorithm 4.1 (arXiv:1808.09266): :math:`|\\hat\\psi_i| = \\sqrt{n_i / \\sum_j n_j}`.
-
-    Parameters
-    ----------
-    counts : array_like, shape (s,)
-        Non-negative outcome counts or probabilities (any non-zero total).
-
-    Returns
-    -------
-    numpy.ndarray, shape (s,)
-        Unit-norm, non-negative.
-    """
-    n = np.asarray(counts, dtype=np.float64)
-    if n.ndim != 1 or n.size == 0:
-        raise ValueError(f"counts must be a non-empty 1-D array; got shape {n.shape}")
-    if not np.all(np.isfinite(n)) or np.any(n < 0):
-        raise ValueError("counts must be finite and non-negative")
-    total = n.sum()
-    if total <= 0:
-        raise ValueError("counts sum to zero: no outcome was observed")
-    return np.sqrt(n / total)
-
-
-def signs_from_counts(counts0: np.ndarray, counts1: np.ndarray) -> np.ndarray:
-    """Stage 2 of Algorithm 4.1 (arXiv:1808.09266): sign +1 where :math:`n_{0,i} \\ge n_{1,i}`, else -1.
-
-    Parameters
-    ----------
-    counts0, counts1 : array_like, shape (s,)
-        Counts (or probabilities) of ancilla outcome 0 and 1 at each register index, after the
-        final Hadamard on the ancilla.
-
-    Returns
-    -------
-    numpy.ndarray, shape (s,)
-        Entries in ``{-1.0, +1.0}``.
-    """
-    a = np.asarray(counts0, dtype=np.float64)
-    b = np.asarray(counts1, dtype=np.float64)
-    if a.shape != b.shape or a.ndim != 1:
-        raise ValueError(
-            f"counts0 and counts1 must be 1-D of equal shape; got {a.shape} and {b.shape}"
-        )
-    return np.where(a >= b, 1.0, -1.0)
-
-
-def apply_global_sign(vector: np.ndarray, convention: GlobalSign) -> np.ndarray:
-    """Fix the global sign of a real vector (a state is defined only up to it).
-
-    Parameters
-    ----------
-    vector : array_like, shape (s,)
-    convention : {"largest", "first", "measured"}
-        ``"largest"``: the entry of largest magnitude (first one on ties) is made non-negative.
-        ``"first"``: entry 0 is made non-negative (the reference-coordinate layout of
-        :func:`~pennylane_qsgd.circuits.reference_coordinate.with_reference_coordinate` with a
-        positive value). ``"measured"``: unchanged.
-
-    Returns
-    -------
-    numpy.ndarray, shape (s,)
-    """
-    vec = np.asarray(vector, dtype=np.float64)
-    if convention not in _GLOBAL_SIGNS:
-        raise ValueError(f"global_sign must be one of {_GLOBAL_SIGNS}; got {convention!r}")
-    if convention == "measured" or vec.size == 0:
-        return vec.copy()
-    pivot = int(np.argmax(np.abs(vec))) if convention == "largest" else 0
-    return -vec if vec[pivot] < 0 else vec.copy()
-
-
-def l2_distance(estimate: np.ndarray, reference: np.ndarray, up_to_sign: bool = True) -> float:
-    """:math:`\\|\\hat\\psi - r/\\|r\\|\\|`, minimised over :math:`\\pm r` when ``up_to_sign``."""
-    est = np.asarray(estimate, dtype=np.float64)
-    ref = np.asarray(reference, dtype=np.float64)
-    ref = ref / np.linalg.norm(ref)
-    err = float(np.linalg.norm(est - ref))
-    if up_to_sign:
-        err = min(err, float(np.linalg.norm(est + ref)))
-    return err
 
 
 # ----------------------------------------------------------------------------------------------
@@ -270,132 +149,6 @@ def sign_interference(
         if val == 1:
             qml.ctrl(qml.PauliX, control=ancilla, control_values=1)(wires=flag)
     qml.Hadamard(wires=ancilla)
-
-
-# ----------------------------------------------------------------------------------------------
-# Execution helpers.
-
-
-def _check_shots(shots: object) -> int | None:
-    if shots is None:
-        return None
-    if isinstance(shots, bool) or not isinstance(shots, int | np.integer):
-        raise TypeError(f"shots must be a positive integer or None; got {shots!r}")
-    if shots < 2:
-        raise ValueError(f"shots must be >= 2 (at least one per stage) or None; got {shots}")
-    return int(shots)
-
-
-def _check_postselect(postselect: Mapping[Any, int] | None, register: Wires) -> dict[Any, int]:
-    if postselect is None:
-        return {}
-    if not isinstance(postselect, Mapping):
-        raise TypeError(
-            f"postselect must be a mapping wire -> 0/1; got {type(postselect).__name__}"
-        )
-    out = {}
-    for wire, val in postselect.items():
-        if isinstance(val, bool) or val not in (0, 1):
-            raise ValueError(f"postselect values must be 0 or 1; got {val!r} for wire {wire!r}")
-        if wire in register:
-            raise ValueError(f"postselect wire {wire!r} is also a register wire")
-        out[wire] = int(val)
-    return out
-
-
-def _pick_ancilla(device: Any, used: Wires) -> Any:
-    dev_wires = getattr(device, "wires", None)
-    if dev_wires is not None and not isinstance(device, str):
-        for wire in dev_wires:
-            if wire not in used:
-                return wire
-        raise ValueError(
-            f"device has no wire free for the sign ancilla: its wires {dev_wires.tolist()} are "
-            f"all used by the register and the preparation; give the device one more wire"
-        )
-    labels = used.tolist()
-    if all(isinstance(w, int | np.integer) and not isinstance(w, bool) for w in labels):
-        return int(max(labels)) + 1
-    label = "tomography_ancilla"
-    while label in labels:
-        label += "_"
-    return label
-
-
-def _resolve_device(
-    device: Any,
-    needed: Wires,
-    seed: int | None,
-    device_options: Mapping[str, Any] | None,
-) -> Any:
-    if isinstance(device, str):
-        kwargs = dict(device_options or {})
-        if seed is not None:
-            kwargs["seed"] = seed
-        return qml.device(device, wires=needed, **kwargs)
-    if seed is not None:
-        raise ValueError(
-            "seed is used only when device is given by name (it seeds the device built here); "
-            f"seed the device instance {device!r} itself"
-        )
-    if device_options:
-        raise ValueError("device_options are used only when device is given by name")
-    if not hasattr(device, "execute"):
-        raise TypeError(f"device must be a PennyLane device or a device name; got {device!r}")
-    dev_wires = getattr(device, "wires", None)
-    if dev_wires is not None:
-        missing = [w for w in needed if w not in dev_wires]
-        if missing:
-            raise ValueError(
-                f"wires {missing} (register, preparation, flags or ancilla) are not wires of the "
-                f"device, which has {dev_wires.tolist()}"
-            )
-    return device
-
-
-def _bits_to_index(samples: np.ndarray) -> np.ndarray:
-    samples = np.asarray(samples, dtype=np.int64)
-    if samples.ndim == 1:
-        samples = samples[:, None]
-    weights = 1 << np.arange(samples.shape[1] - 1, -1, -1, dtype=np.int64)
-    return samples @ weights
-
-
-def _distribution(
-    device: Any, body: Callable[[], None], measured: Wires, shots: int | None
-) -> np.ndarray:
-    """Exact probabilities (``shots=None``) or outcome counts over ``measured``, big-endian."""
-    if shots is None:
-
-        @qml.qnode(device)
-        def exact() -> Any:
-            body()
-            return qml.probs(wires=measured)
-
-        return np.asarray(qml.set_shots(exact, None)(), dtype=np.float64)
-
-    @qml.qnode(device)
-    def sampled() -> Any:
-        body()
-        return qml.sample(wires=measured)
-
-    counts = np.zeros(2 ** len(measured), dtype=np.int64)
-    remaining = shots
-    while remaining > 0:
-        batch = min(remaining, _MAX_SHOTS_PER_EXECUTION)
-        samples = qml.set_shots(sampled, batch)()
-        counts += np.bincount(_bits_to_index(samples), minlength=counts.size)
-        remaining -= batch
-    return counts.astype(np.float64)
-
-
-def _condition(dist: np.ndarray, leading: int, flags: Sequence[int], n: int) -> np.ndarray:
-    """Rows of ``dist`` (over ``leading`` bits, the flags, then ``n`` register bits) at the flag values."""
-    flag_index = 0
-    for bit in flags:
-        flag_index = 2 * flag_index + bit
-    table = dist.reshape(2**leading, 2 ** len(flags), 2**n)
-    return table[:, flag_index, :]
 
 
 # ----------------------------------------------------------------------------------------------
@@ -486,13 +239,13 @@ def estimate_real_vector(
         raise ValueError("wires must name at least one qubit")
     n = len(register)
     s = 2**n
-    shots = _check_shots(shots)
-    if global_sign not in _GLOBAL_SIGNS:
-        raise ValueError(f"global_sign must be one of {_GLOBAL_SIGNS}; got {global_sign!r}")
+    shots = check_shots(shots)
+    if global_sign not in GLOBAL_SIGNS:
+        raise ValueError(f"global_sign must be one of {GLOBAL_SIGNS}; got {global_sign!r}")
     sign_fraction = float(sign_fraction)
     if not 0.0 < sign_fraction < 1.0:
         raise ValueError(f"sign_fraction must lie in (0, 1); got {sign_fraction}")
-    flags = _check_postselect(postselect, register)
+    flags = check_postselect(postselect, register)
     flag_wires = Wires(list(flags))
     flag_values = [flags[w] for w in flag_wires]
     ref = None
@@ -507,12 +260,12 @@ def estimate_real_vector(
     prep_wires = qml.tape.make_qscript(prepare)(register).wires
     used = Wires.all_wires([register, prep_wires, flag_wires])
     if ancilla is None:
-        ancilla = _pick_ancilla(device, used)
+        ancilla = pick_ancilla(device, used)
     elif ancilla in used:
         raise ValueError(
             f"ancilla {ancilla!r} is already used by the register, the preparation or the flags"
         )
-    dev = _resolve_device(device, Wires.all_wires([used, Wires(ancilla)]), seed, device_options)
+    dev = resolve_device(device, Wires.all_wires([used, Wires(ancilla)]), seed, device_options)
 
     if shots is None:
         mag_shots = sign_shots = 0
@@ -521,10 +274,10 @@ def estimate_real_vector(
         mag_shots = shots - sign_shots
 
     # Stage 1: magnitudes from computational-basis statistics, conditioned on the flags.
-    dist = _distribution(
+    dist = sampled_distribution(
         dev, lambda: prepare(register), Wires.all_wires([flag_wires, register]), mag_shots or None
     )
-    kept = _condition(dist, 0, flag_values, n)[0]
+    kept = condition_on_flags(dist, 0, flag_values, n)[0]
     total = dist.sum()
     success = float(kept.sum() / total) if total > 0 else 0.0
     if success <= 0.0:
@@ -537,13 +290,13 @@ def estimate_real_vector(
     def interference() -> None:
         sign_interference(prepare, magnitudes, register, ancilla, success, flags)
 
-    dist2 = _distribution(
+    dist2 = sampled_distribution(
         dev,
         interference,
         Wires.all_wires([Wires(ancilla), flag_wires, register]),
         sign_shots or None,
     )
-    both = _condition(dist2, 1, flag_values, n)
+    both = condition_on_flags(dist2, 1, flag_values, n)
     signs = signs_from_counts(both[0], both[1])
 
     estimate = apply_global_sign(signs * magnitudes, global_sign)
@@ -562,15 +315,8 @@ def estimate_real_vector(
 
 
 __all__ = [
-    "KP_CONSTANT",
-    "apply_global_sign",
     "estimate_real_vector",
-    "GlobalSign",
-    "l2_distance",
-    "magnitudes_from_counts",
     "PrepareFn",
-    "recommended_shots",
     "sign_interference",
-    "signs_from_counts",
     "TomographyResult",
 ]

@@ -23,7 +23,7 @@ DESCRIPTION = (
 )
 
 
-# The defaults of ``diagnostics.resources.WindowAssumptions`` and ``DEFAULT_STEPS``, repeated here
+# The defaults of ``diagnostics.window_assumptions.WindowAssumptions`` and ``DEFAULT_STEPS``, repeated here
 # so that building the ``qsgd`` parser imports neither PennyLane nor matplotlib (a test keeps them
 # equal).
 DEFAULTS = argparse.Namespace(
@@ -108,16 +108,16 @@ def run(args: argparse.Namespace) -> int:
         format_routes,
         route_slopes,
     )
+    from pennylane_qsgd.diagnostics.resource_plots import plot_resources
     from pennylane_qsgd.diagnostics.resources import (
         PAPER_MODELS,
-        WindowAssumptions,
         assumption_lines,
         crossover,
         estimate_window,
         format_table,
         loglog_slope,
-        plot_resources,
     )
+    from pennylane_qsgd.diagnostics.window_assumptions import WindowAssumptions
 
     if args.params:
         models = {f"n = {n:,}": n for n in args.params}

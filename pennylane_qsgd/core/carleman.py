@@ -23,7 +23,7 @@ import numbers
 import numpy as np
 import scipy.sparse as sp
 
-from pennylane_qsgd.core.memory import check_memory, format_bytes
+from pennylane_qsgd.core.memory import check_memory
 from pennylane_qsgd.core.problem import PolynomialODE
 
 # Peak bytes per stored entry while assembling: COO triplets (8-byte value, two 8-byte indices)
@@ -236,14 +236,3 @@ def forcing_block_matvec(forcing: np.ndarray, y: np.ndarray, s: int, level: int)
             term = prev.reshape(left, 1, right) * f.reshape(1, s, 1)
             acc += term.reshape(-1)
     return out
-
-
-def describe_size(problem: PolynomialODE, level: int) -> str:
-    """One line with Δ, the nnz bound and the build memory of the embedding."""
-    level = as_count(level, "level")
-    dim = carleman_dimension(problem.size, level)
-    nbytes = carleman_memory_estimate(problem, level)
-    return (
-        f"Carleman level {level}: Δ = {dim}, nnz <= {carleman_nnz_estimate(problem, level)}, "
-        f"build memory <= {format_bytes(nbytes)}"
-    )

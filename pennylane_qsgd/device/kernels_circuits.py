@@ -40,7 +40,8 @@ from pennylane.wires import Wires
 from pennylane_qsgd.circuits.amplification import SuccessAmplification, fixed_point_angles
 from pennylane_qsgd.circuits.block_encoding import DenseBlockEncoding
 from pennylane_qsgd.circuits.data_hash import DigestCache, array_digest
-from pennylane_qsgd.circuits.linear_maps import EncodedMatrix, qsvt_response, real_part_qsvt
+from pennylane_qsgd.circuits.encoded_matrix import EncodedMatrix
+from pennylane_qsgd.circuits.linear_maps import qsvt_response, real_part_qsvt
 from pennylane_qsgd.circuits.qsvt_solver import QSVTInverse
 from pennylane_qsgd.circuits.solver import GradientFlowSolver
 from pennylane_qsgd.circuits.solver_twins import ideal_solver_state, solver_state

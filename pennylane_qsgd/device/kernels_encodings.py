@@ -5,17 +5,26 @@ Every registered :class:`~pennylane_qsgd.circuits.encoding.EulerEncoding` states
 state with the encoding's wires in front, as a (2**ancillas, 2**system, rest) array. Importing this
 module registers it (and its adjoint) for every encoding registered so far;
 :func:`register_encoding_kernels` registers those added later.
+
+The combinators of block encodings (:class:`~pennylane_qsgd.circuits.product_encoding.ProductEncoding`,
+:class:`~pennylane_qsgd.circuits.combination_encoding.LinearCombinationEncoding`) are registered
+too, for the instances whose parts all have native kernels (others are decomposed): their parts'
+kernels on the matching slices of the state, and for the combination the two index preparations
+as their exact (small) unitaries, so the map is the gates' for any input.
 """
 
 from __future__ import annotations
 
 import numpy as np
+import pennylane as qml
 from pennylane.operation import Operator
 from pennylane.wires import Wires
 
+from pennylane_qsgd.circuits.combination_encoding import LinearCombinationEncoding, lcu_states
 from pennylane_qsgd.circuits.encoding import ENCODINGS
+from pennylane_qsgd.circuits.product_encoding import ProductEncoding
 from pennylane_qsgd.device.kernels_circuits import from_front, to_front
-from pennylane_qsgd.device.native import register_native_kernel
+from pennylane_qsgd.device.native import native_kernel_for, register_native_kernel
 
 
 def apply_encoding(
@@ -44,6 +53,63 @@ def register_encoding_kernels() -> None:
         register_native_kernel(cls, _kernel, adjoint_kernel=_adjoint_kernel)
 
 
+def _parts_are_native(op: Operator, fidelity: str) -> bool:
+    """Every part of a composite has a native kernel and an adjoint one."""
+    return all(
+        native_kernel_for(part, "native") is not None
+        and native_kernel_for(qml.adjoint(part, lazy=True), "native") is not None
+        for part in op.encodings
+    )
+
+
+def _apply_part(state: np.ndarray, part: Operator, wire_order: Wires, adjoint: bool) -> np.ndarray:
+    target = qml.adjoint(part, lazy=True) if adjoint else part
+    return native_kernel_for(target, "native")(state, target, wire_order)
+
+
+def apply_product(
+    state: np.ndarray, op: ProductEncoding, wire_order: Wires, adjoint: bool = False
+) -> np.ndarray:
+    """:math:`U_1 \\cdots U_n` (or its adjoint) of a :class:`ProductEncoding` by its parts'
+    kernels, :math:`U_n` first."""
+    state = np.asarray(state, dtype=np.complex128)
+    for part in op.encodings if adjoint else reversed(op.encodings):
+        state = _apply_part(state, part, wire_order, adjoint)
+    return state
+
+
+def apply_combination(
+    state: np.ndarray, op: LinearCombinationEncoding, wire_order: Wires, adjoint: bool = False
+) -> np.ndarray:
+    """:math:`\\text{PREP}_L^\\dagger\\,\\text{SELECT}\\,\\text{PREP}_R` (or its adjoint) of a
+    :class:`LinearCombinationEncoding`: the preparations as the unitaries of their gates on the
+    index register, each part's kernel on the slice of its index value."""
+    index = op.index_wires
+    right, left, _ = lcu_states(op.coeffs, [part.alpha for part in op.encodings], len(index))
+    with qml.QueuingManager.stop_recording():
+        prep_r = qml.matrix(qml.MottonenStatePreparation(right, wires=index), wire_order=index)
+        prep_l = qml.matrix(qml.MottonenStatePreparation(left, wires=index), wire_order=index)
+    first, last = (prep_l, prep_r.conj().T) if adjoint else (prep_r, prep_l.conj().T)
+    mat, axes = to_front(np.asarray(state, dtype=np.complex128), wire_order, index)
+    mat = first @ mat
+    rest = Wires([w for w in wire_order if w not in index])
+    for i, part in enumerate(op.encodings):
+        mat[i] = _apply_part(np.ascontiguousarray(mat[i]), part, rest, adjoint)
+    return from_front(last @ mat, axes, len(wire_order))
+
+
+def _kernels(apply) -> dict:
+    """``kernel`` and ``adjoint_kernel`` of :func:`register_native_kernel` from ``apply``."""
+    return {
+        "kernel": lambda state, op, wire_order: apply(state, op, wire_order),
+        "adjoint_kernel": lambda state, op, wire_order: apply(state, op, wire_order, True),
+    }
+
+
+register_native_kernel(ProductEncoding, **_kernels(apply_product), condition=_parts_are_native)
+register_native_kernel(
+    LinearCombinationEncoding, **_kernels(apply_combination), condition=_parts_are_native
+)
 register_encoding_kernels()
 
-__all__ = ["apply_encoding", "register_encoding_kernels"]
+__all__ = ["apply_combination", "apply_encoding", "apply_product", "register_encoding_kernels"]

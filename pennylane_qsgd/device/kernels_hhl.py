@@ -6,14 +6,14 @@ Importing this module registers, with :func:`pennylane_qsgd.device.native.regist
 template                            kernel (fidelity ``"native"``, with its adjoint)
 ==================================  ===============================================================
 ``HermitianQSVT``                   per eigenvalue of :math:`H/\\alpha`, the exact 4x4 map on ``(r, a)``
-                                    (:func:`~pennylane_qsgd.circuits.hamiltonian_simulation.real_part_blocks`)
+                                    (:func:`~pennylane_qsgd.circuits.simulation_twin.real_part_blocks`)
 ``HamiltonianSimulation``           per eigenvalue, the exact 8x8 map on ``(l, r, a)``
-                                    (:func:`~pennylane_qsgd.circuits.hamiltonian_simulation.simulation_blocks`)
+                                    (:func:`~pennylane_qsgd.circuits.simulation_twin.simulation_blocks`)
 ``AmplifiedHamiltonianSimulation``  the same with one round of oblivious amplification
-                                    (:func:`~pennylane_qsgd.circuits.hamiltonian_simulation.amplified_blocks`)
+                                    (:func:`~pennylane_qsgd.circuits.simulation_twin.amplified_blocks`)
 ``HHLSolver``                       per eigenvector of its unitary (exact or Trotter), phase estimation
                                     with the finite clock, rotations and inverse estimation
-                                    (:func:`~pennylane_qsgd.circuits.hhl_solver.apply_hhl`)
+                                    (:func:`~pennylane_qsgd.circuits.hhl_twin.apply_hhl`)
 ==================================  ===============================================================
 
 All three are the gate sequences' exact maps for any input (garbage branches included), computed in
@@ -26,16 +26,17 @@ import numpy as np
 from pennylane.operation import Operator
 from pennylane.wires import Wires
 
+from pennylane_qsgd.circuits.amplified_simulation import AmplifiedHamiltonianSimulation
 from pennylane_qsgd.circuits.data_hash import DigestCache, array_digest
-from pennylane_qsgd.circuits.hamiltonian_simulation import (
-    AmplifiedHamiltonianSimulation,
-    HamiltonianSimulation,
-    HermitianQSVT,
+from pennylane_qsgd.circuits.hamiltonian_simulation import HamiltonianSimulation
+from pennylane_qsgd.circuits.hermitian_qsvt import HermitianQSVT
+from pennylane_qsgd.circuits.hhl_solver import HHLSolver
+from pennylane_qsgd.circuits.hhl_twin import apply_hhl
+from pennylane_qsgd.circuits.simulation_twin import (
     amplified_blocks,
     real_part_blocks,
     simulation_blocks,
 )
-from pennylane_qsgd.circuits.hhl_solver import HHLSolver, apply_hhl
 from pennylane_qsgd.device.kernels_circuits import from_front, to_front
 from pennylane_qsgd.device.native import register_native_kernel
 

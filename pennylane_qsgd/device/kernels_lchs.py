@@ -22,8 +22,8 @@ from pennylane.operation import Operator
 from pennylane.wires import Wires
 
 from pennylane_qsgd.circuits.data_hash import DigestCache, array_digest
-from pennylane_qsgd.circuits.hamiltonian_simulation import simulation_blocks
 from pennylane_qsgd.circuits.lchs import LCHSEvolution, LCHSLayout, prep_matrix
+from pennylane_qsgd.circuits.simulation_twin import simulation_blocks
 from pennylane_qsgd.device.kernels_circuits import from_front, to_front
 from pennylane_qsgd.device.native import register_native_kernel
 

@@ -1,9 +1,9 @@
 """The ``qsgd.sim`` device: a thin PennyLane adapter over :func:`~.simulate.simulate`.
 
-The class declares how a circuit is brought into a form the simulator runs (preprocessing), and
-calls plain functions for the work: :mod:`.simulate` (state vector), :mod:`.measure`, :mod:`.adjoint`,
-and the native-kernel registry :mod:`.native` through which templates are applied without being
-decomposed.
+The class declares how a circuit is brought into a form the simulator runs (preprocessing, with
+the transforms and predicates of :mod:`.preprocess`), and calls plain functions for the work:
+:mod:`.simulate` (state vector), :mod:`.measure`, :mod:`.adjoint`, and the native-kernel registry
+:mod:`.native` through which templates are applied without being decomposed.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from pathlib import Path
 
 import numpy as np
 import pennylane as qml
-import scipy as sp
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 from pennylane.devices import Device, ExecutionConfig
@@ -24,7 +23,6 @@ from pennylane.devices.preprocess import (
     decompose,
     device_resolve_dynamic_wires,
     no_sampling,
-    null_postprocessing,
     validate_adjoint_trainable_params,
     validate_device_wires,
     validate_measurements,
@@ -33,25 +31,27 @@ from pennylane.devices.preprocess import (
 from pennylane.exceptions import DeviceError
 from pennylane.measurements import (
     ExpectationMP,
-    MeasurementProcess,
     SampleMeasurement,
     StateMeasurement,
 )
-from pennylane.operation import Operator, StatePrepBase
+from pennylane.operation import Operator
 from pennylane.tape import QuantumScript
 from pennylane.transforms import (
     broadcast_expand,
     defer_measurements,
-    diagonalize_measurements,
-    split_non_commuting,
 )
-from pennylane.transforms.core import CompilePipeline, transform
+from pennylane.transforms.core import CompilePipeline
 
 from pennylane_qsgd.device.adjoint import adjoint_jacobian
-from pennylane_qsgd.device.measure import shared_diagonalizing_gates
 from pennylane_qsgd.device.native import has_native_kernel, registered_native_types
+from pennylane_qsgd.device.preprocess import (
+    accepts_measurement,
+    adjoint_observable,
+    adjoint_stopping_condition,
+    rotate_sampled_measurements,
+    validate_state_preparations,
+)
 from pennylane_qsgd.device.simulate import FIDELITIES, check_fidelity, simulate
-from pennylane_qsgd.device.statevector import NORM_ATOL
 
 PENNYLANE_REQUIRES = ">=0.45,<0.46"
 """PennyLane versions whose internal device helpers this device was written against."""
@@ -63,121 +63,6 @@ def _check_pennylane_version() -> None:
             f"qsgd.sim requires pennylane{PENNYLANE_REQUIRES}; found {qml.__version__}. "
             "Install a matching version (pip install 'pennylane>=0.45,<0.46')."
         )
-
-
-@transform
-def validate_state_preparations(tape: QuantumScript):
-    """Refuse ``StatePrep`` of a state that is not a unit vector (ValueError with its norm).
-
-    PennyLane's ``StatePrep`` neither normalises nor validates by default; renormalising silently
-    would hide a bug in the caller, so the device refuses instead.
-    """
-    for op in tape.operations:
-        if not isinstance(op, qml.StatePrep):
-            continue
-        data = op.data[0]
-        try:
-            if sp.sparse.issparse(data):
-                norms = np.array([sp.sparse.linalg.norm(data)])
-            else:  # one norm per batch element
-                amplitudes = qml.math.abs(qml.math.unwrap(data)) ** 2
-                norms = np.sqrt(np.atleast_1d(np.sum(np.asarray(amplitudes), axis=-1)))
-        except (TypeError, ValueError):  # abstract (traced) data: checked again in simulate
-            continue
-        for norm in norms:
-            if abs(float(norm) - 1.0) > NORM_ATOL:
-                raise ValueError(
-                    f"StatePrep on wires {op.wires.tolist()} prepares a state of norm "
-                    f"{float(norm)!r}; qsgd.sim does not renormalise. Pass a unit vector "
-                    "(or normalize=True)."
-                )
-    return (tape,), null_postprocessing
-
-
-@transform
-def rotate_sampled_measurements(tape: QuantumScript):
-    """With shots: rotate Pauli observables into the Z basis, splitting what does not commute.
-
-    Commuting measurements stay in one tape (they share samples). Otherwise the tape is split into
-    qubit-wise commuting groups, or into one tape per measurement where PennyLane's grouping cannot
-    split a measurement (a variance of a sum). Other observables (``Hermitian``...) keep their own
-    diagonalizing gates, which the sampler applies. Analytic tapes pass unchanged.
-    """
-    if not tape.shots:
-        return (tape,), null_postprocessing
-    return _rotate_into_z_basis(tape)
-
-
-def _rotate_into_z_basis(tape: QuantumScript):
-    try:
-        (rotated,), fn = diagonalize_measurements(tape)
-        shared_diagonalizing_gates(rotated.measurements)  # e.g. Hermitian and X on one wire
-        return (rotated,), fn
-    except (ValueError, DeviceError):  # measurements on shared wires do not commute
-        pass
-    try:
-        groups, combine = split_non_commuting(tape, grouping_strategy="qwc")
-    except RuntimeError:
-        if len(tape.measurements) == 1:
-            raise
-        return _split_per_measurement(tape)
-    return tuple(diagonalize_measurements(group)[0][0] for group in groups), combine
-
-
-def _split_per_measurement(tape: QuantumScript):
-    tapes, slices, fns = [], [], []
-    for mp in tape.measurements:
-        sub_tapes, fn = _rotate_into_z_basis(tape.copy(measurements=[mp]))
-        slices.append(slice(len(tapes), len(tapes) + len(sub_tapes)))
-        tapes.extend(sub_tapes)
-        fns.append(fn)
-
-    def combine(results):
-        per_mp = [fn(results[part]) for fn, part in zip(fns, slices, strict=True)]
-        if tape.shots.has_partitioned_shots:  # per_mp[i][b] -> (bins x measurements)
-            return tuple(zip(*per_mp, strict=True))
-        return tuple(per_mp)
-
-    return tuple(tapes), combine
-
-
-def _accepts_measurement(capabilities, kind: type, mp: MeasurementProcess) -> bool:
-    """Listed in the capabilities, or any (custom) measurement of the kind the mode can compute."""
-    return type(mp).__name__ in capabilities.measurement_processes or isinstance(mp, kind)
-
-
-def _adjoint_stopping_condition(op: Operator, supported, fidelity: str) -> bool:
-    """Adjoint differentiates one-parameter gates with a generator; other ops must be constant.
-
-    A template with a native kernel but no adjoint kernel is decomposed (the backward sweep must
-    undo every operation).
-    """
-    trainable = any(_requires_grad(d) for d in op.data)
-    if isinstance(op, StatePrepBase):
-        return not trainable
-    if not supported(op):
-        return False
-    if has_native_kernel(op, fidelity) and not has_native_kernel(
-        qml.adjoint(op, lazy=True), fidelity
-    ):
-        return False
-    return not trainable or (op.num_params == 1 and op.has_generator)
-
-
-_CONSTANT_TYPES = (float, int, complex, np.float64, np.ndarray)
-
-
-def _requires_grad(value) -> bool:
-    # exact type check: plain NumPy data is never trainable (pennylane.numpy.tensor subclasses it)
-    return type(value) not in _CONSTANT_TYPES and qml.math.requires_grad(value)
-
-
-def _adjoint_observable(obs: Operator) -> bool:
-    if isinstance(obs, qml.ops.SProd):
-        return _adjoint_observable(obs.base)
-    if isinstance(obs, (qml.ops.Sum, qml.ops.Prod)):
-        return all(_adjoint_observable(o) for o in obs.operands)
-    return obs.has_matrix or isinstance(obs, qml.SparseHamiltonian)
 
 
 @simulator_tracking
@@ -316,8 +201,8 @@ class QSGDSimulator(Device):
         program.add_transform(validate_device_wires, self.wires, name=self._label())
         program.add_transform(
             validate_measurements,
-            analytic_measurements=partial(_accepts_measurement, analytic, StateMeasurement),
-            sample_measurements=partial(_accepts_measurement, sampled, SampleMeasurement),
+            analytic_measurements=partial(accepts_measurement, analytic, StateMeasurement),
+            sample_measurements=partial(accepts_measurement, sampled, SampleMeasurement),
             name=self._label(),
         )
         program.add_transform(broadcast_expand)
@@ -331,7 +216,7 @@ class QSGDSimulator(Device):
         program.add_transform(
             decompose,
             stopping_condition=partial(
-                _adjoint_stopping_condition,
+                adjoint_stopping_condition,
                 supported=self.supports_operation,
                 fidelity=self._fidelity,
             ),
@@ -340,7 +225,7 @@ class QSGDSimulator(Device):
             target_gates=self._target_gates(),
             name=name,
         )
-        program.add_transform(validate_observables, _adjoint_observable, name=name)
+        program.add_transform(validate_observables, adjoint_observable, name=name)
         program.add_transform(
             validate_measurements,
             analytic_measurements=lambda mp: isinstance(mp, ExpectationMP),
@@ -366,7 +251,7 @@ class QSGDSimulator(Device):
         # Operations always decompose to one-parameter gates (and templates with adjoint kernels),
         # so the measurements decide; this keeps the check cheap for large circuits.
         return not circuit.shots and all(
-            isinstance(mp, ExpectationMP) and mp.obs is not None and _adjoint_observable(mp.obs)
+            isinstance(mp, ExpectationMP) and mp.obs is not None and adjoint_observable(mp.obs)
             for mp in circuit.measurements
         )
 

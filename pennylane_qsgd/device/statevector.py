@@ -16,25 +16,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 import numpy as np
-import pennylane as qml
 import scipy as sp
 from pennylane.exceptions import DeviceError
 from pennylane.operation import Operator, StatePrepBase
-from pennylane.ops import Adjoint, Controlled
 from pennylane.wires import Wires
 from pennylane_lightning.lightning_qubit_ops import StateVectorC128
 
 from pennylane_qsgd.core.memory import check_memory
+from pennylane_qsgd.device.lightning_gates import apply_gate
 from pennylane_qsgd.device.native import native_kernel_for
-
-LIGHTNING_GATES = frozenset(
-    name
-    for name in dir(StateVectorC128)
-    if name[:1].isupper() and name not in {"Identity"}  # gate kernels are the capitalised methods
-)
-"""Gates with a dedicated lightning.qubit kernel (also used with controls, adjoint flag)."""
-
-_PLAIN_GATES = LIGHTNING_GATES - {"PCPhase"}  # kernels whose parameters are exactly op.data
 
 NORM_ATOL = 1e-10
 """Absolute tolerance on ``|1 - ||psi|| |`` for a prepared state."""
@@ -173,7 +163,7 @@ def apply_operations(
     """Apply ``operations`` in order to ``state`` (flat, over ``wire_order``) and return the result.
 
     ``state=None`` stands for :math:`|0\\dots0\\rangle`. Operations with a native kernel at
-    ``fidelity`` go to the kernel; all others must be standard gates (:func:`apply_gate`).
+    ``fidelity`` go to the kernel; all others must be standard gates (:func:`~.lightning_gates.apply_gate`).
     ``state`` may be overwritten.
     """
     register = StateVector(state, wire_order, fidelity=fidelity)
@@ -191,73 +181,6 @@ def _as_state(result, size: int, op: Operator) -> np.ndarray:
     if not state.flags.writeable:
         state = state.copy()
     return state
-
-
-def _unwrap_adjoint(op: Operator) -> tuple[Operator, bool]:
-    inverse = False
-    while isinstance(op, Adjoint):
-        op, inverse = op.base, not inverse
-    return op, inverse
-
-
-def _gate_params(op: Operator) -> list[float]:
-    if isinstance(op, qml.PCPhase):
-        return [float(op.data[0]), float(op.hyperparameters["dimension"][0])]
-    return [float(p) for p in op.data]
-
-
-def _dense(op: Operator) -> np.ndarray:
-    return np.ascontiguousarray(qml.matrix(op), dtype=np.complex128)
-
-
-def apply_gate(sv: StateVectorC128, op: Operator, position: dict) -> None:
-    """Apply one standard gate in place with lightning.qubit's kernels.
-
-    ``position`` maps each wire label to its index in the wire order. Dedicated kernels by name
-    (adjoints through the kernel's inverse flag, extra controls through its controlled overload);
-    otherwise the gate's matrix, dense (``applyMatrix``, controlled ``applyControlledMatrix``) or
-    sparse.
-    """
-    name = op.name
-    if name in _PLAIN_GATES:  # the common case, first
-        sv_kernel = getattr(sv, name)
-        sv_kernel([position[w] for w in op.wires], False, [float(p) for p in op.data])
-        return
-    base, inverse = _unwrap_adjoint(op)
-    if isinstance(base, (qml.Identity, qml.Snapshot)):
-        return
-    if isinstance(base, qml.PauliRot):
-        theta = float(base.data[0])
-        word = base.hyperparameters["pauli_word"]
-        wires = [position[w] for w, p in zip(base.wires, word, strict=True) if p != "I"]
-        if wires:
-            sv.applyPauliRot(wires, inverse, [theta], word.replace("I", ""))
-        else:  # exp(-i theta/2 I) is a global phase
-            sv.GlobalPhase([], inverse, [theta / 2])
-        return
-    if base.name in LIGHTNING_GATES:
-        getattr(sv, base.name)([position[w] for w in base.wires], inverse, _gate_params(base))
-        return
-    if isinstance(base, Controlled):
-        target, target_inverse = _unwrap_adjoint(base.base)
-        controls = [position[w] for w in base.control_wires]
-        values = [bool(v) for v in base.control_values]
-        targets = [position[w] for w in base.target_wires]
-        flag = inverse != target_inverse
-        if target.name in LIGHTNING_GATES:
-            getattr(sv, target.name)(controls, values, targets, flag, _gate_params(target))
-        else:
-            sv.applyControlledMatrix(_dense(target), controls, values, targets, flag)
-        return
-    if base.has_matrix:
-        sv.applyMatrix(_dense(base), [position[w] for w in base.wires], inverse)
-        return
-    if op.has_sparse_matrix:
-        csr = op.sparse_matrix(wire_order=op.wires).tocsr()
-        data = csr.data.astype(np.complex128)
-        sv.applySparseMatrix(csr.indptr, csr.indices, data, [position[w] for w in op.wires], False)
-        return
-    raise DeviceError(f"qsgd.sim has no kernel for {op.name}; it should have been decomposed")
 
 
 def apply_matrix(
@@ -306,9 +229,7 @@ def real_inner(bra: np.ndarray, ket: np.ndarray) -> float:
 
 
 __all__ = [
-    "LIGHTNING_GATES",
     "NORM_ATOL",
-    "apply_gate",
     "apply_matrix",
     "apply_operations",
     "check_normalised",

@@ -8,14 +8,9 @@ from pennylane_qsgd.diagnostics.dissipation import (
     track_dissipation,
     window_ratio_hook,
 )
-from pennylane_qsgd.diagnostics.resources import (
-    WindowAssumptions,
-    WindowEstimate,
-    estimate_window,
-    inverse_degree,
-    plot_resources,
-    solver_estimate,
-)
+from pennylane_qsgd.diagnostics.resource_plots import plot_resources
+from pennylane_qsgd.diagnostics.resources import estimate_window, inverse_degree
+from pennylane_qsgd.diagnostics.solver_resources import solver_estimate
 from pennylane_qsgd.diagnostics.spectra import (
     SpectralDensity,
     exact_spectrum,
@@ -25,6 +20,7 @@ from pennylane_qsgd.diagnostics.spectra import (
 )
 from pennylane_qsgd.diagnostics.spectrum_job import run_spectrum_job
 from pennylane_qsgd.diagnostics.window_accuracy import WindowAccuracy, window_accuracy
+from pennylane_qsgd.diagnostics.window_assumptions import WindowAssumptions, WindowEstimate
 
 __all__ = [
     "WindowAccuracy",

@@ -1,6 +1,6 @@
 """One window by two routes: Euler + QSVT inversion (cost ~ T^2) against LCHS (cost ~ T).
 
-Both routes see the same :class:`~pennylane_qsgd.diagnostics.resources.WindowAssumptions` and the
+Both routes see the same :class:`~pennylane_qsgd.diagnostics.window_assumptions.WindowAssumptions` and the
 same ``eps``. The Euler route is :func:`~pennylane_qsgd.diagnostics.resources.estimate_window`
 unchanged. The LCHS route (:func:`lchs_window`) models, under the same assumptions:
 
@@ -30,15 +30,16 @@ from dataclasses import dataclass
 import numpy as np
 
 from pennylane_qsgd.core.lchs import DEFAULT_BETA, LCHSCost, lchs_cost
-from pennylane_qsgd.diagnostics.estimator_ops import CarlemanEulerEncoding, gate_counts
+from pennylane_qsgd.diagnostics.estimator_counting import gate_counts
+from pennylane_qsgd.diagnostics.estimator_ops import CarlemanEulerEncoding
 from pennylane_qsgd.diagnostics.resources import (
     DEFAULT_STEPS,
-    WindowAssumptions,
     crossover,
     estimate_window,
     lcu_subnormalisation,
     loglog_slope,
 )
+from pennylane_qsgd.diagnostics.window_assumptions import WindowAssumptions
 
 T_PER_ROTATION = 50
 """T gates per synthesised single-qubit rotation (about :math:`3\\log_2(1/\\epsilon)` at 1e-7)."""

@@ -46,34 +46,33 @@ Model (each line is printed by :func:`assumption_lines`)
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
 
 from pennylane_qsgd.circuits.amplification import amplification_rounds
-from pennylane_qsgd.circuits.solver import GradientFlowSolver
+from pennylane_qsgd.circuits.resources import bits
 from pennylane_qsgd.circuits.solver_policy import default_idle
 from pennylane_qsgd.circuits.structured_plan import structured_layout, subnormalisation
 from pennylane_qsgd.core.bounds import success_probability_bound
 from pennylane_qsgd.core.polynomials import inverse_polynomial_degree
-from pennylane_qsgd.diagnostics.estimator_ops import (
-    CLIFFORD_T,
-    AmplifiedWindow,
-    CarlemanEulerEncoding,
-    DenseEncoding,
-    QRAMQuery,
-    QRAMStatePrep,
-    QSVTInversion,
-    RHSPrep,
-    bits,
+from pennylane_qsgd.diagnostics.estimator_counting import (
     gate_counts,
     leaf_count,
     qram_wires,
     serial_depth,
+)
+from pennylane_qsgd.diagnostics.estimator_ops import (
+    CLIFFORD_T,
+    AmplifiedWindow,
+    CarlemanEulerEncoding,
+    QSVTInversion,
     structured_registers,
+)
+from pennylane_qsgd.diagnostics.estimator_state_prep import QRAMQuery, QRAMStatePrep, RHSPrep
+from pennylane_qsgd.diagnostics.window_assumptions import (
+    WindowAssumptions,
+    WindowEstimate,
+    check_positive,
 )
 
 PAPER_MODELS = {"ResNet-32 (k=4)": 7_450_000, "ResNet-422 (k=4)": 103_300_000}
@@ -98,155 +97,7 @@ def lcu_subnormalisation(
 
 
 # ----------------------------------------------------------------------------------------------
-# Assumptions and the window
-
-
-def _positive(name: str, value: object, integer: bool = False) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{name} must be a number; got {value!r}")
-    if not np.isfinite(value) or value <= 0 or (integer and int(value) != value):
-        kind = "positive integer" if integer else "positive finite number"
-        raise ValueError(f"{name} must be a {kind}; got {value!r}")
-    return value
-
-
-@dataclass(frozen=True)
-class WindowAssumptions:
-    """Scalar inputs of a window estimate (module docstring states the model).
-
-    Attributes
-    ----------
-    params : int
-        ``n``, parameters of the model.
-    sparsity : float
-        Pruned fraction in [0, 1); ``s = ceil((1 - sparsity) n)``.
-    eps : float
-        Tolerance of Lemma 2's Euler error bound; also the 1/x polynomial's relative accuracy.
-    lr, lambda_max : float
-        :math:`\\eta` and the largest Hessian eigenvalue: :math:`\\|F_1\\| = \\eta\\lambda_{\\max}`.
-    f2_norm, f0_norm : float
-        :math:`\\|F_2\\|` and :math:`\\|F_0\\|` after rescaling.
-    u_norm : float
-        :math:`\\|u_{\\rm in}\\|` after rescaling (< 1).
-    q : float
-        :math:`\\|u_{\\rm in}\\|/\\|u(T)\\|` of Lemma 5.
-    level : int
-        Carleman truncation ``N``.
-    row_sparsity : int
-        Nonzeros per row of :math:`F_1` and :math:`F_2` in the QRAM.
-    value_bits : int
-        Bits per stored value and rotation angle.
-    batch : int
-        Samples per classical SGD step.
-    """
-
-    params: int
-    sparsity: float = 0.9
-    eps: float = 1e-2
-    lr: float = 0.01
-    lambda_max: float = 6.0
-    f2_norm: float = 5e-3
-    f0_norm: float = 1e-3
-    u_norm: float = 0.5
-    q: float = 1.0
-    level: int = 2
-    row_sparsity: int = 16
-    value_bits: int = 16
-    batch: int = 512
-
-    def __post_init__(self) -> None:
-        for name in ("params", "level", "row_sparsity", "value_bits", "batch"):
-            _positive(name, getattr(self, name), integer=True)
-        for name in ("eps", "lr", "lambda_max", "f2_norm", "f0_norm", "u_norm", "q"):
-            _positive(name, getattr(self, name))
-        if not 0.0 <= self.sparsity < 1.0:
-            raise ValueError(f"sparsity must lie in [0, 1); got {self.sparsity!r}")
-        if not self.eps < 1.0:
-            raise ValueError(f"eps must lie in (0, 1); got {self.eps!r}")
-        if not self.u_norm < 1.0:
-            raise ValueError(f"u_norm must lie in (0, 1) after rescaling; got {self.u_norm!r}")
-
-    @property
-    def support(self) -> int:
-        """``s``, the unpruned weights of the window."""
-        return max(1, math.ceil((1.0 - self.sparsity) * self.params - 1e-9))
-
-    @property
-    def f1_norm(self) -> float:
-        """:math:`\\|F_1\\| = \\eta\\lambda_{\\max}`."""
-        return self.lr * self.lambda_max
-
-    def bend(self) -> float:
-        """``T*`` above which Lemma 2 sets ``h`` (:math:`m \\propto T^2`); below it the cap
-        :math:`1/(N\\|F_1\\|)` would (:math:`m \\propto T`), but there
-        :math:`N\\|F_1\\|T \\le \\varepsilon/(3\\sqrt N) < 1`, so ``m = 1``."""
-        N = self.level
-        total = self.f2_norm + self.f1_norm + self.f0_norm
-        return self.eps * N * self.f1_norm / (3.0 * N**2.5 * total**2)
-
-
-@dataclass(frozen=True)
-class WindowEstimate:
-    """Resources of one window of ``T`` steps (:func:`estimate_window`).
-
-    Attributes
-    ----------
-    T : int
-        Window length (gradient steps = evolution time).
-    support, level, steps, idle : int
-        ``s``, ``N``, ``m``, ``p``.
-    h, subnormalisation, kappa : float
-        Euler step, :math:`\\lambda`, :math:`\\kappa` of :math:`L/\\lambda`.
-    degree : int
-        1/x polynomial degree (block-encoding calls per inversion).
-    success_bound : float
-        Lemma 5's :math:`P`.
-    rounds : int
-        Amplitude-amplification rounds ``k``.
-    block_encoding_calls : int
-        ``d (2k+1)``.
-    registers : dict[str, int]
-        Qubits by register (``real_part`` included).
-    logical_qubits : int
-        Their sum (the QRAM's routers excluded).
-    qram_qubits : int
-        Qubits of the largest QRAM (routers, bus, address, target).
-    qram_queries : int
-        QRAM queries of the window.
-    t_count, t_count_oracle : int
-        T gates with QRAM gates counted, and with each query as a free oracle.
-    depth : int
-        Depth estimate (module docstring).
-    classical_flops : float
-        ``T * 3 * n * batch``.
-    truncation_bound : float
-        Lemma 1: :math:`T N \\|F_2\\| \\|u_{\\rm in}\\|^{N+1}`.
-    gates : dict[str, int]
-        Clifford+T counts of the window.
-    """
-
-    T: int
-    support: int
-    level: int
-    steps: int
-    idle: int
-    h: float
-    subnormalisation: float
-    kappa: float
-    degree: int
-    success_bound: float
-    rounds: int
-    block_encoding_calls: int
-    registers: dict
-    logical_qubits: int
-    qram_qubits: int
-    qram_queries: int
-    t_count: int
-    t_count_oracle: int
-    depth: int
-    classical_flops: float
-    truncation_bound: float
-    gates: dict = field(repr=False)
+# The window
 
 
 def euler_steps(a: WindowAssumptions, T: float) -> tuple[float, int]:
@@ -275,7 +126,7 @@ def estimate_window(a: WindowAssumptions, T: int) -> WindowEstimate:
     -------
     WindowEstimate
     """
-    T = int(_positive("T", T, integer=True))
+    T = int(check_positive("T", T, integer=True))
     N, s = a.level, a.support
     h, m = euler_steps(a, T)
     p = default_idle(m)
@@ -338,78 +189,6 @@ def estimate_window(a: WindowAssumptions, T: int) -> WindowEstimate:
         classical_flops=classical_flops(a.params, T, a.batch),
         truncation_bound=T * N * a.f2_norm * a.u_norm ** (N + 1),
         gates=gates,
-    )
-
-
-# ----------------------------------------------------------------------------------------------
-# Small instances: the same operators against a GradientFlowSolver
-
-
-@dataclass(frozen=True)
-class SolverEstimate:
-    """:mod:`.estimator_ops` model of one :class:`GradientFlowSolver` (no amplification).
-
-    Attributes
-    ----------
-    logical_qubits : int
-    block_encoding_calls : int
-    kappa : float
-        Condition number used for the degree.
-    degree : int
-    counts : dict[str, int]
-        ``qre.estimate`` counts with the template-level gates kept as leaves (``DenseEncoding``,
-        ``CarlemanEulerEncoding``, ``DenseStatePrep``, ``MultiRZ``, ``Hadamard``).
-    """
-
-    logical_qubits: int
-    block_encoding_calls: int
-    kappa: float
-    degree: int
-    counts: dict
-
-
-def solver_estimate(op: GradientFlowSolver) -> SolverEstimate:
-    """The estimator operators of ``op``: preparation of :math:`|B\\rangle` and the QSVT inversion
-    over ``op``'s own encoding (dense: one ``DenseEncoding``; structured: the circuit's gate list,
-    :class:`.estimator_ops.CarlemanEulerEncoding`), with ``op``'s own :math:`\\kappa`."""
-    hp = op.hyperparameters
-    layout = op.layout
-    problem = op.problem
-    kappa = float(op.kappa)
-    if hp["encoding"] == "dense":
-        enc = DenseEncoding.resource_rep(num_wires=len(layout.register_wires) + 1)
-    elif hp["encoding"] == "structured":
-        enc = CarlemanEulerEncoding.resource_rep(
-            size=problem.size,
-            level=hp["carleman_level"],
-            steps=hp["steps"],
-            idle=hp["idle"],
-            forcing_pieces=int(problem.F0.shape[0]),
-            f_model="dense",
-            row_sparsity=1,
-            value_bits=1,
-        )
-    else:
-        raise ValueError(f"no estimator operator for the {hp['encoding']!r} encoding")
-    degree = inverse_degree(kappa, hp["precision"])
-    ancillas = len(layout.ancilla_wires)
-    inversion = QSVTInversion.resource_rep(encoding=enc, degree=degree, ancillas=ancillas)
-    leaves = {
-        "DenseEncoding",
-        "CarlemanEulerEncoding",
-        "DenseStatePrep",
-        "MultiRZ",
-        "Hadamard",
-        "MultiControlledX",
-    }
-    counts = gate_counts(inversion, leaves)
-    counts["DenseStatePrep"] = counts.get("DenseStatePrep", 0) + 1
-    return SolverEstimate(
-        logical_qubits=len(op.wires),
-        block_encoding_calls=degree,
-        kappa=kappa,
-        degree=degree,
-        counts=counts,
     )
 
 
@@ -496,61 +275,6 @@ def loglog_slope(xs: list[float], ys: list[float]) -> float:
     return float(np.polyfit(np.log(np.asarray(xs, float)), np.log(np.asarray(ys, float)), 1)[0])
 
 
-def plot_resources(tables: dict[str, list[WindowEstimate]], path: str | Path) -> Path:
-    """Log-log PNG of the quantum cost of a window against ``T``, one colour per model.
-
-    Left: T-count (QRAM gates counted, solid; QRAM as oracle, dashed) and the classical FLOPs
-    of the same window (dotted), with a :math:`T^2` reference line. Right: block-encoding calls
-    with its own :math:`T^2` line.
-
-    Parameters
-    ----------
-    tables : dict[str, list[WindowEstimate]]
-        Label -> rows of :func:`estimate_window`, ordered by ``T``.
-    path : str or pathlib.Path
-        Output PNG.
-
-    Returns
-    -------
-    pathlib.Path
-    """
-    if not tables or not all(tables.values()):
-        raise ValueError("tables must hold at least one non-empty list of rows")
-    fig = Figure(figsize=(11, 5.5))
-    left, right = fig.add_subplot(1, 2, 1), fig.add_subplot(1, 2, 2)
-    colours = ("C0", "C1", "C2", "C3", "C4")
-    # Models can share a curve exactly (block-encoding calls do not depend on n): later models are
-    # drawn with smaller, hollow markers on top, so every curve stays visible.
-    for i, (label, rows) in enumerate(tables.items()):
-        c = colours[i % len(colours)]
-        marker = dict(marker="o", markersize=max(8 - 3 * i, 3), color=c)
-        if i:
-            marker["markerfacecolor"] = "none"
-        T = np.array([r.T for r in rows], dtype=float)
-        left.loglog(T, [r.t_count for r in rows], "-", label=f"{label}: T-count", **marker)
-        left.loglog(T, [r.t_count_oracle for r in rows], "--", color=c, label="  oracle QRAM")
-        left.loglog(T, [r.classical_flops for r in rows], ":", color=c, label="  classical FLOPs")
-        right.loglog(T, [r.block_encoding_calls for r in rows], "-", label=label, **marker)
-    for ax, key in ((left, "t_count"), (right, "block_encoding_calls")):
-        rows = next(iter(tables.values()))
-        T = np.array([r.T for r in rows], dtype=float)
-        # The slope reference sits a decade below the first model's curve instead of on it.
-        ref = 0.1 * getattr(rows[0], key) * (T / T[0]) ** 2
-        ax.loglog(T, ref, color="grey", lw=0.8, ls="-.", label="T^2 (slope reference)")
-        ax.set_xlabel("window length T (SGD steps)")
-        ax.grid(True, which="both", alpha=0.3)
-        ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2)
-    left.set_ylabel("gates / FLOPs per window")
-    right.set_ylabel("block-encoding calls per window")
-    fig.suptitle("Quantum cost of one window (Euler + QSVT) vs classical SGD")
-    fig.tight_layout()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    FigureCanvasAgg(fig)
-    fig.savefig(path, dpi=120)
-    return path
-
-
 __all__ = [
     "DEFAULT_STEPS",
     "PAPER_MODELS",
@@ -564,9 +288,4 @@ __all__ = [
     "inverse_degree",
     "lcu_subnormalisation",
     "loglog_slope",
-    "plot_resources",
-    "solver_estimate",
-    "SolverEstimate",
-    "WindowAssumptions",
-    "WindowEstimate",
 ]

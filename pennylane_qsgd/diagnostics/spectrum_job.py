@@ -775,8 +775,3 @@ def _header(cfg: dict, s: dict) -> str:
             "--lanczos-steps 64 for figures)"
         )
     return text
-
-
-def load_result(path: str | Path) -> dict:
-    """Read a ``spectrum.json`` written by :func:`run_spectrum_job`."""
-    return json.loads(Path(path).read_text())

@@ -1,0 +1,71 @@
+"""The base of the :mod:`pennylane.estimator` operators of :mod:`.estimator_ops` and its helpers.
+
+:class:`ModelOp` is a resource operator defined by keyword parameters only and tracked under its
+class name, so that any of them can be kept as a leaf through ``gate_set``.
+"""
+
+from __future__ import annotations
+
+import pennylane.estimator as qre
+from pennylane.estimator.resource_operator import CompressedResourceOp, GateCount
+
+
+def gate_count(rep: CompressedResourceOp, count: int) -> list[GateCount]:
+    count = int(count)
+    return [GateCount(rep, count)] if count > 0 else []
+
+
+def controlled(base: CompressedResourceOp, num_ctrl_wires: int = 1) -> CompressedResourceOp:
+    """``base`` controlled on ``num_ctrl_wires`` wires (all on 1)."""
+    return qre.resource_rep(
+        qre.Controlled,
+        {"base_cmpr_op": base, "num_ctrl_wires": int(num_ctrl_wires), "num_zero_ctrl": 0},
+    )
+
+
+def mcx(controls: int) -> CompressedResourceOp:
+    """``MultiControlledX`` on ``controls`` control wires (at least one)."""
+    return qre.resource_rep(
+        qre.MultiControlledX, {"num_ctrl_wires": max(int(controls), 1), "num_zero_ctrl": 0}
+    )
+
+
+class ModelOp(qre.ResourceOperator):
+    """Resource operator defined by keyword parameters only; tracked under its class name."""
+
+    resource_keys: set = set()
+
+    def __init__(self, wires=None, **params) -> None:
+        missing = set(self.resource_keys) - set(params)
+        extra = set(params) - set(self.resource_keys)
+        if missing or extra:
+            raise TypeError(
+                f"{type(self).__name__} takes {sorted(self.resource_keys)}; missing "
+                f"{sorted(missing)}, unexpected {sorted(extra)}"
+            )
+        self._params = dict(params)
+        self.num_wires = self.wires_of(**params)
+        super().__init__(wires=wires)
+
+    @property
+    def resource_params(self) -> dict:
+        return dict(self._params)
+
+    @classmethod
+    def resource_rep(cls, **params) -> CompressedResourceOp:
+        return CompressedResourceOp(cls, cls.wires_of(**params), params)
+
+    @classmethod
+    def tracking_name(cls, *args, **kwargs) -> str:
+        return cls.__name__
+
+    @classmethod
+    def wires_of(cls, **params) -> int:  # pragma: no cover - every subclass overrides
+        raise NotImplementedError
+
+    @classmethod
+    def resource_decomp(cls, **params) -> list[GateCount]:  # pragma: no cover
+        raise NotImplementedError
+
+
+__all__ = ["ModelOp", "controlled", "gate_count", "mcx"]
