@@ -4,8 +4,10 @@
    torch.optim.SGD on the same model and support, for s = 1e3 .. 1e5 (target: within 3x), and
    where the window's time goes at the largest s.
 2. Order 2 on the pruned digits MLP with s = 64: time per window and where it goes.
+3. (``--resnet``) Order 1 on the 90 %-pruned ResNet-32-4 support (s ~ 7.4e5, generated
+   CIFAR-shaped images, batch norm in eval mode): one window vs T SGD steps.
 
-Run: ``python benchmarks/bench_qsgd_window.py [--quick]``.
+Run: ``python benchmarks/bench_qsgd_window.py [--quick] [--resnet]``.
 """
 
 from __future__ import annotations
@@ -59,6 +61,44 @@ def time_window(
         sgd.step()
     classical = time.perf_counter() - start
     return size, quantum, classical
+
+
+def resnet_window(window: int, batch: int) -> None:
+    from pennylane_qsgd.data import cifar_like
+    from pennylane_qsgd.models import build_model
+    from pennylane_qsgd.optim.pruning import global_l1_prune
+
+    def pruned_resnet():
+        torch.manual_seed(0)
+        model = build_model("resnet32-4").eval()  # BN statistics fixed, as in the windows
+        global_l1_prune(model, 0.9)
+        return model
+
+    x, y = cifar_like(batch, num_classes=100, seed=0)
+
+    def loss(model):
+        return nn.functional.cross_entropy(model(x), y)
+
+    model = pruned_resnet()
+    opt = QSGD(model.parameters(), lr=0.01, window=window, fidelity="ideal", matrix_free=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", NonDissipativeWarning)
+        start = time.perf_counter()
+        opt.step(lambda: loss(model))
+        quantum = time.perf_counter() - start
+    s = opt.reports[-1].support_size
+    model = pruned_resnet()
+    sgd = torch.optim.SGD(model.parameters(), lr=0.01)
+    start = time.perf_counter()
+    for _ in range(window):
+        sgd.zero_grad()
+        loss(model).backward()
+        sgd.step()
+    classical = time.perf_counter() - start
+    print(
+        f"\nResNet-32-4, 90 % pruned, s = {s:,}, batch {batch}, T = {window}: QSGD window "
+        f"{quantum:.1f} s, SGD {classical:.1f} s, ratio {quantum / classical:.2f}"
+    )
 
 
 def order_two_window(fidelity: str, support: int) -> None:
@@ -120,6 +160,8 @@ def main() -> None:
         help="qsgd.sim fidelity of the order-2 window (native needs ~20 qubits at s = 64)",
     )
     parser.add_argument("--order-two-support", type=int, default=64, help="s of the order-2 window")
+    parser.add_argument("--resnet", action="store_true", help="also the ResNet-32-4 window")
+    parser.add_argument("--resnet-batch", type=int, default=8)
     args = parser.parse_args()
     torch.set_num_threads(2)
     sizes = [1_000, 10_000] if args.quick else [1_000, 10_000, 100_000]
@@ -127,6 +169,8 @@ def main() -> None:
         order_one_table(sizes, args.window, args.repeats)
     if args.part != "1":
         order_two_window(args.order_two_fidelity, args.order_two_support)
+    if args.resnet:
+        resnet_window(args.window, args.resnet_batch)
 
 
 def order_one_table(sizes: list[int], window: int, repeats: int) -> None:

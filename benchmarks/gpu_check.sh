@@ -6,7 +6,9 @@
 # 1. one SLQ probe of 64 Lanczos steps on ResNet-32-4 (7.45M parameters, 90% pruned) with a
 #    batch of 512 on CUDA, with the gradient / Hessian-vector-product ratios at that batch;
 # 2. ResNet-422-4 (103.3M parameters): Hessian-vector product time and peak memory (batch 128);
-# 3. the first 8 Lanczos coefficients on the GPU against the CPU (ResNet-32-4, batch 8).
+# 3. the first 8 Lanczos coefficients on the GPU against the CPU (ResNet-32-4, batch 8);
+# 4. mixed-precision forward passes (bfloat16, float16) vs float32: product time and the jobs'
+#    precision check (ResNet-32-4, batch 128).
 # Output goes to OUTPUT_FILE when given, else to stdout. Exits with status 3 (and says so) when
 # torch sees no CUDA device. Run from the repository root with the package importable.
 set -euo pipefail
@@ -31,7 +33,7 @@ start=$SECONDS
 
 echo
 echo "== 1. ResNet-32-4, batch 512, CUDA: gradient vs HVP, SLQ probe of 64 Lanczos steps"
-timeout 240 "$PY" benchmarks/bench_hessian.py --device cuda --arch resnet32-4 --batch 512 \
+timeout 210 "$PY" benchmarks/bench_hessian.py --device cuda --arch resnet32-4 --batch 512 \
     --lanczos-steps 64 --probes 1 --repeats 2 --slq-mode auto
 
 echo
@@ -43,6 +45,11 @@ echo
 echo "== 3. first Lanczos coefficients, GPU vs CPU (ResNet-32-4, batch 8)"
 timeout 120 "$PY" benchmarks/bench_device_agreement.py --arch resnet32-4 --batch 8 \
     --lanczos-steps 8
+
+echo
+echo "== 4. mixed-precision forward pass vs float32 (ResNet-32-4, batch 128)"
+timeout 90 "$PY" benchmarks/bench_mixed_precision.py --device cuda --arch resnet32-4 --batch 128 \
+    --steps 16
 
 echo
 echo "== done in $((SECONDS - start)) s"

@@ -69,7 +69,7 @@ def _metadata(name: str) -> dict:
 
 
 def test_every_demo_folder_is_found():
-    assert len(ALL) == 7 and set(NAMES) <= set(ALL)
+    assert len(ALL) == 8 and set(NAMES) <= set(ALL)
 
 
 @pytest.mark.parametrize("name", ALL)

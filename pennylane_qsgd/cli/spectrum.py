@@ -110,6 +110,20 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         default=None,
         help="Hessian-vector products: forward-over-reverse, double backward or auto",
     )
+    parser.add_argument(
+        "--forward-dtype",
+        choices=("float32", "bfloat16", "float16"),
+        default="float32",
+        help="precision of the SLQ products' forward pass; a reduced one only after a check "
+        "against float32 on the job's model (default float32)",
+    )
+    parser.add_argument(
+        "--precision-tolerance",
+        type=float,
+        default=1e-2,
+        help="largest deviation of --forward-dtype's spectrum (extreme Ritz values, density) "
+        "from float32's, relative to the spectral radius (default 1e-2)",
+    )
     parser.add_argument("--no-plots", action="store_true", help="skip the PNG figures")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     parser.set_defaults(func=run)
@@ -150,6 +164,8 @@ def run(args: argparse.Namespace) -> int:
             pretrained=args.pretrained,
             per_layer_steps=args.per_layer_steps,
             resume=args.resume,
+            forward_dtype=args.forward_dtype,
+            precision_tolerance=args.precision_tolerance,
         )
     except ValueError as err:
         print(f"qsgd spectrum: error: {err}", file=sys.stderr)

@@ -302,6 +302,7 @@ def track_dissipation(
     progress: Callable[[int], None] | None = None,
     zero_tol: float = 1e-6,
     hvp_mode: str = "auto",
+    forward_dtype: torch.dtype | None = None,
     per_layer_steps: int = 0,
     start_step: int = 0,
     checkpoint_dir: str | Path | None = None,
@@ -357,6 +358,9 @@ def track_dissipation(
         Relative threshold of the negative fraction (see :func:`measure`).
     hvp_mode : {"auto", "forward", "reverse"}
         Differentiation scheme of the Hessian-vector products.
+    forward_dtype : {None, torch.bfloat16, torch.float16}
+        Mixed-precision forward pass of the spectra's products (SLQ only; see
+        :mod:`pennylane_qsgd.diagnostics.mixed_precision`). Per-layer spectra stay in float32.
     per_layer_steps : int
         If positive, also the spectra of the per-layer diagonal blocks of the Hessian
         (:func:`~pennylane_qsgd.diagnostics.spectra.per_layer_spectra` with that many Lanczos
@@ -427,6 +431,7 @@ def track_dissipation(
                     seed=seed,
                     max_exact_dim=max_exact_dim,
                     hvp_mode=hvp_mode,
+                    forward_dtype=forward_dtype,
                     progress=spectrum_progress,
                     checkpoint=ckpt,
                     checkpoint_tag=f"step {step}",

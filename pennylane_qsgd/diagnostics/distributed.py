@@ -153,6 +153,9 @@ class ShardedHessian:
     support : Support
     mode : {"auto", "forward", "reverse"}
         Differentiation scheme (:class:`~pennylane_qsgd.optim.taylor.HessianVectorProduct`).
+    forward_dtype : {None, torch.bfloat16, torch.float16}
+        Mixed precision for the forward pass only (:func:`~pennylane_qsgd.optim.taylor.support_loss`);
+        check it first with :func:`~pennylane_qsgd.diagnostics.mixed_precision.check_forward_precision`.
 
     Raises
     ------
@@ -168,6 +171,7 @@ class ShardedHessian:
         batch: Any,
         support: Support,
         mode: str = "auto",
+        forward_dtype: torch.dtype | None = None,
     ) -> None:
         self.world = world_size()
         if self.world > 1 and module.training and _has_batch_norm(module):
@@ -177,7 +181,9 @@ class ShardedHessian:
                 "Hessian-vector products"
             )
         local = shard_batch(batch, rank(), self.world) if self.world > 1 else batch
-        self._hvp = hessian_vector_product(module, loss_fn, local, support, mode=mode)
+        self._hvp = hessian_vector_product(
+            module, loss_fn, local, support, mode=mode, forward_dtype=forward_dtype
+        )
         self.size = self._hvp.size
         self.device = self._hvp.theta.device
 

@@ -392,6 +392,7 @@ def hessian_spectrum(
     max_exact_dim: int = MAX_EXACT_DIM,
     exact_chunk: int = 512,
     hvp_mode: str = "auto",
+    forward_dtype: torch.dtype | None = None,
     basis_dtype: torch.dtype | None = None,
     progress: bool = False,
     checkpoint: str | Path | None = None,
@@ -431,6 +432,9 @@ def hessian_spectrum(
     hvp_mode : {"auto", "forward", "reverse"}
         Differentiation scheme of the Hessian-vector products
         (:class:`~pennylane_qsgd.optim.taylor.HessianVectorProduct`).
+    forward_dtype : {None, torch.bfloat16, torch.float16}
+        Mixed-precision forward pass of the SLQ products (``"exact"`` refuses it); see
+        :mod:`pennylane_qsgd.diagnostics.mixed_precision` for the check that should come first.
     basis_dtype : torch.dtype, optional
         Lanczos basis storage; default float64 up to 10^6 weights, float32 above.
     progress : bool
@@ -449,6 +453,11 @@ def hessian_spectrum(
         support = default_support(module)
     dim = support.size
     if method == "exact":
+        if forward_dtype is not None:
+            raise ValueError(
+                f"forward_dtype={forward_dtype} applies to method='slq' only; the exact spectrum "
+                "is computed in the module's precision"
+            )
         _check_dim(dim, max_exact_dim)
         # the dense Hessian column block by column block (vmap over Hessian-vector products)
         coeffs = taylor_coefficients(
@@ -461,7 +470,7 @@ def hessian_spectrum(
             mode=hvp_mode,
         )
         return SpectralDensity.from_eigenvalues(exact_spectrum(coeffs.H, dim, max_dim=dim))
-    op = ShardedHessian(module, loss_fn, batch, support, hvp_mode)
+    op = ShardedHessian(module, loss_fn, batch, support, hvp_mode, forward_dtype)
     if basis_dtype is None:
         basis_dtype = torch.float64 if dim <= 1_000_000 else torch.float32
     runs = lanczos_probes(

@@ -66,6 +66,11 @@ from pennylane_qsgd.diagnostics.dissipation import (
     track_dissipation,
     window_ratio_hook,
 )
+from pennylane_qsgd.diagnostics.mixed_precision import (
+    DEFAULT_TOLERANCE,
+    check_forward_precision,
+    parse_forward_dtype,
+)
 from pennylane_qsgd.diagnostics.plots import plot_all
 from pennylane_qsgd.diagnostics.spectra import default_support
 from pennylane_qsgd.models import build_model, load_pretrained, parameter_count
@@ -155,6 +160,7 @@ RESUME_KEYS = (
     "measure_size",
     "pretrained",
     "pretrain_epochs",
+    "forward_dtype",
 )
 
 
@@ -318,6 +324,8 @@ def run_spectrum_job(
     pretrained: str | Path | None = None,
     per_layer_steps: int | None = None,
     resume: bool = False,
+    forward_dtype: str = "float32",
+    precision_tolerance: float = DEFAULT_TOLERANCE,
 ) -> SpectrumJobResult:
     """Pre-train, prune, fine-tune and record the Hessian spectrum and dissipation measures.
 
@@ -392,6 +400,14 @@ def run_spectrum_job(
         the MLP, 0 for the ResNets, whose ~35 layers cost that many products each).
     resume : bool
         Continue from ``resume.pt`` in ``output_dir`` if it is there.
+    forward_dtype : {"float32", "bfloat16", "float16"}
+        Precision of the forward pass of the SLQ products. A reduced one is used only after
+        :func:`~pennylane_qsgd.diagnostics.mixed_precision.check_forward_precision` on the pruned
+        model and the measurement batch finds the Lanczos spectrum within
+        ``precision_tolerance`` of float32 (relative to the spectral radius); the check is in
+        the JSON summary (``"forward_precision"``), a failed check stops the job.
+    precision_tolerance : float
+        See ``forward_dtype`` (default 1e-2).
 
     Returns
     -------
@@ -452,7 +468,15 @@ def run_spectrum_job(
             (16 if arch == "mlp" else 0) if per_layer_steps is None else per_layer_steps
         ),
         "resume": bool(resume),
+        "forward_dtype": str(forward_dtype),
+        "precision_tolerance": float(precision_tolerance),
     }
+    parse_forward_dtype(cfg["forward_dtype"])  # a clear error before any work
+    if cfg["forward_dtype"] != "float32" and cfg["method"] != "slq":
+        raise ValueError(
+            f"forward_dtype={forward_dtype!r} needs method='slq' (the exact spectrum is "
+            f"float32); got method={cfg['method']!r}"
+        )
     if cfg["per_layer_steps"] < 0:
         raise ValueError(f"per_layer_steps must be >= 0; got {per_layer_steps!r}")
     for key in ("steps", "batch", "lanczos_steps", "probes", "every", "measure_size"):
@@ -488,6 +512,34 @@ def run_spectrum_job(
         torch.set_num_threads(old_threads)
         if created_group:
             torch.distributed.destroy_process_group()
+
+
+def _checked_forward_dtype(
+    cfg: dict, model: nn.Module, support, measure_batch, head: dict
+) -> torch.dtype | None:
+    """The forward dtype of the products, after the precision check (recorded in ``head``)."""
+    dtype = parse_forward_dtype(cfg["forward_dtype"])
+    if dtype is None:
+        return None
+    if "forward_precision" not in head:  # a resumed run was checked before
+        was_training = model.training
+        model.eval()  # as the products are taken
+        try:
+            check = check_forward_precision(
+                model,
+                nn.functional.cross_entropy,
+                measure_batch,
+                support,
+                dtype,
+                steps=min(16, cfg["lanczos_steps"]),
+                seed=cfg["seed"],
+                tolerance=cfg["precision_tolerance"],
+            )
+        finally:
+            model.train(was_training)
+        check.raise_if_failed()
+        head["forward_precision"] = check.to_dict()
+    return dtype
 
 
 def _load_resume(path: Path, key: dict) -> dict | None:
@@ -591,11 +643,12 @@ def _run(
             previous = [DissipationRecord.from_dict(r) for r in state["records"]]
             head = dict(state["head"])
         support = default_support(model)
-        t_setup = time.perf_counter() - t0
 
         # a fixed measurement batch, so that the spectra of different steps are comparable
         m = min(cfg["measure_size"], len(x_tr))
         measure_batch = (x_tr[:m].to(dev), y_tr[:m].to(dev))
+        forward_dtype = _checked_forward_dtype(cfg, model, support, measure_batch, head)
+        t_setup = time.perf_counter() - t0
 
         def batches(step: int):
             first = (step * cfg["batch"]) % len(x_tr)
@@ -644,6 +697,7 @@ def _run(
             ratio_hook=ratio_hook,
             progress=lambda _step: bar.update(1),
             hvp_mode=cfg["hvp_mode"],
+            forward_dtype=forward_dtype,
             per_layer_steps=cfg["per_layer_steps"],
             start_step=start,
             checkpoint_dir=out_dir,
@@ -706,6 +760,13 @@ def _header(cfg: dict, s: dict) -> str:
         f"data {cfg['data']}, device {s['device']} x {s['world_size']} rank(s); batch norm in "
         "eval mode during the Hessian products"
     )
+    check = s.get("forward_precision")
+    if check:
+        text += (
+            f"\nforward pass in {check['forward_dtype']}: extreme Ritz values and density within "
+            f"{check['deviation']:.2g} of the spectral radius of float32's (tolerance "
+            f"{check['tolerance']:.2g}, {check['steps']} Lanczos steps)"
+        )
     if "slq" in str(s["method"]) and cfg["probes"] * cfg["lanczos_steps"] < ROUGH_SLQ_NODES:
         text += (
             f"\nrough estimate: SLQ with {cfg['probes']} probe(s) x {cfg['lanczos_steps']} Lanczos "

@@ -99,7 +99,11 @@ def _check_weight_decay(weight_decay: float) -> float:
 
 
 def support_loss(
-    module: nn.Module, loss_fn: LossFn, batch: Any, support: Support
+    module: nn.Module,
+    loss_fn: LossFn,
+    batch: Any,
+    support: Support,
+    forward_dtype: torch.dtype | None = None,
 ) -> Callable[[torch.Tensor], torch.Tensor]:
     """The loss as a function of the values on the support, everything else held fixed.
 
@@ -114,6 +118,10 @@ def support_loss(
         One minibatch (see the module docstring for the contract).
     support : Support
         The selected weights S.
+    forward_dtype : {None, torch.bfloat16, torch.float16}
+        Mixed precision for the model's forward pass only: ``module(*inputs)`` runs under
+        ``torch.autocast`` with this dtype, its outputs are cast back to float32 before
+        ``loss_fn``. Default: the module's own precision.
 
     Returns
     -------
@@ -152,7 +160,7 @@ def support_loss(
         tensors.update({name: b.clone() for name, b in buffers.items()})
         saved = [(p.module, p.tensor_name, p.module.__dict__.get(p.tensor_name)) for p in pruned]
         try:
-            loss = loss_fn(functional_call(module, tensors, args), targets)
+            loss = loss_fn(_module_forward(module, tensors, args, forward_dtype), targets)
         finally:
             # the pruning pre-hook stores weight = orig * mask on the module: undo it
             for sub, attr, value in saved:
@@ -166,6 +174,26 @@ def support_loss(
         return loss
 
     return loss_on_support
+
+
+def _check_forward_dtype(forward_dtype: torch.dtype | None) -> None:
+    if forward_dtype not in (None, torch.bfloat16, torch.float16):
+        raise ValueError(
+            "forward_dtype must be None, torch.bfloat16 or torch.float16; "
+            f"got forward_dtype={forward_dtype!r}"
+        )
+
+
+def _module_forward(
+    module: nn.Module, tensors: dict, args: tuple, forward_dtype: torch.dtype | None
+):
+    """``module(*args)`` with ``tensors``; under autocast when ``forward_dtype`` is set."""
+    if forward_dtype is None:
+        return functional_call(module, tensors, args)
+    device_type = next(iter(tensors.values())).device.type
+    with torch.autocast(device_type, dtype=forward_dtype):
+        out = functional_call(module, tensors, args)
+    return out.float() if isinstance(out, torch.Tensor) and out.is_floating_point() else out
 
 
 def _finite_or_raise(value: torch.Tensor | np.ndarray, what: str) -> None:
@@ -315,16 +343,28 @@ def hessian_vector_product(
     weight_decay: float = 0.0,
     at: Any = None,
     mode: str = "auto",
+    forward_dtype: torch.dtype | None = None,
 ) -> HessianVectorProduct:
     """The Hessian-vector product on S at the module's current values (or ``at``).
+
+    ``forward_dtype`` (see :func:`support_loss`) runs the forward pass in mixed precision; the
+    products are then taken by double backward (forward-mode AD does not pass through
+    autocast's casts), so ``mode="forward"`` is refused with it.
 
     Returns
     -------
     HessianVectorProduct
         Callable ``v (s,) -> (H + wd I) v (s,)``, float64 tensors.
     """
+    if forward_dtype is not None:
+        if mode not in ("auto", "reverse", REVERSE):
+            raise ValueError(
+                f"mode={mode!r} cannot be combined with forward_dtype={forward_dtype}: "
+                "mixed-precision products are taken by double backward (mode='reverse')"
+            )
+        mode = "reverse"
     theta = _point(support, module, at)
-    f = support_loss(module, loss_fn, batch, support)
+    f = support_loss(module, loss_fn, batch, support, forward_dtype)
     return HessianVectorProduct(f, theta, weight_decay, mode)
 
 
