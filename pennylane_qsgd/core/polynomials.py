@@ -455,20 +455,7 @@ def jacobi_anger_sin(t: float, eps: float, scale: float = 0.5) -> ChebyshevPolyn
     """Odd polynomial approximating :math:`\\text{scale}\\sin(x t)` on :math:`[-1, 1]`.
 
     Truncated Jacobi–Anger expansion :math:`\\sin(xt) = 2\\sum_{k\\ge0} (-1)^k J_{2k+1}(t)
-    T_{2k+1}(x)` (arXiv:1806.01838); error convention as in :func:`jacobi_anger_cos`.
-
-    Parameters
-    ----------
-    t : float
-        Evolution time (any sign).
-    eps : float
-        Relative accuracy in (0, 1).
-    scale : float
-        Positive prefactor; :math:`\\max|P| \\le \\text{scale}(1 + \\text{eps})`.
-
-    Returns
-    -------
-    ChebyshevPolynomial
-        Odd, with ``target_error`` the l1 norm of the dropped coefficients times ``scale``.
+    T_{2k+1}(x)` (arXiv:1806.01838). Parameters, error convention and ``target_error`` as in
+    :func:`jacobi_anger_cos`; the polynomial is odd.
     """
     return _jacobi_anger(t, eps, scale, parity=1)
