@@ -326,8 +326,19 @@ def lchs_quadrature(
 def _node_evolutions(
     L: np.ndarray, H: np.ndarray, quadrature: LCHSQuadrature, times: np.ndarray, v: np.ndarray
 ) -> np.ndarray:
-    """:math:`\\sum_j w_j e^{-i\\tau(k_jL + H)} v` for each :math:`\\tau` in ``times``: (n_t, n)."""
+    """:math:`\\sum_j w_j e^{-i\\tau(k_jL + H)} v` for each :math:`\\tau` in ``times``: (n_t, n).
+
+    When :math:`H = 0` (a symmetric real generator, e.g. an order-1 window) every node shares the
+    eigenvectors of :math:`L`: one ``eigh`` serves all nodes and times.
+    """
     out = np.zeros((times.size, v.size), dtype=np.complex128)
+    if not np.any(H):
+        lam, V = np.linalg.eigh(L)
+        coeffs = V.conj().T @ v
+        for i, tau in enumerate(times):  # sum_j w_j e^{-i tau k_j lam}, one (J, n) table per time
+            factors = quadrature.weights @ np.exp(-1j * tau * np.outer(quadrature.nodes, lam))
+            out[i] = V @ (factors * coeffs)
+        return out
     for k, w in zip(quadrature.nodes, quadrature.weights, strict=True):
         lam, V = np.linalg.eigh(k * L + H)  # Hermitian: one eigh serves every time
         coeffs = V.conj().T @ v

@@ -19,6 +19,7 @@ NON_FINITE_REASONS = {
     "kappa": "no linear system was solved (classical or matrix-free window)",
     "kappa_bound": "no linear system was solved (classical window)",
     "success_probability": "no linear system was solved (classical window)",
+    "lchs_log_norm": "nan: the window did not try the LCHS route",
 }
 """Why a field of a report can be ``inf`` or ``nan``; :meth:`WindowReport.to_dict` writes it."""
 
@@ -84,6 +85,13 @@ class WindowReport:
         the Euler steps, in weight units squared); 0 otherwise.
     level2_rank : int
         Low-rank route: largest rank of the level-2 block over the window; 0 otherwise.
+    solver_route : str
+        ``"euler"`` (forward Euler and a linear solver) or ``"lchs"`` (linear combination of
+        Hamiltonian simulation, :mod:`~pennylane_qsgd.optim.lchs_window`).
+    lchs_log_norm : float
+        Where ``route="lchs"`` was asked: :math:`\\lambda_{\\max}` of the Hermitian part of the
+        rescaled Carleman matrix (1/step). LCHS applies when it is :math:`\\le 0`; otherwise the
+        window ran on the Euler route. ``nan`` when not checked.
     wall_time : float
         Seconds spent in the window.
     window_class : str
@@ -139,6 +147,8 @@ class WindowReport:
     order2_route: str = "none"
     level2_discarded: float = 0.0
     level2_rank: int = 0
+    solver_route: str = "euler"
+    lchs_log_norm: float = float("nan")
 
     def to_dict(self) -> dict:
         """A dictionary that is strict JSON (``json.dumps(..., allow_nan=False)`` accepts it).
