@@ -29,6 +29,7 @@ from pennylane_qsgd.circuits.hamiltonian_simulation import (
 from pennylane_qsgd.circuits.hhl import HHLModel, hhl_model
 from pennylane_qsgd.circuits.hhl_solver import HHLOutput, HHLSolver, hermitian_dilation, hhl_output
 from pennylane_qsgd.circuits.lchs import LCHSEvolution
+from pennylane_qsgd.circuits.lchs_solver import LCHSSolver
 from pennylane_qsgd.circuits.qsvt_solver import InverseAngles, QSVTInverse, inverse_angles
 from pennylane_qsgd.circuits.reference_coordinate import (
     from_reference_coordinate,
@@ -54,6 +55,7 @@ from pennylane_qsgd.circuits.tomography import (
 
 __all__ = [
     "LCHSEvolution",
+    "LCHSSolver",
     "AmplifiedHamiltonianSimulation",
     "HHLOutput",
     "HHLSolver",
