@@ -34,7 +34,8 @@ import pennylane_qsgd.device.kernels_lchs  # noqa: F401  (registers the native k
 from pennylane_qsgd.circuits.lchs import LCHSEvolution
 from pennylane_qsgd.core import PolynomialODE, integrate_ode, solve_euler
 from pennylane_qsgd.core.almost_dissipative import classify_window
-from pennylane_qsgd.core.lchs import lchs_quadrature, lchs_solve
+from pennylane_qsgd.core.lchs import lchs_quadrature
+from pennylane_qsgd.core.lchs_twins import lchs_solve
 from pennylane_qsgd.diagnostics.lchs_resources import compare_routes, route_slopes
 from pennylane_qsgd.diagnostics.resources import WindowAssumptions
 

@@ -25,7 +25,7 @@ The grid is padded to :math:`2^{n_k}` nodes with zero weight. Wires:
 ``[node_0 .. node_{n_k - 1}, l, r, a, system...]`` (:meth:`LCHSEvolution.node_qubits` gives
 :math:`n_k`). The block encoding of :math:`H_{\\rm sel}` here is the dense dilation (the faithful
 small-instance model); the query count with separate encodings of :math:`L_A` and :math:`H_A` is
-:func:`~pennylane_qsgd.core.lchs.lchs_cost`.
+:func:`~pennylane_qsgd.core.lchs_cost.lchs_cost`.
 """
 
 from __future__ import annotations

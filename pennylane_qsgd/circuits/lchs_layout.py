@@ -23,12 +23,11 @@ from pennylane_qsgd.circuits.hamiltonian_simulation import (
 from pennylane_qsgd.core.lchs import (
     DEFAULT_BETA,
     GAUSS_ORDER,
-    DuhamelQuadrature,
     LCHSQuadrature,
     check_dissipative,
-    duhamel_quadrature,
     lchs_quadrature,
 )
+from pennylane_qsgd.core.lchs_twins import DuhamelQuadrature, duhamel_quadrature
 from pennylane_qsgd.core.norms import spectral_norm
 
 

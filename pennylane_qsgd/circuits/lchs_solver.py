@@ -1,7 +1,7 @@
 """:class:`LCHSSolver`: :math:`u(T)` of :math:`du/dt = Au + b` prepared by LCHS, forcing included.
 
 Duhamel's formula :math:`u(T) = e^{AT}u_0 + \\int_0^T e^{A(T - s)}b\\,ds` with the integral taken
-by the Gauss–Legendre panels of :func:`~pennylane_qsgd.core.lchs.duhamel_quadrature` (nodes
+by the Gauss–Legendre panels of :func:`~pennylane_qsgd.core.lchs_twins.duhamel_quadrature` (nodes
 :math:`s_r`, weights :math:`\\omega_r > 0`) is a sum of evolutions of different vectors for
 different times:
 

@@ -18,7 +18,7 @@ rescaled Carleman matrix. :func:`lchs_window_system` reports :math:`\\mu(A)`;
 :func:`solve_window_routed` then falls back to the Euler route with a warning.
 
 Fidelities: ``"ideal"`` is the exact flow of the linear system (``expm_multiply``); ``"native"``
-is LCHS's classical twin (:func:`~pennylane_qsgd.core.lchs.lchs_solve`: the same :math:`k`-grid
+is LCHS's classical twin (:func:`~pennylane_qsgd.core.lchs_twins.lchs_solve`: the same :math:`k`-grid
 and Duhamel rule, so the quadrature's own error is in the result). The success probability is that
 of the LCU: the state :math:`\\sum_r \\sqrt{c_r/C}|r\\rangle|v_r\\rangle` over the homogeneous
 branch (:math:`c_0 = \\|y_0\\|`) and the Duhamel nodes (:math:`c_r = \\omega_r\\|b\\|`), the
@@ -46,12 +46,11 @@ from pennylane_qsgd.core.carleman import carleman_forcing, carleman_matrix, lift
 from pennylane_qsgd.core.dissipation import rescale_to_unit_ball
 from pennylane_qsgd.core.lchs import (
     DISSIPATIVE_ATOL,
-    duhamel_quadrature,
     hermitian_parts,
-    jacobi_anger_degree,
     lchs_quadrature,
-    lchs_solve,
 )
+from pennylane_qsgd.core.lchs_cost import jacobi_anger_degree
+from pennylane_qsgd.core.lchs_twins import duhamel_quadrature, lchs_solve
 from pennylane_qsgd.core.norms import spectral_norm
 from pennylane_qsgd.core.problem import PolynomialODE
 from pennylane_qsgd.optim.window import WindowSolution, _amplification_cost, _download
