@@ -61,6 +61,10 @@ ROUTES = ("euler", "lchs")
 LCHS_FIDELITIES = ("native", "ideal")
 """Fidelities of the LCHS route."""
 
+MAX_SHIFT_PENALTY = 10.0
+"""Largest :math:`e^{cT}` the LCHS route pays for the shift of a non-dissipative window (its
+success probability drops by the square); beyond, the window falls back to the Euler route."""
+
 
 class LCHSNotApplicableError(ValueError):
     """The window's (rescaled) generator has a positive log-norm: LCHS does not apply.
@@ -180,12 +184,19 @@ def exact_linear_flow(A: np.ndarray, b: np.ndarray, y0: np.ndarray, T: float) ->
 
 
 def lchs_success_probability(
-    y_final: np.ndarray, system: LCHSWindowSystem, T: float, l1_norm: float
+    y_final: np.ndarray, system: LCHSWindowSystem, T: float, l1_norm: float, shift: float = 0.0
 ) -> float:
-    """:math:`(s\\|y_1(T)\\|/(2\\|w\\|_1 C))^2`, :math:`C = \\|y_0\\| + T\\|b\\|` (module docstring)."""
-    C = float(np.linalg.norm(system.y0) + T * np.linalg.norm(system.b))
-    amp = DEFAULT_SCALE * float(np.linalg.norm(y_final[: system.size])) / (2 * l1_norm * C)
-    return min(amp, 1.0) ** 2
+    """:math:`(s\\|y_1(T)\\|/(2\\|w\\|_1 C))^2`, :math:`C = \\|y_0\\| + T\\|b\\|` (module docstring).
+
+    With a shift :math:`c` the LCU prepares :math:`v(T) = e^{-cT}y(T)` from the branches
+    :math:`c_0 = \\|y_0\\|`, :math:`c_r = \\omega_re^{-cs_r}\\|b\\|`: the amplitude carries
+    :math:`e^{-cT}` and :math:`C = \\|y_0\\| + \\|b\\|(1 - e^{-cT})/c`.
+    """
+    x = shift * T
+    weight = T if x == 0 else -np.expm1(-x) / shift
+    C = float(np.linalg.norm(system.y0) + weight * np.linalg.norm(system.b))
+    norm = float(np.linalg.norm(y_final[: system.size])) * np.exp(-x)
+    return min(DEFAULT_SCALE * norm / (2 * l1_norm * C), 1.0) ** 2
 
 
 def lchs_qubits(system: LCHSWindowSystem, nodes: int, branches: int) -> int:
@@ -248,28 +259,33 @@ def solve_window_lchs(
     Raises
     ------
     LCHSNotApplicableError
-        When :math:`\\mu(A) > 0` after the rescaling.
+        When :math:`\\mu(A) > 0` after the rescaling and the shift :math:`c = \\mu(A)` would cost
+        more than :data:`MAX_SHIFT_PENALTY` (:math:`e^{cT}`). A smaller :math:`\\mu(A) > 0` is
+        paid by the shift: LCHS of :math:`A - cI`, success probability times :math:`e^{-2cT}`.
     """
     if fidelity not in LCHS_FIDELITIES:
         raise ValueError(f"route='lchs' runs at fidelity {LCHS_FIDELITIES}; got {fidelity!r}")
     if problem.F0.shape[0] > 1:
         raise ValueError("route='lchs' needs a constant forcing (stochastic=False)")
     system = lchs_window_system(problem, level)
-    if not system.dissipative:
+    shift = 0.0 if system.dissipative else system.log_norm
+    if shift * T > np.log(MAX_SHIFT_PENALTY):
         raise LCHSNotApplicableError(
             f"LCHS needs the rescaled Carleman matrix to have a non-positive log-norm "
             f"(Hermitian part <= 0); this window has lambda_max((A + A^T)/2) = "
-            f"{system.log_norm:.3e} (level {level}, gamma = {system.gamma:.3g})",
+            f"{system.log_norm:.3e} (level {level}, gamma = {system.gamma:.3g}), and the shift by "
+            f"it would cost e^(cT) = {np.exp(min(shift * T, 700)):.3g} > {MAX_SHIFT_PENALTY:g}",
             system.log_norm,
         )
+    norm_L = system.norm_L + shift  # L_{A - cI} = L_A + cI
     if fidelity == "ideal":
         y = exact_linear_flow(system.A, system.b, system.y0, T)
-        grid = lchs_quadrature(T, system.norm_L, eps / 2)
+        grid = lchs_quadrature(T, norm_L, eps / 2)
     else:
-        solved = lchs_solve(system.A, system.y0, T, eps, b=system.b)
+        solved = lchs_solve(system.A, system.y0, T, eps, b=system.b, shift=shift)
         y, grid = np.real_if_close(solved.u, tol=1e6).real, solved.quadrature
     rule = duhamel_quadrature(T, spectral_norm(system.A), eps / 2)
-    probability = lchs_success_probability(y, system, T, grid.l1_norm)
+    probability = lchs_success_probability(y, system, T, grid.l1_norm, shift)
     level1 = y[: system.size]
     norm = float(np.linalg.norm(level1))
     direction = level1 / norm if norm > 0 else level1
@@ -278,7 +294,7 @@ def solve_window_lchs(
     u_exact = system.gamma * from_reference_coordinate(direction, reference_v)
     u_final = system.gamma * from_reference_coordinate(estimate, reference_v)
     rounds, per_success = _amplification_cost(probability)
-    alpha = grid.cutoff * system.norm_L + system.norm_H
+    alpha = grid.cutoff * norm_L + system.norm_H
     return WindowSolution(
         u_final=u_final,
         solver_output=u_exact,
@@ -298,6 +314,7 @@ def solve_window_lchs(
         encoding="lchs",
         route="lchs",
         lchs_log_norm=system.log_norm,
+        lchs_shift=float(shift),
     )
 
 
@@ -331,6 +348,7 @@ def solve_window_routed(
 
 __all__ = [
     "LCHS_FIDELITIES",
+    "MAX_SHIFT_PENALTY",
     "LCHSFallbackWarning",
     "LCHSNotApplicableError",
     "LCHSWindowSystem",

@@ -305,6 +305,7 @@ def _solution_fields(sol) -> dict:
         encoding=sol.encoding,
         solver_route=sol.route,
         lchs_log_norm=sol.lchs_log_norm,
+        lchs_shift=sol.lchs_shift,
     )
 
 
@@ -402,8 +403,10 @@ class QSGD(torch.optim.Optimizer):
         of Hamiltonian simulation of the Carleman system with its forcing
         (:mod:`~pennylane_qsgd.optim.lchs_window`; fidelities ``"native"`` and ``"ideal"``, no
         stochastic forcing, ``precision`` is its quadrature target). A window whose rescaled
-        Carleman matrix has a positive log-norm runs on the Euler route with a warning; the
-        report records the log-norm (``lchs_log_norm``) and the route taken (``solver_route``).
+        Carleman matrix has a positive log-norm :math:`c` is shifted (LCHS of :math:`A - cI`,
+        success probability times :math:`e^{-2cT}`) while :math:`e^{cT} \\le 10`, and runs on
+        the Euler route with a warning beyond; the report records the log-norm
+        (``lchs_log_norm``), the shift (``lchs_shift``) and the route taken (``solver_route``).
     verbose : bool
         Log a summary of each window at INFO level (logger ``pennylane_qsgd.optim.qsgd``) and
         show progress bars inside long windows.

@@ -92,6 +92,9 @@ class WindowReport:
         Where ``route="lchs"`` was asked: :math:`\\lambda_{\\max}` of the Hermitian part of the
         rescaled Carleman matrix (1/step). LCHS applies when it is :math:`\\le 0`; otherwise the
         window ran on the Euler route. ``nan`` when not checked.
+    lchs_shift : float
+        LCHS route: the shift :math:`c = \\mu(A)` of a window with a positive log-norm (LCHS of
+        :math:`A - cI`, success probability times :math:`e^{-2cT}`); 0 otherwise.
     wall_time : float
         Seconds spent in the window.
     window_class : str
@@ -149,6 +152,7 @@ class WindowReport:
     level2_rank: int = 0
     solver_route: str = "euler"
     lchs_log_norm: float = float("nan")
+    lchs_shift: float = 0.0
 
     def to_dict(self) -> dict:
         """A dictionary that is strict JSON (``json.dumps(..., allow_nan=False)`` accepts it).

@@ -75,6 +75,8 @@ class WindowSolution:
     lchs_log_norm : float
         :math:`\\lambda_{\\max}` of the Hermitian part of the rescaled Carleman matrix, where the
         LCHS route checked it (``nan`` otherwise).
+    lchs_shift : float
+        Shift :math:`c` the LCHS route evolved :math:`A - cI` with (0 when dissipative).
     """
 
     u_final: np.ndarray
@@ -95,6 +97,7 @@ class WindowSolution:
     encoding: str
     route: str = "euler"
     lchs_log_norm: float = float("nan")
+    lchs_shift: float = 0.0
 
 
 def _amplification_cost(probability: float) -> tuple[int, float]:
