@@ -19,7 +19,6 @@ NON_FINITE_REASONS = {
     "kappa": "no linear system was solved (classical or matrix-free window)",
     "kappa_bound": "no linear system was solved (classical window)",
     "success_probability": "no linear system was solved (classical window)",
-    "lchs_log_norm": "nan: the window did not try the LCHS route",
 }
 """Why a field of a report can be ``inf`` or ``nan``; :meth:`WindowReport.to_dict` writes it."""
 
@@ -88,10 +87,10 @@ class WindowReport:
     solver_route : str
         ``"euler"`` (forward Euler and a linear solver) or ``"lchs"`` (linear combination of
         Hamiltonian simulation, :mod:`~pennylane_qsgd.optim.lchs_window`).
-    lchs_log_norm : float
+    lchs_log_norm : float or None
         Where ``route="lchs"`` was asked: :math:`\\lambda_{\\max}` of the Hermitian part of the
         rescaled Carleman matrix (1/step). LCHS applies when it is :math:`\\le 0`; otherwise the
-        window ran on the Euler route. ``nan`` when not checked.
+        window ran on the Euler route. None when not checked.
     lchs_shift : float
         LCHS route: the shift :math:`c = \\mu(A)` of a window with a positive log-norm (LCHS of
         :math:`A - cI`, success probability times :math:`e^{-2cT}`); 0 otherwise.
@@ -151,7 +150,7 @@ class WindowReport:
     level2_discarded: float = 0.0
     level2_rank: int = 0
     solver_route: str = "euler"
-    lchs_log_norm: float = float("nan")
+    lchs_log_norm: float | None = None
     lchs_shift: float = 0.0
 
     def to_dict(self) -> dict:

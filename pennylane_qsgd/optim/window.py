@@ -72,9 +72,9 @@ class WindowSolution:
     route : str
         ``"euler"`` (forward Euler and a linear solver) or ``"lchs"``
         (:mod:`~pennylane_qsgd.optim.lchs_window`).
-    lchs_log_norm : float
+    lchs_log_norm : float or None
         :math:`\\lambda_{\\max}` of the Hermitian part of the rescaled Carleman matrix, where the
-        LCHS route checked it (``nan`` otherwise).
+        LCHS route checked it (None otherwise).
     lchs_shift : float
         Shift :math:`c` the LCHS route evolved :math:`A - cI` with (0 when dissipative).
     """
@@ -96,7 +96,7 @@ class WindowSolution:
     gamma: float
     encoding: str
     route: str = "euler"
-    lchs_log_norm: float = float("nan")
+    lchs_log_norm: float | None = None
     lchs_shift: float = 0.0
 
 
