@@ -57,6 +57,9 @@ def test_order1_window_matches_solve_ivp_within_stated_error(seed, s, T):
     ideal = solve_window_lchs(problem, T, 1, fidelity="ideal")
     np.testing.assert_allclose(ideal.u_final, _flow(problem, T), rtol=1e-8, atol=1e-10)
     assert sol.route == ideal.route == "lchs" and sol.lchs_log_norm <= 1e-12
+    ls = solve_window_lchs(problem, T, 1, fidelity="native", eps=eps, kernel="low-somma")
+    assert np.linalg.norm(ls.u_final - _flow(problem, T)) <= bound
+    assert ls.degree < sol.degree or T < 2  # one logarithm in the cut-off
 
 
 def _order2_window() -> PolynomialODE:

@@ -65,9 +65,11 @@ class LCHSEvolution(FullDataHashMixin, Operation):
     eps : float
         Operator-norm target of the normalised block (quadrature ``eps/2``, polynomials ``eps/2``).
     beta : float
-        Kernel exponent in (0, 1).
+        Exponent in (0, 1) of An–Childs–Lin's kernel.
     scale : float
         Jacobi–Anger prefactor :math:`s`.
+    kernel : {"acl", "low-somma"}
+        LCHS kernel (:mod:`~pennylane_qsgd.core.lchs_kernels`).
 
     Examples
     --------
@@ -90,13 +92,14 @@ class LCHSEvolution(FullDataHashMixin, Operation):
         eps: float = DEFAULT_EPS,
         beta: float = DEFAULT_BETA,
         scale: float = DEFAULT_SCALE,
+        kernel: str = "acl",
         id=None,
     ) -> None:
         arr = np.asarray(_check_square_matrix(A, "A"), dtype=np.complex128)
         if isinstance(time, bool) or not np.isscalar(time) or not np.isfinite(time) or time < 0:
             raise ValueError(f"time must be a finite non-negative number; got {time!r}")
         n = int(np.log2(arr.shape[0]))
-        layout = lchs_layout(arr, float(time), float(eps), float(beta), float(scale))
+        layout = lchs_layout(arr, float(time), float(eps), float(beta), float(scale), kernel)
         wires = Wires(wires)
         expected = layout.node_qubits + 3 + n
         if len(wires) != expected:
@@ -104,22 +107,32 @@ class LCHSEvolution(FullDataHashMixin, Operation):
                 f"wires must hold {layout.node_qubits} node wires, l, r, a and {n} system wires "
                 f"({expected} in all); got {len(wires)}"
             )
-        self._hyperparameters = {"eps": float(eps), "beta": float(beta), "scale": float(scale)}
+        self._hyperparameters = {
+            "eps": float(eps),
+            "beta": float(beta),
+            "scale": float(scale),
+            "kernel": str(kernel),
+        }
         super().__init__(arr, float(time), wires=wires, id=id)
 
     @staticmethod
     def node_qubits(
-        A: object, time: float, eps: float = DEFAULT_EPS, beta: float = DEFAULT_BETA
+        A: object,
+        time: float,
+        eps: float = DEFAULT_EPS,
+        beta: float = DEFAULT_BETA,
+        kernel: str = "acl",
     ) -> int:
         """:math:`n_k` for this generator, time and target."""
         arr = np.asarray(_check_square_matrix(A, "A"), dtype=np.complex128)
-        return lchs_layout(arr, float(time), float(eps), float(beta)).node_qubits
+        return lchs_layout(arr, float(time), float(eps), float(beta), kernel=kernel).node_qubits
 
     @property
     def layout(self) -> LCHSLayout:
         """The derived grid, angles and state-preparation data."""
         hp = self.hyperparameters
-        return lchs_layout(self.data[0], float(self.data[1]), hp["eps"], hp["beta"], hp["scale"])
+        A, time = self.data[0], float(self.data[1])
+        return lchs_layout(A, time, hp["eps"], hp["beta"], hp["scale"], hp["kernel"])
 
     @property
     def block_scale(self) -> float:
@@ -127,11 +140,11 @@ class LCHSEvolution(FullDataHashMixin, Operation):
         return 0.5 * self.hyperparameters["scale"] / self.layout.l1_norm
 
     @staticmethod
-    def compute_decomposition(A, time, wires, eps, beta, scale) -> list:
+    def compute_decomposition(A, time, wires, eps, beta, scale, kernel="acl") -> list:
         """Möttönen :math:`M` on the node wires, the phases :math:`D`,
         :class:`~.HamiltonianSimulation` of :math:`H_{\\rm sel}` on ``[l, r, a, node, system]``,
         :math:`M^\\dagger`."""
-        layout = lchs_layout(np.asarray(A), float(time), eps, beta, scale)
+        layout = lchs_layout(np.asarray(A), float(time), eps, beta, scale, kernel)
         nk = layout.node_qubits
         node, (l, r, a), system = wires[:nk], wires[nk : nk + 3], wires[nk + 3 :]
         with qml.QueuingManager.stop_recording():
@@ -171,7 +184,7 @@ class LCHSEvolution(FullDataHashMixin, Operation):
 
     def _flatten(self):
         hp = self.hyperparameters
-        meta = (("eps", hp["eps"]), ("beta", hp["beta"]), ("scale", hp["scale"]))
+        meta = tuple(hp.items())
         return self.data, (self.wires, meta)
 
     @classmethod

@@ -90,7 +90,12 @@ def _jacobi_anger_eps(eps: float, l1_norm: float) -> float:
 
 
 def lchs_layout(
-    A: np.ndarray, time: float, eps: float, beta: float = DEFAULT_BETA, scale: float = DEFAULT_SCALE
+    A: np.ndarray,
+    time: float,
+    eps: float,
+    beta: float = DEFAULT_BETA,
+    scale: float = DEFAULT_SCALE,
+    kernel: str = "acl",
 ) -> LCHSLayout:
     """The grid, padding, subnormalisation and angles of :class:`LCHSEvolution` (cached).
 
@@ -103,7 +108,7 @@ def lchs_layout(
         L, H = check_dissipative(A)
         norm_L = max(float(np.linalg.eigvalsh(L)[-1]), 0.0)
         norm_H = float(np.max(np.abs(np.linalg.eigvalsh(H)))) if H.size else 0.0
-        grid = lchs_quadrature(time, norm_L, eps / 2, beta)
+        grid = lchs_quadrature(time, norm_L, eps / 2, beta, kernel=kernel)
         size = 1 << max(1, int(np.ceil(np.log2(grid.num_nodes))))
         nodes = np.zeros(size)
         weights = np.zeros(size, dtype=np.complex128)
@@ -117,7 +122,7 @@ def lchs_layout(
             arr.setflags(write=False)
         return LCHSLayout(L, H, grid, nodes, weights, alpha, angles, np.sqrt(mags / l1), phases)
 
-    return _layouts.get(array_digest(A, time, eps, beta, scale), make)
+    return _layouts.get(array_digest(A, time, eps, beta, scale) + kernel, make)
 
 
 @lru_cache(maxsize=8)
@@ -202,11 +207,12 @@ def forced_layout(
     beta: float = DEFAULT_BETA,
     scale: float = DEFAULT_SCALE,
     order: int = GAUSS_ORDER,
+    kernel: str = "acl",
 ) -> ForcedLCHSLayout:
     """The :class:`ForcedLCHSLayout` of the data (cached); ``b = 0`` gives one branch."""
 
     def make() -> ForcedLCHSLayout:
-        base = lchs_layout(A, time, eps, beta, scale)
+        base = lchs_layout(A, time, eps, beta, scale, kernel)
         n = A.shape[0]
         nu, nb = float(np.linalg.norm(u0)), float(np.linalg.norm(b))
         if nu == 0 and nb == 0:
@@ -228,7 +234,7 @@ def forced_layout(
             arr.setflags(write=False)
         return ForcedLCHSLayout(base, rule, t_arr, c_arr, joint.reshape(-1), prep)
 
-    key = array_digest(A, u0, b, time, eps, beta, scale, order)
+    key = array_digest(A, u0, b, time, eps, beta, scale, order) + kernel
     return _forced_layouts.get(key, make)
 
 

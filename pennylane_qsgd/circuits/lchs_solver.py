@@ -74,6 +74,8 @@ class LCHSSolver(FullDataHashMixin, Operation):
         relative to :math:`T\\|b\\|`.
     order : int
         Gauss–Legendre points per panel of the Duhamel rule.
+    kernel : {"acl", "low-somma"}
+        LCHS kernel (:mod:`~pennylane_qsgd.core.lchs_kernels`).
 
     Examples
     --------
@@ -99,6 +101,7 @@ class LCHSSolver(FullDataHashMixin, Operation):
         beta: float = DEFAULT_BETA,
         scale: float = DEFAULT_SCALE,
         order: int = GAUSS_ORDER,
+        kernel: str = "acl",
         id=None,
     ) -> None:
         arr = np.asarray(_check_square_matrix(A, "A"), dtype=np.complex128)
@@ -110,7 +113,13 @@ class LCHSSolver(FullDataHashMixin, Operation):
             vecs.append(v)
         if isinstance(time, bool) or not np.isscalar(time) or not np.isfinite(time) or time < 0:
             raise ValueError(f"time must be a finite non-negative number; got {time!r}")
-        hp = {"eps": float(eps), "beta": float(beta), "scale": float(scale), "order": int(order)}
+        hp = {
+            "eps": float(eps),
+            "beta": float(beta),
+            "scale": float(scale),
+            "order": int(order),
+            "kernel": str(kernel),
+        }
         layout = forced_layout(arr, *vecs, float(time), **hp)
         wires = Wires(wires)
         n = int(np.log2(arr.shape[0]))
@@ -132,11 +141,14 @@ class LCHSSolver(FullDataHashMixin, Operation):
         eps: float = DEFAULT_EPS,
         beta: float = DEFAULT_BETA,
         order: int = GAUSS_ORDER,
+        kernel: str = "acl",
     ) -> tuple[int, int]:
         """:math:`(n_r, n_k)`: branch and node qubits for these data."""
         arr = np.asarray(_check_square_matrix(A, "A"), dtype=np.complex128)
         u0, b = (np.asarray(v, dtype=np.complex128).reshape(-1) for v in (u0, b))
-        layout = forced_layout(arr, u0, b, float(time), float(eps), float(beta), order=order)
+        layout = forced_layout(
+            arr, u0, b, float(time), float(eps), float(beta), order=order, kernel=kernel
+        )
         return layout.branch_qubits, layout.base.node_qubits
 
     @property
@@ -160,10 +172,10 @@ class LCHSSolver(FullDataHashMixin, Operation):
         return self.hyperparameters["eps"] * layout.total + duhamel
 
     @staticmethod
-    def compute_decomposition(A, u0, b, time, wires, eps, beta, scale, order) -> list:
+    def compute_decomposition(A, u0, b, time, wires, eps, beta, scale, order, kernel="acl") -> list:
         """Joint preparation, node :math:`M` and :math:`D`, one Hamiltonian simulation,
         :math:`M^\\dagger`, :math:`B^\\dagger` (module docstring)."""
-        layout = forced_layout(np.asarray(A), u0, b, float(time), eps, beta, scale, order)
+        layout = forced_layout(np.asarray(A), u0, b, float(time), eps, beta, scale, order, kernel)
         nr, nk = layout.branch_qubits, layout.base.node_qubits
         branch, node = wires[:nr], wires[nr : nr + nk]
         (l, r, a), system = wires[nr + nk : nr + nk + 3], wires[nr + nk + 3 :]

@@ -61,6 +61,7 @@ def _lchs_kernel(adjoint: bool):
         layout = op.layout
         hp = op.hyperparameters
         key = array_digest(op.data[0], op.data[1], hp["eps"], hp["beta"], hp["scale"])
+        key += hp.get("kernel", "acl")
         V, blocks = _select(layout, key)
         M = prep_matrix(layout)
         J, n = layout.nodes.size, layout.L.shape[0]

@@ -238,6 +238,7 @@ def solve_window_lchs(
     eps: float = 1e-6,
     shots: int | None = None,
     seed: int | None = None,
+    kernel: str = "acl",
 ) -> WindowSolution:
     """Run one window by LCHS and download the result (module docstring).
 
@@ -255,6 +256,8 @@ def solve_window_lchs(
         rescaled units (native fidelity).
     shots, seed
         Download shots (None: exact) and their seed.
+    kernel : {"acl", "low-somma"}
+        LCHS kernel (:mod:`~pennylane_qsgd.core.lchs_kernels`): sets the grid and the query count.
 
     Raises
     ------
@@ -280,9 +283,9 @@ def solve_window_lchs(
     norm_L = system.norm_L + shift  # L_{A - cI} = L_A + cI
     if fidelity == "ideal":
         y = exact_linear_flow(system.A, system.b, system.y0, T)
-        grid = lchs_quadrature(T, norm_L, eps / 2)
+        grid = lchs_quadrature(T, norm_L, eps / 2, kernel=kernel)
     else:
-        solved = lchs_solve(system.A, system.y0, T, eps, b=system.b, shift=shift)
+        solved = lchs_solve(system.A, system.y0, T, eps, b=system.b, shift=shift, kernel=kernel)
         y, grid = np.real_if_close(solved.u, tol=1e6).real, solved.quadrature
     rule = duhamel_quadrature(T, spectral_norm(system.A), eps / 2)
     probability = lchs_success_probability(y, system, T, grid.l1_norm, shift)
