@@ -15,14 +15,13 @@ from scipy.integrate import solve_ivp
 
 from pennylane_qsgd.core.problem import PolynomialODE
 from pennylane_qsgd.optim.lchs_window import (
-    LCHSFallbackWarning,
     LCHSNotApplicableError,
     lchs_window_system,
     solve_window_lchs,
-    solve_window_routed,
 )
 from pennylane_qsgd.optim.qsgd import QSGD
 from pennylane_qsgd.optim.window import solve_window
+from pennylane_qsgd.optim.window_routes import LCHSFallbackWarning, solve_window_routed
 
 
 def _order1_window(seed: int, s: int, lr: float = 0.1) -> PolynomialODE:

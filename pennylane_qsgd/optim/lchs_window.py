@@ -14,8 +14,9 @@ window) and :math:`b = [F_0; 0; \\dots]`, after the same reference coordinate an
 non-positive log-norm, :math:`\\mu(A) = \\lambda_{\\max}((A + A^T)/2) \\le 0`: for an order-1
 window that is a positive semi-definite Hessian on S; for an order-2 window it is checked on the
 rescaled Carleman matrix. :func:`lchs_window_system` reports :math:`\\mu(A)`;
-:func:`solve_window_lchs` raises :class:`LCHSNotApplicableError` when it is positive and
-:func:`solve_window_routed` then falls back to the Euler route with a warning.
+:func:`solve_window_lchs` shifts a small positive one and raises :class:`LCHSNotApplicableError`
+beyond :data:`MAX_SHIFT_PENALTY`; :func:`~pennylane_qsgd.optim.window_routes.solve_window_routed`
+then falls back to the Euler route with a warning.
 
 Fidelities: ``"ideal"`` is the exact flow of the linear system (``expm_multiply``); ``"native"``
 is LCHS's classical twin (:func:`~pennylane_qsgd.core.lchs_twins.lchs_solve`: the same :math:`k`-grid
@@ -28,9 +29,7 @@ branch (:math:`c_0 = \\|y_0\\|`) and the Duhamel nodes (:math:`c_r = \\omega_r\\
 
 from __future__ import annotations
 
-import dataclasses
 import math
-from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -55,9 +54,6 @@ from pennylane_qsgd.core.norms import spectral_norm
 from pennylane_qsgd.core.problem import PolynomialODE
 from pennylane_qsgd.optim.window import WindowSolution, _amplification_cost, _download
 
-ROUTES = ("euler", "lchs")
-"""Solvers of a dense window: forward Euler + QSVT inversion, or LCHS."""
-
 LCHS_FIDELITIES = ("native", "ideal")
 """Fidelities of the LCHS route."""
 
@@ -78,10 +74,6 @@ class LCHSNotApplicableError(ValueError):
     def __init__(self, message: str, log_norm: float) -> None:
         super().__init__(message)
         self.log_norm = log_norm
-
-
-class LCHSFallbackWarning(UserWarning):
-    """A ``route="lchs"`` window ran on the Euler route because LCHS did not apply."""
 
 
 @dataclass(frozen=True)
@@ -209,26 +201,6 @@ def lchs_qubits(system: LCHSWindowSystem, nodes: int, branches: int) -> int:
     )
 
 
-def check_route(group: Mapping) -> None:
-    """Check a QSGD parameter group's ``route`` and the options it needs (ValueError)."""
-    route = group.get("route", "euler")
-    if route not in ROUTES:
-        raise ValueError(f"route must be one of {ROUTES}; got {route!r}")
-    if route != "lchs":
-        return
-    if group["fidelity"] not in LCHS_FIDELITIES:
-        raise ValueError(
-            f"route='lchs' runs at fidelity {LCHS_FIDELITIES}; got {group['fidelity']!r}"
-        )
-    if group["stochastic"]:
-        raise ValueError("route='lchs' needs a constant forcing; use stochastic=False")
-    if group["matrix_free"] or group["order2_route"] == "lowrank":
-        raise ValueError(
-            "route='lchs' evolves the formed Carleman matrix; it does not combine with "
-            "matrix_free=True or order2_route='lowrank'"
-        )
-
-
 def solve_window_lchs(
     problem: PolynomialODE,
     T: float,
@@ -321,46 +293,14 @@ def solve_window_lchs(
     )
 
 
-def solve_window_routed(
-    problem: PolynomialODE,
-    T: float,
-    level: int,
-    route: str,
-    warn: Callable[[str], None],
-    *,
-    euler: Callable[[], WindowSolution],
-    fidelity: str = "native",
-    eps: float = 1e-6,
-    shots: int | None = None,
-    seed: int | None = None,
-) -> WindowSolution:
-    """The window on ``route``; an LCHS window whose generator is not dissipative runs
-    ``euler()`` instead after ``warn(message)`` (its solution still records :math:`\\mu(A)`)."""
-    if route not in ROUTES:
-        raise ValueError(f"route must be one of {ROUTES}; got {route!r}")
-    if route == "euler":
-        return euler()
-    try:
-        return solve_window_lchs(
-            problem, T, level, fidelity=fidelity, eps=eps, shots=shots, seed=seed
-        )
-    except LCHSNotApplicableError as err:
-        warn(f"{err}: this window ran on the Euler route instead")
-        return dataclasses.replace(euler(), lchs_log_norm=err.log_norm)
-
-
 __all__ = [
     "LCHS_FIDELITIES",
     "MAX_SHIFT_PENALTY",
-    "LCHSFallbackWarning",
     "LCHSNotApplicableError",
     "LCHSWindowSystem",
-    "ROUTES",
-    "check_route",
     "exact_linear_flow",
     "lchs_success_probability",
     "lchs_window_system",
     "reference_decay",
     "solve_window_lchs",
-    "solve_window_routed",
 ]

@@ -50,7 +50,6 @@ from pennylane_qsgd.optim.closure_taylor import (
     support_size,
 )
 from pennylane_qsgd.optim.heavy_ball import fresh_velocity, momentum_problem, sgd_step
-from pennylane_qsgd.optim.lchs_window import LCHSFallbackWarning, check_route, solve_window_routed
 from pennylane_qsgd.optim.lowrank_window import solve_order2_window_lowrank
 from pennylane_qsgd.optim.matrix_free_window import solve_linear_window_matrix_free
 from pennylane_qsgd.optim.pruning import pruned_tensors, recording_pruning_masks
@@ -58,6 +57,11 @@ from pennylane_qsgd.optim.report import WindowReport
 from pennylane_qsgd.optim.taylor import StochasticForcing, _constant_terms, build_problem
 from pennylane_qsgd.optim.third_derivatives import closure_order2_flow
 from pennylane_qsgd.optim.window import solve_window
+from pennylane_qsgd.optim.window_routes import (
+    LCHSFallbackWarning,
+    check_route,
+    solve_window_routed,
+)
 
 __all__ = [
     "ACTIONS",
