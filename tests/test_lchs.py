@@ -13,15 +13,16 @@ from scipy.integrate import solve_ivp
 
 from pennylane_qsgd.core.lchs import (
     check_dissipative,
-    duhamel_quadrature,
-    jacobi_anger_degree,
-    lchs_apply,
-    lchs_cost,
     lchs_kernel,
-    lchs_propagator,
     lchs_quadrature,
-    lchs_solve,
     log_norm,
+)
+from pennylane_qsgd.core.lchs_cost import jacobi_anger_degree, lchs_cost
+from pennylane_qsgd.core.lchs_twins import (
+    duhamel_quadrature,
+    lchs_apply,
+    lchs_propagator,
+    lchs_solve,
 )
 
 SETTINGS = settings(max_examples=15, deadline=None)

@@ -27,6 +27,9 @@ def test_slopes_euler_two_lchs_one(rows):
     assert slopes.lchs_calls == pytest.approx(1.0, abs=0.1)
     assert slopes.lchs_t_count == pytest.approx(1.0, abs=0.1)
     assert all(r.lchs_calls < r.euler_calls for r in rows)
+    # Low-Somma's kernel: also linear in T, and fewer calls (one logarithm in the cut-off)
+    assert slopes.ls_calls == pytest.approx(1.0, abs=0.1)
+    assert all(0 < r.ls_calls < r.lchs_calls for r in rows)
     text = format_routes(rows)
     assert "slope vs T" in text and "crossover" in text
 

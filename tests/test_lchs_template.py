@@ -65,6 +65,41 @@ def test_block_is_scaled_exponential_within_target(seed, t):
     assert np.linalg.norm(block - sla.expm(A * t), 2) <= EPS
 
 
+def test_low_somma_kernel_gates_native_and_block():
+    """The Low-Somma grid in the circuit: gates == native, block within eps of expm."""
+    A, t = _generator(5), 0.4
+    wires = [
+        *range(LCHSEvolution.node_qubits(A, t, eps=EPS, kernel="low-somma")),
+        "l",
+        "r",
+        "a",
+        "s",
+    ]
+
+    def run(psi, fidelity):
+        def circuit():
+            qml.StatePrep(psi, wires=wires)
+            LCHSEvolution(A, t, wires=wires, eps=EPS, kernel="low-somma")
+            return qml.state()
+
+        return qml.QNode(circuit, qml.device("qsgd.sim", wires=wires, fidelity=fidelity))()
+
+    rng = np.random.default_rng(6)
+    psi = rng.normal(size=2 ** len(wires)) + 1j * rng.normal(size=2 ** len(wires))
+    psi /= np.linalg.norm(psi)
+    np.testing.assert_allclose(run(psi, "native"), run(psi, "gates"), atol=1e-10)
+    op = LCHSEvolution(A, t, wires=wires, eps=EPS, kernel="low-somma")
+    assert op.layout.quadrature.kernel == "low-somma"
+    qml.ops.functions.assert_valid(op, skip_differentiation=True)
+    cols = []
+    for col in range(2):
+        e = np.zeros(2 ** len(wires))
+        e[col] = 1.0
+        cols.append(run(e, "native")[:2])
+    block = np.column_stack(cols) / op.block_scale
+    assert np.linalg.norm(block - sla.expm(A * t), 2) <= EPS
+
+
 def test_pennylane_validity_label_and_data():
     A, t = _generator(3), 0.3
     op = LCHSEvolution(A, t, wires=_wires(A, t), eps=EPS)

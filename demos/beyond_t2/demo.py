@@ -20,8 +20,10 @@ so a quadrature over :math:`k` turns it into an LCU of Hamiltonian simulations, 
 linear in :math:`t`. In this demo we
 
 * compare both routes on the same small windows against the exact flow,
-* count block-encoding queries of one window as :math:`T` grows from 10 to :math:`10^4`,
-* run the ``LCHSEvolution`` circuit on ``qsgd.sim``,
+* count block-encoding queries of one window as :math:`T` grows from 10 to :math:`10^4`, with
+  An–Childs–Lin's kernel and with Low and Somma's [#ls2025]_,
+* run the ``LCHSEvolution`` circuit, and ``LCHSSolver`` with its forcing, on ``qsgd.sim``,
+* train a model with ``QSGD(route="lchs")`` beside the Euler route,
 * and classify a window that is only almost dissipative.
 """
 
@@ -29,14 +31,18 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pennylane as qml
 import scipy.linalg as sla
+import torch
 
 import pennylane_qsgd.device.kernels_lchs  # noqa: F401  (registers the native kernel)
 from pennylane_qsgd.circuits.lchs import LCHSEvolution
+from pennylane_qsgd.circuits.lchs_solver import LCHSSolver
 from pennylane_qsgd.core import PolynomialODE, integrate_ode, solve_euler
 from pennylane_qsgd.core.almost_dissipative import classify_window
-from pennylane_qsgd.core.lchs import lchs_quadrature, lchs_solve
+from pennylane_qsgd.core.lchs import lchs_quadrature
+from pennylane_qsgd.core.lchs_twins import lchs_solve
 from pennylane_qsgd.diagnostics.lchs_resources import compare_routes, route_slopes
-from pennylane_qsgd.diagnostics.resources import WindowAssumptions
+from pennylane_qsgd.diagnostics.window_assumptions import WindowAssumptions
+from pennylane_qsgd.optim import QSGD
 
 ######################################################################
 # The same window, two routes
@@ -85,12 +91,16 @@ for T in (1.0, 4.0, 16.0, 64.0):
 
 routes = compare_routes(WindowAssumptions(params=7_450_000), steps=(10, 100, 1000, 10_000))
 slopes = route_slopes(routes)
-print(f"slopes: Euler {slopes.euler_calls:.2f}, LCHS {slopes.lchs_calls:.2f}")
+print(
+    f"slopes: Euler {slopes.euler_calls:.2f}, LCHS {slopes.lchs_calls:.2f}, "
+    f"LCHS with the Low-Somma kernel {slopes.ls_calls:.2f}"
+)
 
 fig, ax = plt.subplots(figsize=(6, 4))
 Ts = [r.T for r in routes]
 ax.loglog(Ts, [r.euler_calls for r in routes], "-o", label="Euler + QSVT inversion")
-ax.loglog(Ts, [r.lchs_calls for r in routes], "-s", label="LCHS")
+ax.loglog(Ts, [r.lchs_calls for r in routes], "-s", label="LCHS (An-Childs-Lin kernel)")
+ax.loglog(Ts, [r.ls_calls for r in routes], "-^", label="LCHS (Low-Somma kernel)")
 ax.set_xlabel("window length T (SGD steps)")
 ax.set_ylabel("block-encoding calls")
 ax.legend()
@@ -123,6 +133,66 @@ op = LCHSEvolution(A, t, wires=wires, eps=5e-2)
 block = np.column_stack([evolve(c)[:2] for c in (0, 1)]) / op.block_scale
 print(f"{len(wires)} qubits, {op.layout.quadrature.num_nodes} nodes")
 print(f"||block - expm(At)|| = {np.linalg.norm(block - sla.expm(A * t), 2):.1e}")
+
+######################################################################
+# With the forcing: ``LCHSSolver`` prepares :math:`u(T)` of :math:`du/dt = Au + b`. Duhamel's
+# integral becomes more branches of the same LCU: the homogeneous one and one per Gauss node
+# :math:`s_r`, each evolved for :math:`T - s_r` by the same single Hamiltonian simulation (the
+# times are folded into the select Hamiltonian).
+
+b, u0 = np.array([0.0, 0.4]), np.array([1.0, 0.0])
+nr, nk = LCHSSolver.register_sizes(A, u0, b, t, eps=5e-2, order=2)
+forced = LCHSSolver(A, u0, b, t, wires=range(nr + nk + 4), eps=5e-2, order=2)
+
+
+@qml.qnode(qml.device("qsgd.sim", wires=forced.wires))
+def solve():
+    qml.apply(forced)
+    return qml.state()
+
+
+exact = sla.expm(A * t) @ u0 + np.linalg.solve(A, (sla.expm(A * t) - np.eye(2)) @ b)
+got = solve()[:2] / forced.block_scale
+print(f"{len(forced.wires)} qubits: ||u - u(T)|| = {np.linalg.norm(got - exact):.1e}")
+
+######################################################################
+# Training windows by LCHS
+# ------------------------
+#
+# ``QSGD(route="lchs")`` solves each window's Carleman system :math:`dy/dt = Ay + b` by LCHS
+# instead of Euler and a linear solver: the exact flow at ``fidelity="ideal"``, the quadrature's
+# classical twin at ``"native"``. It checks the log-norm of the rescaled generator per window; a
+# small positive one is paid by the shift :math:`A - cI` (success probability times
+# :math:`e^{-2cT}`), a large one sends the window back to the Euler route with a warning. On a
+# least-squares model the window's flow is linear, so both routes can be checked against the
+# closed form. The Euler route with ``euler_steps=window`` lands on SGD's steps; LCHS follows the
+# continuous flow, with no grid at all.
+
+torch.manual_seed(0)
+x, y = torch.randn(32, 3), torch.randn(32, 1)
+start = torch.nn.Linear(3, 1).state_dict()
+
+
+def one_window(route: str, **options) -> None:
+    model = torch.nn.Linear(3, 1)
+    model.load_state_dict(start)
+    opt = QSGD(model.parameters(), lr=0.1, window=10, fidelity="native", route=route, **options)
+
+    def closure():
+        opt.zero_grad()
+        return torch.nn.functional.mse_loss(model(x), y)
+
+    opt.step(closure)
+    r = opt.reports[-1]
+    print(
+        f"{route:5s}: loss {closure().item():.4f}, |u - flow| {r.taylor_model_error:.1e}, "
+        f"{r.polynomial_degree} block-encoding calls per run, success probability "
+        f"{r.success_probability:.3f}, log-norm {r.lchs_log_norm}, shift {r.lchs_shift:.2g}"
+    )
+
+
+one_window("euler", euler_steps=10)
+one_window("lchs")
 
 ######################################################################
 # Windows that are only almost dissipative
@@ -162,3 +232,6 @@ for t in (10.0, 100.0, 1000.0):
 #
 # .. [#acl2023] D. An, A. M. Childs, L. Lin, "Quantum algorithm for linear non-unitary dynamics
 #    with near-optimal dependence on all parameters", arXiv:2312.03916 (2023).
+#
+# .. [#ls2025] G. H. Low, R. D. Somma, "Optimal quantum simulation of linear non-unitary
+#    dynamics", arXiv:2508.19238 (2025).

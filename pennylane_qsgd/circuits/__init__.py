@@ -30,6 +30,7 @@ from pennylane_qsgd.circuits.hhl_phase_estimation import hermitian_dilation
 from pennylane_qsgd.circuits.hhl_solver import HHLSolver
 from pennylane_qsgd.circuits.hhl_twin import HHLOutput, hhl_output
 from pennylane_qsgd.circuits.lchs import LCHSEvolution
+from pennylane_qsgd.circuits.lchs_solver import LCHSSolver
 from pennylane_qsgd.circuits.product_encoding import ProductEncoding
 from pennylane_qsgd.circuits.qsvt_solver import InverseAngles, QSVTInverse, inverse_angles
 from pennylane_qsgd.circuits.reference_coordinate import (
@@ -48,6 +49,7 @@ from pennylane_qsgd.circuits.tomography_counts import recommended_shots
 
 __all__ = [
     "LCHSEvolution",
+    "LCHSSolver",
     "AmplifiedHamiltonianSimulation",
     "HHLOutput",
     "HHLSolver",

@@ -25,13 +25,10 @@ The grid is padded to :math:`2^{n_k}` nodes with zero weight. Wires:
 ``[node_0 .. node_{n_k - 1}, l, r, a, system...]`` (:meth:`LCHSEvolution.node_qubits` gives
 :math:`n_k`). The block encoding of :math:`H_{\\rm sel}` here is the dense dilation (the faithful
 small-instance model); the query count with separate encodings of :math:`L_A` and :math:`H_A` is
-:func:`~pennylane_qsgd.core.lchs.lchs_cost`.
+:func:`~pennylane_qsgd.core.lchs_cost.lchs_cost`.
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 import pennylane as qml
@@ -39,126 +36,19 @@ from pennylane.operation import Operation
 from pennylane.wires import Wires
 
 from pennylane_qsgd.circuits.block_encoding import _check_square_matrix
-from pennylane_qsgd.circuits.data_hash import DigestCache, FullDataHashMixin, array_digest, queued
-from pennylane_qsgd.circuits.hamiltonian_simulation import (
-    DEFAULT_SCALE,
-    HamiltonianSimulation,
-    SimulationAngles,
-    simulation_angles,
+from pennylane_qsgd.circuits.data_hash import FullDataHashMixin, queued
+from pennylane_qsgd.circuits.hamiltonian_simulation import DEFAULT_SCALE, HamiltonianSimulation
+from pennylane_qsgd.circuits.lchs_layout import (
+    LCHSLayout,
+    _jacobi_anger_eps,
+    lchs_gates,
+    lchs_layout,
 )
 from pennylane_qsgd.circuits.resources import TemplateResources, bits
-from pennylane_qsgd.core.lchs import (
-    DEFAULT_BETA,
-    LCHSQuadrature,
-    check_dissipative,
-    lchs_quadrature,
-)
+from pennylane_qsgd.core.lchs import DEFAULT_BETA
 
 DEFAULT_EPS = 1e-3
 """Default operator-norm target of :class:`LCHSEvolution` (quadrature and polynomials)."""
-
-
-@dataclass(frozen=True)
-class LCHSLayout:
-    """Everything :class:`LCHSEvolution` derives from its data (cached per data).
-
-    Attributes
-    ----------
-    L, H : ndarray, shape (n, n)
-        :math:`L_A`, :math:`H_A`.
-    quadrature : LCHSQuadrature
-    nodes, weights : ndarray, shape (2**n_k,)
-        Padded grid (zero weights past the quadrature's nodes).
-    alpha : float
-        :math:`K\\|L_A\\| + \\|H_A\\|`.
-    angles : SimulationAngles
-        Jacobi–Anger pair for :math:`\\tau = \\alpha t`.
-    prep : ndarray, shape (2**n_k,)
-        :math:`\\sqrt{|w_j|/\\|w\\|_1}`.
-    phases : ndarray, shape (2**n_k,)
-        :math:`w_j/|w_j|` (1 where :math:`w_j = 0`).
-    """
-
-    L: np.ndarray
-    H: np.ndarray
-    quadrature: LCHSQuadrature
-    nodes: np.ndarray
-    weights: np.ndarray
-    alpha: float
-    angles: SimulationAngles
-    prep: np.ndarray
-    phases: np.ndarray
-
-    @property
-    def node_qubits(self) -> int:
-        """:math:`n_k = \\log_2` of the padded node count."""
-        return int(np.log2(self.nodes.size))
-
-    @property
-    def l1_norm(self) -> float:
-        """:math:`\\|w\\|_1`."""
-        return float(np.sum(np.abs(self.weights)))
-
-    def select_hamiltonian(self) -> np.ndarray:
-        """Dense :math:`H_{\\rm sel}`, shape :math:`(2^{n_k}n, 2^{n_k}n)`."""
-        n = self.L.shape[0]
-        out = np.zeros((self.nodes.size * n,) * 2, dtype=np.complex128)
-        for j, k in enumerate(self.nodes):
-            out[j * n : (j + 1) * n, j * n : (j + 1) * n] = k * self.L + self.H
-        return out
-
-
-_layouts = DigestCache(size=8)
-
-
-def _jacobi_anger_eps(eps: float, l1_norm: float) -> float:
-    """Relative polynomial accuracy so that the rescaled LCU errs by ``eps/2`` from them."""
-    return min(0.5, eps / (4.0 * l1_norm))
-
-
-def lchs_layout(
-    A: np.ndarray, time: float, eps: float, beta: float = DEFAULT_BETA, scale: float = DEFAULT_SCALE
-) -> LCHSLayout:
-    """The grid, padding, subnormalisation and angles of :class:`LCHSEvolution` (cached).
-
-    Quadrature error ``eps/2`` for :math:`\\|L_A\\|`; Jacobi–Anger relative accuracy
-    ``eps / (4 ||w||_1)`` (module docstring).
-    """
-    A = np.asarray(A, dtype=np.complex128)
-
-    def make() -> LCHSLayout:
-        L, H = check_dissipative(A)
-        norm_L = max(float(np.linalg.eigvalsh(L)[-1]), 0.0)
-        norm_H = float(np.max(np.abs(np.linalg.eigvalsh(H)))) if H.size else 0.0
-        grid = lchs_quadrature(time, norm_L, eps / 2, beta)
-        size = 1 << max(1, int(np.ceil(np.log2(grid.num_nodes))))
-        nodes = np.zeros(size)
-        weights = np.zeros(size, dtype=np.complex128)
-        nodes[: grid.num_nodes], weights[: grid.num_nodes] = grid.nodes, grid.weights
-        alpha = max(grid.cutoff * norm_L + norm_H, 1e-12)
-        l1 = float(np.sum(np.abs(weights)))
-        angles = simulation_angles(alpha * time, _jacobi_anger_eps(eps, l1), scale)
-        mags = np.abs(weights)
-        phases = np.where(mags > 0, weights / np.where(mags > 0, mags, 1.0), 1.0)
-        for arr in (L, H, nodes, weights, mags, phases):
-            arr.setflags(write=False)
-        return LCHSLayout(L, H, grid, nodes, weights, alpha, angles, np.sqrt(mags / l1), phases)
-
-    return _layouts.get(array_digest(A, time, eps, beta, scale), make)
-
-
-@lru_cache(maxsize=8)
-def _prep_matrix_cached(prep_bytes: bytes, num_wires: int) -> np.ndarray:
-    prep = np.frombuffer(prep_bytes, dtype=np.float64)
-    op = qml.MottonenStatePreparation(prep, wires=range(num_wires))
-    mat = qml.matrix(op, wire_order=range(num_wires))
-    mat.setflags(write=False)
-    return mat
-
-
-def prep_matrix(layout: LCHSLayout) -> np.ndarray:
-    """Unitary :math:`M` of the Möttönen preparation of the node amplitudes (gates' own matrix)."""
-    return _prep_matrix_cached(np.ascontiguousarray(layout.prep).tobytes(), layout.node_qubits)
 
 
 class LCHSEvolution(FullDataHashMixin, Operation):
@@ -175,9 +65,11 @@ class LCHSEvolution(FullDataHashMixin, Operation):
     eps : float
         Operator-norm target of the normalised block (quadrature ``eps/2``, polynomials ``eps/2``).
     beta : float
-        Kernel exponent in (0, 1).
+        Exponent in (0, 1) of An–Childs–Lin's kernel.
     scale : float
         Jacobi–Anger prefactor :math:`s`.
+    kernel : {"acl", "low-somma"}
+        LCHS kernel (:mod:`~pennylane_qsgd.core.lchs_kernels`).
 
     Examples
     --------
@@ -200,13 +92,14 @@ class LCHSEvolution(FullDataHashMixin, Operation):
         eps: float = DEFAULT_EPS,
         beta: float = DEFAULT_BETA,
         scale: float = DEFAULT_SCALE,
+        kernel: str = "acl",
         id=None,
     ) -> None:
         arr = np.asarray(_check_square_matrix(A, "A"), dtype=np.complex128)
         if isinstance(time, bool) or not np.isscalar(time) or not np.isfinite(time) or time < 0:
             raise ValueError(f"time must be a finite non-negative number; got {time!r}")
         n = int(np.log2(arr.shape[0]))
-        layout = lchs_layout(arr, float(time), float(eps), float(beta), float(scale))
+        layout = lchs_layout(arr, float(time), float(eps), float(beta), float(scale), kernel)
         wires = Wires(wires)
         expected = layout.node_qubits + 3 + n
         if len(wires) != expected:
@@ -214,22 +107,32 @@ class LCHSEvolution(FullDataHashMixin, Operation):
                 f"wires must hold {layout.node_qubits} node wires, l, r, a and {n} system wires "
                 f"({expected} in all); got {len(wires)}"
             )
-        self._hyperparameters = {"eps": float(eps), "beta": float(beta), "scale": float(scale)}
+        self._hyperparameters = {
+            "eps": float(eps),
+            "beta": float(beta),
+            "scale": float(scale),
+            "kernel": str(kernel),
+        }
         super().__init__(arr, float(time), wires=wires, id=id)
 
     @staticmethod
     def node_qubits(
-        A: object, time: float, eps: float = DEFAULT_EPS, beta: float = DEFAULT_BETA
+        A: object,
+        time: float,
+        eps: float = DEFAULT_EPS,
+        beta: float = DEFAULT_BETA,
+        kernel: str = "acl",
     ) -> int:
         """:math:`n_k` for this generator, time and target."""
         arr = np.asarray(_check_square_matrix(A, "A"), dtype=np.complex128)
-        return lchs_layout(arr, float(time), float(eps), float(beta)).node_qubits
+        return lchs_layout(arr, float(time), float(eps), float(beta), kernel=kernel).node_qubits
 
     @property
     def layout(self) -> LCHSLayout:
         """The derived grid, angles and state-preparation data."""
         hp = self.hyperparameters
-        return lchs_layout(self.data[0], float(self.data[1]), hp["eps"], hp["beta"], hp["scale"])
+        A, time = self.data[0], float(self.data[1])
+        return lchs_layout(A, time, hp["eps"], hp["beta"], hp["scale"], hp["kernel"])
 
     @property
     def block_scale(self) -> float:
@@ -237,11 +140,11 @@ class LCHSEvolution(FullDataHashMixin, Operation):
         return 0.5 * self.hyperparameters["scale"] / self.layout.l1_norm
 
     @staticmethod
-    def compute_decomposition(A, time, wires, eps, beta, scale) -> list:
+    def compute_decomposition(A, time, wires, eps, beta, scale, kernel="acl") -> list:
         """Möttönen :math:`M` on the node wires, the phases :math:`D`,
         :class:`~.HamiltonianSimulation` of :math:`H_{\\rm sel}` on ``[l, r, a, node, system]``,
         :math:`M^\\dagger`."""
-        layout = lchs_layout(np.asarray(A), float(time), eps, beta, scale)
+        layout = lchs_layout(np.asarray(A), float(time), eps, beta, scale, kernel)
         nk = layout.node_qubits
         node, (l, r, a), system = wires[:nk], wires[nk : nk + 3], wires[nk + 3 :]
         with qml.QueuingManager.stop_recording():
@@ -268,14 +171,7 @@ class LCHSEvolution(FullDataHashMixin, Operation):
         return TemplateResources(
             logical_qubits=len(self.wires),
             block_encoding_calls=calls,
-            gates={
-                "C(MultiRZ(2))": calls + 2,
-                "C(Hadamard)": 4,
-                "Hadamard": 2,
-                "PhaseShift": 1,
-                f"MottonenStatePreparation({nk})": 2,
-                f"DiagonalQubitUnitary({nk})": 1,
-            },
+            gates=lchs_gates(calls, nk),
             notes=(
                 f"LCHS: {layout.quadrature.num_nodes} nodes padded to 2^{nk}, one Hamiltonian "
                 f"simulation of the select Hamiltonian (alpha = {layout.alpha:.4g}, "
@@ -288,7 +184,7 @@ class LCHSEvolution(FullDataHashMixin, Operation):
 
     def _flatten(self):
         hp = self.hyperparameters
-        meta = (("eps", hp["eps"]), ("beta", hp["beta"]), ("scale", hp["scale"]))
+        meta = tuple(hp.items())
         return self.data, (self.wires, meta)
 
     @classmethod
@@ -296,9 +192,4 @@ class LCHSEvolution(FullDataHashMixin, Operation):
         return cls(*data, wires=metadata[0], **dict(metadata[1]))
 
 
-__all__ = [
-    "LCHSEvolution",
-    "LCHSLayout",
-    "lchs_layout",
-    "prep_matrix",
-]
+__all__ = ["LCHSEvolution"]

@@ -49,7 +49,9 @@ from pennylane_qsgd.core.examples import (
     logistic_solution,
 )
 from pennylane_qsgd.core.lanczos import lanczos, lanczos_extremes
-from pennylane_qsgd.core.lchs import lchs_apply, lchs_cost, lchs_quadrature, lchs_solve
+from pennylane_qsgd.core.lchs import lchs_quadrature
+from pennylane_qsgd.core.lchs_cost import lchs_cost
+from pennylane_qsgd.core.lchs_twins import lchs_apply, lchs_solve
 from pennylane_qsgd.core.lowrank_carleman import (
     LowRankEulerSolution,
     RankCapError,

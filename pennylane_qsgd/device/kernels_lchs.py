@@ -13,6 +13,12 @@ any input, garbage branches included:
   Hamiltonian is block diagonal, so its eigenvectors are the nodes' eigenvectors.
 
 Cost: one ``eigh`` of an ``n x n`` matrix per node, never a dense matrix of the register.
+
+:class:`~pennylane_qsgd.circuits.lchs_solver.LCHSSolver` (forcing included) prepares a state from
+:math:`|0\\rangle`; its kernel is the exact output of its gates on fresh wires: the joint
+preparation, per branch :math:`r` and node :math:`j` the 8x8 maps for the eigenvalues of
+:math:`(\\tau_r/T)(k_jL_A + H_A)/\\alpha` (same eigenvectors as the node's), then
+:math:`M^\\dagger` and the branch :math:`B^\\dagger` (``qml.matrix`` of their gates).
 """
 
 from __future__ import annotations
@@ -22,9 +28,11 @@ from pennylane.operation import Operator
 from pennylane.wires import Wires
 
 from pennylane_qsgd.circuits.data_hash import DigestCache, array_digest
-from pennylane_qsgd.circuits.lchs import LCHSEvolution, LCHSLayout, prep_matrix
+from pennylane_qsgd.circuits.lchs import LCHSEvolution
+from pennylane_qsgd.circuits.lchs_layout import LCHSLayout, branch_prep_matrix, prep_matrix
+from pennylane_qsgd.circuits.lchs_solver import LCHSSolver
 from pennylane_qsgd.circuits.simulation_twin import simulation_blocks
-from pennylane_qsgd.device.kernels_circuits import from_front, to_front
+from pennylane_qsgd.device.kernels_circuits import _require_fresh, from_front, to_front
 from pennylane_qsgd.device.native import register_native_kernel
 
 _select_maps = DigestCache()
@@ -53,6 +61,7 @@ def _lchs_kernel(adjoint: bool):
         layout = op.layout
         hp = op.hyperparameters
         key = array_digest(op.data[0], op.data[1], hp["eps"], hp["beta"], hp["scale"])
+        key += hp.get("kernel", "acl")
         V, blocks = _select(layout, key)
         M = prep_matrix(layout)
         J, n = layout.nodes.size, layout.L.shape[0]
@@ -73,9 +82,44 @@ def _lchs_kernel(adjoint: bool):
     return kernel
 
 
+def solver_state(op: LCHSSolver) -> np.ndarray:
+    """The state the gates of ``op`` prepare from :math:`|0\\rangle`, over ``op.wires``."""
+    layout = op.layout
+    base, T = layout.base, float(op.data[3])
+    R, J, n = layout.times.size, base.nodes.size, base.L.shape[0]
+    x0 = layout.joint.reshape(R, n)
+    node_amp = prep_matrix(base)[:, 0] * base.phases  # D M |0>
+    ratios = layout.times / T if T > 0 else np.zeros(R)
+    out = np.zeros((R, J, 8, n), dtype=np.complex128)
+    for j, k in enumerate(base.nodes):
+        if node_amp[j] == 0:
+            continue
+        lam, V = np.linalg.eigh((k * base.L + base.H) / base.alpha)
+        coeffs = x0 @ V.conj()  # row r: V^dagger x_r
+        for r in range(R):
+            if not np.any(coeffs[r]):
+                continue
+            blocks = simulation_blocks(lam * ratios[r], base.angles)[:, :, 0]  # |000>_lra in
+            out[r, j] = node_amp[j] * (V @ (blocks * coeffs[r][:, None])).T
+    out = np.einsum("ij,rjan->rian", prep_matrix(base).conj().T, out)
+    out = np.einsum("sr,rjan->sjan", branch_prep_matrix(layout).conj().T, out)
+    return out.reshape(-1)
+
+
+_prepared = DigestCache(size=8)
+
+
+def _solver_kernel(state: np.ndarray, op: Operator, wire_order: Wires) -> np.ndarray:
+    mat, axes = to_front(state, wire_order, op.wires)
+    rest = _require_fresh(mat, op)
+    psi = _prepared.get(f"lchs-solver:{op.hash}", lambda: solver_state(op))
+    return from_front(np.outer(psi, rest), axes, len(wire_order))
+
+
 def register_lchs_kernels() -> None:
-    """Register the kernel of the module docstring (idempotent)."""
+    """Register the kernels of the module docstring (idempotent)."""
     register_native_kernel(LCHSEvolution, _lchs_kernel(False), adjoint_kernel=_lchs_kernel(True))
+    register_native_kernel(LCHSSolver, _solver_kernel)
 
 
 register_lchs_kernels()
@@ -83,4 +127,5 @@ register_lchs_kernels()
 
 __all__ = [
     "register_lchs_kernels",
+    "solver_state",
 ]

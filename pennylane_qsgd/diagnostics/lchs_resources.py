@@ -14,12 +14,16 @@ unchanged. The LCHS route (:func:`lchs_window`) models, under the same assumptio
 * :math:`\\alpha_L = \\alpha_H = \\alpha_A`; each call of the select Hamiltonian's encoding is an LCU of
   one :math:`U_A` and one :math:`U_A^\\dagger` (:math:`kL_A + H_A = -\\tfrac{k - i}{2}A -
   \\tfrac{k + i}{2}A^\\dagger`): two calls of the Carleman encoding;
-* queries and amplification from :func:`~pennylane_qsgd.core.lchs.lchs_cost` with the window's
+* queries and amplification from :func:`~pennylane_qsgd.core.lchs_cost.lchs_cost` with the window's
   :math:`q`, forcing :math:`\\|F_0\\|/\\|u_{\\rm in}\\|` and decay :math:`\\delta`;
 * T-count: calls times the T-count of one Carleman encoding call (the Euler route's
   ``CarlemanEulerEncoding`` with a one-qubit time register, QRAM gates counted), plus two
   Möttönen preparations of the node register per LCU application at
   :math:`2^{n_k+1}` rotations of :data:`T_PER_ROTATION` T gates each.
+
+Both LCHS kernels are costed (:mod:`~pennylane_qsgd.core.lchs_kernels`): An–Childs–Lin's
+(cut-off :math:`K = O((\\log 1/\\epsilon)^{1/\beta})`) and Low–Somma's (:math:`K =
+O(\\log 1/\\epsilon)`, 1-norm about :math:`e^c`), side by side in :func:`compare_routes`.
 """
 
 from __future__ import annotations
@@ -29,7 +33,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pennylane_qsgd.core.lchs import DEFAULT_BETA, LCHSCost, lchs_cost
+from pennylane_qsgd.core.lchs_cost import LCHSCost, lchs_cost
+from pennylane_qsgd.core.lchs_kernels import DEFAULT_BETA
 from pennylane_qsgd.diagnostics.estimator_counting import gate_counts
 from pennylane_qsgd.diagnostics.estimator_ops import CarlemanEulerEncoding
 from pennylane_qsgd.diagnostics.resources import (
@@ -91,6 +96,7 @@ def lchs_window(
     decay: float | None = None,
     beta: float = DEFAULT_BETA,
     encoding_t_count: int | None = None,
+    kernel: str = "acl",
 ) -> LCHSWindowEstimate:
     """LCHS resources of a window of ``T`` steps under ``a`` (module docstring).
 
@@ -105,6 +111,8 @@ def lchs_window(
         LCHS kernel exponent.
     encoding_t_count : int, optional
         T-count of one Carleman encoding call (computed when omitted; pass it to reuse).
+    kernel : {"acl", "low-somma"}
+        The LCHS kernel.
     """
     if isinstance(T, bool) or int(T) != T or T < 1:
         raise ValueError(f"T must be a positive integer; got {T!r}")
@@ -120,6 +128,7 @@ def lchs_window(
         beta=beta,
         forcing=a.f0_norm / a.u_norm,
         decay=decay,
+        kernel=kernel,
     )
     per_call = _encoding_t_count(a) if encoding_t_count is None else int(encoding_t_count)
     calls = 2 * cost.queries
@@ -131,13 +140,16 @@ def lchs_window(
 
 @dataclass(frozen=True)
 class RouteRow:
-    """Both routes at one ``T``: block-encoding calls and T-counts."""
+    """Both routes at one ``T``: block-encoding calls and T-counts (LCHS with ACL's kernel, and
+    with Low–Somma's in ``ls_*``)."""
 
     T: int
     euler_calls: int
     euler_t_count: int
     lchs_calls: int
     lchs_t_count: int
+    ls_calls: int = 0
+    ls_t_count: int = 0
 
 
 def compare_routes(
@@ -149,6 +161,7 @@ def compare_routes(
     for T in steps:
         euler = estimate_window(a, T)
         lchs = lchs_window(a, T, beta=beta, encoding_t_count=per_call)
+        ls = lchs_window(a, T, encoding_t_count=per_call, kernel="low-somma")
         rows.append(
             RouteRow(
                 T,
@@ -156,6 +169,8 @@ def compare_routes(
                 euler.t_count,
                 lchs.block_encoding_calls,
                 lchs.t_count,
+                ls.block_encoding_calls,
+                ls.t_count,
             )
         )
     return rows
@@ -167,7 +182,7 @@ class RouteSlopes:
 
     Attributes
     ----------
-    euler_calls, euler_t_count, lchs_calls, lchs_t_count : float
+    euler_calls, euler_t_count, lchs_calls, lchs_t_count, ls_calls, ls_t_count : float
     crossover_calls, crossover_t_count : float or None
         ``T`` in the rows' range above which Euler costs more than LCHS (``None`` if they do not
         cross there, e.g. because Euler already costs more at the first row).
@@ -180,6 +195,8 @@ class RouteSlopes:
     euler_t_count: float
     lchs_calls: float
     lchs_t_count: float
+    ls_calls: float
+    ls_t_count: float
     crossover_calls: float | None
     crossover_t_count: float | None
     fitted_crossover_calls: float | None
@@ -213,6 +230,8 @@ def route_slopes(rows: list[RouteRow]) -> RouteSlopes:
         euler_t_count=slope("euler_t_count"),
         lchs_calls=slope("lchs_calls"),
         lchs_t_count=slope("lchs_t_count"),
+        ls_calls=slope("ls_calls"),
+        ls_t_count=slope("ls_t_count"),
         crossover_calls=crossover(rows, "euler_calls", "lchs_calls"),
         crossover_t_count=crossover(rows, "euler_t_count", "lchs_t_count"),
         fitted_crossover_calls=_fitted_crossover(rows, "euler_calls", "lchs_calls"),
@@ -222,7 +241,15 @@ def route_slopes(rows: list[RouteRow]) -> RouteSlopes:
 
 def format_routes(rows: list[RouteRow]) -> str:
     """Fixed-width table of both routes, then the slopes and crossovers."""
-    head = ("T", "Euler BE calls", "Euler T-count", "LCHS BE calls", "LCHS T-count")
+    head = (
+        "T",
+        "Euler BE calls",
+        "Euler T-count",
+        "LCHS BE calls",
+        "LCHS T-count",
+        "LS BE calls",
+        "LS T-count",
+    )
     cells = [head] + [
         (
             str(r.T),
@@ -230,6 +257,8 @@ def format_routes(rows: list[RouteRow]) -> str:
             f"{r.euler_t_count:.3g}",
             f"{r.lchs_calls:.3g}",
             f"{r.lchs_t_count:.3g}",
+            f"{r.ls_calls:.3g}",
+            f"{r.ls_t_count:.3g}",
         )
         for r in rows
     ]
@@ -242,7 +271,8 @@ def format_routes(rows: list[RouteRow]) -> str:
 
     lines += [
         f"slope vs T (last decade): Euler calls {s.euler_calls:.2f}, T-count "
-        f"{s.euler_t_count:.2f}; LCHS calls {s.lchs_calls:.2f}, T-count {s.lchs_t_count:.2f}",
+        f"{s.euler_t_count:.2f}; LCHS calls {s.lchs_calls:.2f}, T-count {s.lchs_t_count:.2f}; "
+        f"LCHS (Low-Somma kernel) calls {s.ls_calls:.2f}, T-count {s.ls_t_count:.2f}",
         f"crossover T (Euler above LCHS): calls {cross(s.crossover_calls)}, T-count "
         f"{cross(s.crossover_t_count)}; fitted power laws cross at calls "
         f"{cross(s.fitted_crossover_calls)}, T-count {cross(s.fitted_crossover_t_count)}",

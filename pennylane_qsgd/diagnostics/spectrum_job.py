@@ -64,7 +64,6 @@ from pennylane_qsgd.diagnostics.dissipation import (
     RatioHook,
     records_to_json,
     track_dissipation,
-    window_ratio_hook,
 )
 from pennylane_qsgd.diagnostics.mixed_precision import (
     DEFAULT_TOLERANCE,
@@ -73,6 +72,13 @@ from pennylane_qsgd.diagnostics.mixed_precision import (
 )
 from pennylane_qsgd.diagnostics.plots import plot_all
 from pennylane_qsgd.diagnostics.spectra import default_support
+from pennylane_qsgd.diagnostics.window_classes import (
+    class_summary,
+    classify_records,
+    classifying_hook,
+    format_class_summary,
+    norms_hook,
+)
 from pennylane_qsgd.models import build_model, load_pretrained, parameter_count
 from pennylane_qsgd.optim.pruning import global_l1_prune, sparsity
 from pennylane_qsgd.optim.taylor import gradient_on_support, hessian_vector_product
@@ -274,11 +280,20 @@ def _early_window(records: list[DissipationRecord]) -> int | None:
     return None
 
 
+def _class_cells(r: DissipationRecord) -> str:
+    """Class (dissipative / almost / divergent) and shift penalty of the window starting here."""
+    kind = r.extra.get("window_class")
+    if kind is None:
+        return f"{'-':>8} {'-':>7}"
+    short = {"dissipative": "dissip", "almost-dissipative": "almost"}.get(kind, "diverg")
+    return f"{short:>8} {float(r.extra['shift_penalty']):>7.3g}"
+
+
 def format_table(records: list[DissipationRecord]) -> str:
     """A short fixed-width table of the measures (one row per measurement)."""
     head = (
         f"{'step':>4} {'loss':>8} {'lam_min':>9} {'lam_max':>9} {'neg%':>6} "
-        f"{'f(1)':>7} {'f(t)':>9} {'R':>7}"
+        f"{'f(1)':>7} {'f(t)':>9} {'R':>7} {'class':>8} {'e^(cT)':>7}"
     )
     rows = [head]
     for r in records:
@@ -286,7 +301,7 @@ def format_table(records: list[DissipationRecord]) -> str:
         rows.append(
             f"{r.step:>4} {r.loss:>8.4f} {r.lambda_min:>9.3g} {r.lambda_max:>9.3g} "
             f"{100 * r.negative_fraction:>6.1f} {r.factor_one_step:>7.4f} "
-            f"{r.per_mode_factor:>9.4g} {ratio:>7}"
+            f"{r.per_mode_factor:>9.4g} {ratio:>7} {_class_cells(r)}"
         )
     return "\n".join(rows)
 
@@ -368,8 +383,10 @@ def run_spectrum_job(
         Where the summary table is printed (default stdout; pass ``io.StringIO()`` to silence).
     ratio_hook : callable, optional
         R of the window starting at each measurement (see
-        :func:`~pennylane_qsgd.diagnostics.dissipation.track_dissipation`); for the MLP the
-        default is :func:`~pennylane_qsgd.diagnostics.dissipation.window_ratio_hook`.
+        :func:`~pennylane_qsgd.diagnostics.dissipation.track_dissipation`); by default the
+        window classes: :func:`~pennylane_qsgd.diagnostics.window_classes.classifying_hook` for
+        the MLP (exact window flow), :func:`~pennylane_qsgd.diagnostics.window_classes.norms_hook`
+        otherwise (classified from norms after the run).
     threads : int, optional
         ``torch.set_num_threads`` for the run (restored afterwards).
     model_kwargs : dict, optional
@@ -505,8 +522,8 @@ def run_spectrum_job(
     if threads is not None:
         torch.set_num_threads(int(threads))
     try:
-        if ratio_hook is None and cfg["arch"] == "mlp":
-            ratio_hook = window_ratio_hook()
+        if ratio_hook is None:  # the window classes (diagnostics.window_classes)
+            ratio_hook = classifying_hook() if cfg["arch"] == "mlp" else norms_hook()
         return _run(cfg, dev, out_dir, plots, progress, stream, ratio_hook)
     finally:
         torch.set_num_threads(old_threads)
@@ -712,6 +729,7 @@ def _run(
             support = default_support(model)
         raise _oom_error(cfg, model, support, x_tr, y_tr, dev) from err
     records = [*previous, *records]
+    classify_records(records)
 
     report = sparsity(model)
     summary = {
@@ -723,6 +741,7 @@ def _run(
         "test_accuracy_finetuned": _accuracy(model, x_te, y_te, dev),
         "method": records[0].method if records else cfg["method"],
         "early_window_steps": _early_window(records),
+        "window_classes": class_summary(records),
         "device": str(dev),
         "world_size": dd.world_size(),
         "batch_norm_during_hvp": "eval (running statistics)",
@@ -741,6 +760,7 @@ def _run(
 
     print(_header(cfg, summary), file=stream)
     print(format_table(records), file=stream)
+    print(format_class_summary(summary["window_classes"]), file=stream)
     print(f"wrote {json_path}" + (" and figures" if plots else ""), file=stream)
     return result
 

@@ -5,7 +5,7 @@ The window's flow comes matrix-free from
 third-derivative products, centred at the window start) and is integrated by
 :func:`~pennylane_qsgd.core.lowrank_carleman.solve_euler_lowrank`; neither :math:`T_3`, :math:`F_2`
 nor the Carleman matrix is formed. The download is modelled as for the matrix-free order-1 window
-(:func:`~pennylane_qsgd.optim.window.solve_linear_window_matrix_free`): tomography of the final
+(:func:`~pennylane_qsgd.optim.matrix_free_window.solve_linear_window_matrix_free`): tomography of the final
 weights beside a reference coordinate equal to :math:`\\|\\bar\\theta\\|`.
 """
 

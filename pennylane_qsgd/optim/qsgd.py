@@ -51,13 +51,16 @@ from pennylane_qsgd.optim.closure_taylor import (
 )
 from pennylane_qsgd.optim.heavy_ball import fresh_velocity, momentum_problem, sgd_step
 from pennylane_qsgd.optim.lowrank_window import solve_order2_window_lowrank
+from pennylane_qsgd.optim.matrix_free_window import solve_linear_window_matrix_free
 from pennylane_qsgd.optim.pruning import pruned_tensors, recording_pruning_masks
 from pennylane_qsgd.optim.report import WindowReport
 from pennylane_qsgd.optim.taylor import StochasticForcing, _constant_terms, build_problem
 from pennylane_qsgd.optim.third_derivatives import closure_order2_flow
-from pennylane_qsgd.optim.window import (
-    solve_linear_window_matrix_free,
-    solve_window,
+from pennylane_qsgd.optim.window import solve_window
+from pennylane_qsgd.optim.window_routes import (
+    LCHSFallbackWarning,
+    check_route,
+    solve_window_routed,
 )
 
 __all__ = [
@@ -231,6 +234,7 @@ def validate_group(group: Mapping) -> None:
                 "matrix_free=True with momentum is not implemented; use momentum=0 or a support "
                 f"of at most {DENSE_HESSIAN_LIMIT} weights (max_support)"
             )
+    check_route(group)
 
 
 def _runs_matrix_free(group: Mapping, s: int) -> bool:
@@ -303,6 +307,9 @@ def _solution_fields(sol) -> dict:
         qubits=sol.qubits,
         polynomial_degree=sol.degree,
         encoding=sol.encoding,
+        solver_route=sol.route,
+        lchs_log_norm=sol.lchs_log_norm,
+        lchs_shift=sol.lchs_shift,
     )
 
 
@@ -394,6 +401,16 @@ class QSGD(torch.optim.Optimizer):
     max_rank : int, optional
         Rank cap of the low-rank level-2 block; exceeding it raises
         :class:`~pennylane_qsgd.core.lowrank_carleman.RankCapError` with the parameters unchanged.
+    route : {"euler", "lchs"}
+        Solver of a window whose Hessian (order 1) or Carleman matrix (order 2) is formed:
+        ``"euler"`` (default) forward Euler and the linear solver; ``"lchs"`` linear combination
+        of Hamiltonian simulation of the Carleman system with its forcing
+        (:mod:`~pennylane_qsgd.optim.lchs_window`; fidelities ``"native"`` and ``"ideal"``, no
+        stochastic forcing, ``precision`` is its quadrature target). A window whose rescaled
+        Carleman matrix has a positive log-norm :math:`c` is shifted (LCHS of :math:`A - cI`,
+        success probability times :math:`e^{-2cT}`) while :math:`e^{cT} \\le 10`, and runs on
+        the Euler route with a warning beyond; the report records the log-norm
+        (``lchs_log_norm``), the shift (``lchs_shift``) and the route taken (``solver_route``).
     verbose : bool
         Log a summary of each window at INFO level (logger ``pennylane_qsgd.optim.qsgd``) and
         show progress bars inside long windows.
@@ -458,6 +475,7 @@ class QSGD(torch.optim.Optimizer):
         order2_route: str = "auto",
         rank_tol: float = 1e-8,
         max_rank: int | None = None,
+        route: str = "euler",
         verbose: bool = False,
     ) -> None:
         defaults = dict(
@@ -486,6 +504,7 @@ class QSGD(torch.optim.Optimizer):
             order2_route=order2_route,
             rank_tol=rank_tol,
             max_rank=max_rank,
+            route=route,
         )
         validate_group(defaults)
         super().__init__(params, defaults)
@@ -897,14 +916,25 @@ class QSGD(torch.optim.Optimizer):
                     "fidelity='native' gives the same state much faster",
                 )
         try:
-            sol = solve_window(
+            sol = solve_window_routed(
                 problem,
                 float(T),
                 N,
+                group["route"],
+                lambda message: self._warn(LCHSFallbackWarning, message),
+                euler=lambda: solve_window(
+                    problem,
+                    float(T),
+                    N,
+                    fidelity=group["fidelity"],
+                    steps=group["euler_steps"],
+                    encoding=group["encoding"],
+                    precision=group["precision"],
+                    shots=group["shots"],
+                    seed=seed,
+                ),
                 fidelity=group["fidelity"],
-                steps=group["euler_steps"],
-                encoding=group["encoding"],
-                precision=group["precision"],
+                eps=group["precision"],
                 shots=group["shots"],
                 seed=seed,
             )
@@ -918,7 +948,7 @@ class QSGD(torch.optim.Optimizer):
         stages.update()
         if not np.all(np.isfinite(sol.u_final)):
             raise FloatingPointError("the downloaded weights contain NaN or Inf")
-        if group["euler_steps"] is None:
+        if group["euler_steps"] is None and sol.route == "euler":
             self._check_grid(lr, T, sol.steps, float(np.max(np.abs(eigs))))
         scatter_values(entries, torch.as_tensor(sol.u_final[:s]))
         if mu:
@@ -927,12 +957,12 @@ class QSGD(torch.optim.Optimizer):
         if s <= MEASURE_ODE_LIMIT:
             exact = integrate_ode(problem, float(T))
             measured = float(np.linalg.norm(sol.solver_output - exact))
-        lemmas = lemma_bounds(problem, N, float(T), T / sol.steps, info)
+        lemmas = lemma_bounds(problem, N, float(T), T / max(sol.steps, 1), info)
         report = WindowReport(
             **header,
             action=action,
             truncation_bound=None if lemmas is None else lemmas.truncation,
-            euler_bound=None if lemmas is None else lemmas.euler,
+            euler_bound=None if lemmas is None or sol.route != "euler" else lemmas.euler,
             taylor_model_error=measured,
             **_solution_fields(sol),
             wall_time=time.perf_counter() - start,

@@ -84,6 +84,16 @@ class WindowReport:
         the Euler steps, in weight units squared); 0 otherwise.
     level2_rank : int
         Low-rank route: largest rank of the level-2 block over the window; 0 otherwise.
+    solver_route : str
+        ``"euler"`` (forward Euler and a linear solver) or ``"lchs"`` (linear combination of
+        Hamiltonian simulation, :mod:`~pennylane_qsgd.optim.lchs_window`).
+    lchs_log_norm : float or None
+        Where ``route="lchs"`` was asked: :math:`\\lambda_{\\max}` of the Hermitian part of the
+        rescaled Carleman matrix (1/step). LCHS applies when it is :math:`\\le 0`; otherwise the
+        window ran on the Euler route. None when not checked.
+    lchs_shift : float
+        LCHS route: the shift :math:`c = \\mu(A)` of a window with a positive log-norm (LCHS of
+        :math:`A - cI`, success probability times :math:`e^{-2cT}`); 0 otherwise.
     wall_time : float
         Seconds spent in the window.
     window_class : str
@@ -139,6 +149,9 @@ class WindowReport:
     order2_route: str = "none"
     level2_discarded: float = 0.0
     level2_rank: int = 0
+    solver_route: str = "euler"
+    lchs_log_norm: float | None = None
+    lchs_shift: float = 0.0
 
     def to_dict(self) -> dict:
         """A dictionary that is strict JSON (``json.dumps(..., allow_nan=False)`` accepts it).
