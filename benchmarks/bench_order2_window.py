@@ -10,7 +10,12 @@ Measured side by side in one run, on 2 threads, at the ideal fidelity:
    :func:`~pennylane_qsgd.optim.third_derivatives.order2_flow` with
    :func:`~pennylane_qsgd.core.lowrank_carleman.solve_euler_lowrank`. Target: the new route
    <= 5 s. Both solve the same level-2 system, so their ``u(T)`` must agree.
-2. ``s = 1e3, 1e4 (, 1e5)`` on wider pruned digits MLPs: one low-rank order-2 window against ten
+2. The same window at the native fidelity through :class:`~pennylane_qsgd.optim.qsgd.QSGD` (its
+   closure made functional, :mod:`~pennylane_qsgd.optim.closure_functional`: ``g, H, T3`` by
+   batched forward-mode products; the solver's exact map on the success event), beside the
+   reverse-mode closure route it replaces, at ``s = 64`` and the larger ``--native-sizes``, with
+   the qubits of the solver and the encoding. Target: <= 30 s at ``s = 64``.
+3. ``s = 1e3, 1e4 (, 1e5)`` on wider pruned digits MLPs: one low-rank order-2 window against ten
    full-batch SGD steps (forward and backward through the whole model), with the rank reached
    and the dropped level-2 mass.
 
@@ -34,6 +39,7 @@ from pennylane_qsgd.data import load_digits_tensors
 from pennylane_qsgd.models import mlp
 from pennylane_qsgd.optim.closure_taylor import SupportEntry, closure_taylor_coefficients
 from pennylane_qsgd.optim.pruning import global_l1_prune
+from pennylane_qsgd.optim.qsgd import QSGD
 from pennylane_qsgd.optim.support import Support
 from pennylane_qsgd.optim.taylor import build_problem, taylor_coefficients
 from pennylane_qsgd.optim.third_derivatives import order2_flow
@@ -122,6 +128,29 @@ def small_case(T: int, closure_s: int, tol: float, repeats: int) -> None:
     )
 
 
+def native_case(sizes: list[int], T: int) -> None:
+    """One QSGD order-2 window at the native fidelity per support size (a fresh model each)."""
+    print(f"2. QSGD order-2 window at fidelity='native', T = {T}, lr = {LR}")
+    for s in sizes:
+        model, (x, y) = pruned_digits_mlp(16, 0.9)
+        opt = QSGD(model.parameters(), lr=LR, window=T, order=2, fidelity="native", max_support=s)
+
+        def closure(model=model, x=x, y=y):
+            return nn.functional.cross_entropy(model(x), y)
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            start = time.perf_counter()
+            opt.step(closure)
+            t_window = time.perf_counter() - start
+        r = opt.reports[-1]
+        print(
+            f"   s = {r.support_size:>4}: window {t_window:7.2f} s (target <= 30 s at s = 64), "
+            f"{r.qubits} qubits, encoding {r.encoding}, degree {r.polynomial_degree}, "
+            f"m = {r.euler_steps}"
+        )
+
+
 def sgd_steps(model, batch, steps: int) -> float:
     x, y = batch
     opt = torch.optim.SGD(model.parameters(), lr=LR)
@@ -154,15 +183,20 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--window", type=int, default=5, help="T, gradient steps (default 5)")
     parser.add_argument("--tol", type=float, default=1e-8, help="truncation tolerance")
     parser.add_argument("--closure-s", type=int, default=16, help="support of the closure timing")
+    parser.add_argument(
+        "--native-sizes", type=int, nargs="*", default=[64], help="native supports (default 64)"
+    )
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--repeats", type=int, default=3, help="best-of repeats of the fast routes")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
     warnings.filterwarnings("ignore", "`torch.jit.script` is deprecated", DeprecationWarning)
     small_case(args.window, args.closure_s, args.tol, args.repeats)
+    if args.native_sizes:
+        native_case(args.native_sizes, args.window)
     sizes = args.sizes if args.sizes is not None else ([1000] if args.quick else [1000, 10000])
     if sizes:
-        print(f"2. low-rank order-2 window (T = {args.window}, tol = {args.tol:g}) vs 10 SGD steps")
+        print(f"3. low-rank order-2 window (T = {args.window}, tol = {args.tol:g}) vs 10 SGD steps")
     for s in sizes:
         large_case(s, args.window, args.tol, args.repeats)
 
