@@ -12,10 +12,10 @@ every model below is itself an iteration, so one run of ``T_max`` steps gives al
   (the order-1 window; also Carleman level ``N = 1`` of the order-2 model in the coordinate
   :math:`u = \\theta_S - \\bar\\theta`, which drops :math:`F_2`);
 * ``carleman1``: the order-2 model at Carleman level ``N = 1`` in the absolute coordinate
-  :math:`u = \theta_S` of the dense window (:func:`~pennylane_qsgd.optim.taylor.build_problem`):
-  a linear ODE with :math:`F_1 = -\eta(H - T_3[\bar\theta, \cdot\,])` and
-  :math:`F_0 = -\eta(g - H\bar\theta + \tfrac12 T_3[\bar\theta, \bar\theta])`, which differs
-  from ``order1`` because truncating :math:`u^{\otimes 2}` depends on the origin of ``u``;
+  :math:`u = \\theta_S` of the dense window (:func:`~pennylane_qsgd.optim.taylor.build_problem`):
+  a linear ODE with :math:`F_1 = -\\eta(H - T_3[\\bar\\theta, \\cdot\\,])` and
+  :math:`F_0 = -\\eta(g - H\\bar\\theta + \\tfrac12 T_3[\\bar\\theta, \\bar\\theta])`, which differs
+  from ``order1`` because truncating :math:`u^{\\otimes 2}` depends on the origin of ``u``;
 * ``carleman2``: the order-2 model at Carleman level ``N = 2``, solved by
   :func:`~pennylane_qsgd.core.lowrank_carleman.solve_euler_lowrank` with third-derivative
   products;
