@@ -126,7 +126,7 @@ labels = {
     "order2": "order 2, exact cubic model",
 }
 fig, axes = plt.subplots(1, 2, figsize=(10.0, 4.0), sharey=True)
-for ax, (name, result) in zip(axes, results.items()):
+for ax, (name, result) in zip(axes, results.items(), strict=True):
     for model, label in labels.items():
         ax.semilogy(result.horizons[1:], result.relative(model)[1:], "o-", ms=2, label=label)
     ax.set_xlabel("window length T (gradient steps)")
