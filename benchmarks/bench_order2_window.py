@@ -237,7 +237,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--arch", choices=("mlp", "cnn", "resnet"), default="mlp", help="model of the large cases"
     )
-    parser.add_argument("--skip-small", action="store_true", help="only the large cases")
+    parser.add_argument("--skip-small", action="store_true", help="skip the s = 64 ideal comparison (case 1)")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--repeats", type=int, default=3, help="best-of repeats of the fast routes")
     args = parser.parse_args(argv)
@@ -245,7 +245,7 @@ def main(argv: list[str] | None = None) -> None:
     warnings.filterwarnings("ignore", "`torch.jit.script` is deprecated", DeprecationWarning)
     if not args.skip_small:
         small_case(args.window, args.closure_s, args.tol, args.repeats)
-    if args.native_sizes and not args.skip_small:
+    if args.native_sizes:
         native_case(args.native_sizes, args.window)
     sizes = args.sizes if args.sizes is not None else ([1000] if args.quick else [1000, 10000])
     if sizes:
