@@ -52,3 +52,9 @@ def test_cubic_loss_order2_model_is_exact_and_carleman_beats_order1():
     assert result.distance["order1"][0] == pytest.approx(0.0, abs=1e-14)  # one step is exact
     assert np.all(result.distance["carleman2"][3:] < result.distance["order1"][3:])
     assert "carleman2" in result.table()
+    # N = 1 in absolute coordinates: F1 = -eta (H - T3[w0, .]) = -eta I and F0 = -eta b here,
+    # i.e. gradient descent on 1/2 |w|^2 + b . w.
+    v = np.array([0.3, -0.2, 0.1])
+    for _ in range(12):
+        v = v - 0.2 * (v + np.array([0.5, -1.0, 0.2]))
+    np.testing.assert_allclose(result.distance["carleman1"][-1], np.linalg.norm(v - w), rtol=1e-10)

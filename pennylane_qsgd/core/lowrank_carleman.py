@@ -75,6 +75,18 @@ class RankCapError(RuntimeError):
         )
 
 
+class DivergedEulerError(FloatingPointError):
+    """The Euler iterate overflowed; ``step`` (1-based) is the first non-finite one, so the
+    first ``step - 1`` steps of the same grid are finite."""
+
+    def __init__(self, step: int, steps: int, h: float) -> None:
+        self.step = step
+        super().__init__(
+            f"the Euler iterate is not finite at step {step} of {steps} (h = {h:.3g}); use more "
+            "steps"
+        )
+
+
 @dataclass(frozen=True, eq=False)
 class LowRankEulerSolution:
     """Result of :func:`solve_euler_lowrank`.
@@ -367,9 +379,7 @@ def solve_euler_lowrank(
                 raise RankCapError(k, S.size, int(max_rank), tol)
         y1 = y1 + h * dy1
         if not (np.all(np.isfinite(y1)) and np.all(np.isfinite(S))):
-            raise FloatingPointError(
-                f"the Euler iterate is not finite at step {k} of {m} (h = {h:.3g}); use more steps"
-            )
+            raise DivergedEulerError(k, m, h)
         ranks[k - 1] = S.size
         norm2 += float(y1 @ y1 + S @ S)
         if path is not None:

@@ -11,6 +11,11 @@ every model below is itself an iteration, so one run of ``T_max`` steps gives al
 * ``order1``: gradient descent on the quadratic model, :math:`\\nabla L \\approx g + H d`
   (the order-1 window; also Carleman level ``N = 1`` of the order-2 model in the coordinate
   :math:`u = \\theta_S - \\bar\\theta`, which drops :math:`F_2`);
+* ``carleman1``: the order-2 model at Carleman level ``N = 1`` in the absolute coordinate
+  :math:`u = \\theta_S` of the dense window (:func:`~pennylane_qsgd.optim.taylor.build_problem`):
+  a linear ODE with :math:`F_1 = -\\eta(H - T_3[\\bar\\theta, \\cdot\\,])` and
+  :math:`F_0 = -\\eta(g - H\\bar\\theta + \\tfrac12 T_3[\\bar\\theta, \\bar\\theta])`, which differs
+  from ``order1`` because truncating :math:`u^{\\otimes 2}` depends on the origin of ``u``;
 * ``carleman2``: the order-2 model at Carleman level ``N = 2``, solved by
   :func:`~pennylane_qsgd.core.lowrank_carleman.solve_euler_lowrank` with third-derivative
   products;
@@ -29,12 +34,16 @@ import torch
 from torch import nn
 from torch.func import grad
 
-from pennylane_qsgd.core.lowrank_carleman import DEFAULT_TOLERANCE, solve_euler_lowrank
+from pennylane_qsgd.core.lowrank_carleman import (
+    DEFAULT_TOLERANCE,
+    DivergedEulerError,
+    solve_euler_lowrank,
+)
 from pennylane_qsgd.optim.support import Support
 from pennylane_qsgd.optim.taylor import LossFn, support_loss
 from pennylane_qsgd.optim.third_derivatives import order2_flow
 
-MODELS = ("order1", "carleman2", "order2")
+MODELS = ("order1", "carleman1", "carleman2", "order2")
 
 
 @dataclass(frozen=True)
@@ -50,7 +59,8 @@ class WindowAccuracy:
     travelled : ndarray, shape (n,)
         :math:`\\|\\theta^{\\rm GD}_T - \\bar\\theta\\|`, the scale of the distances.
     ranks : ndarray of int, shape (n,)
-        Rank of the level-2 block after each step of ``carleman2``.
+        Rank of the level-2 block after each step of ``carleman2`` (0 after it overflowed; a
+        model that overflows has distance ``inf`` from there on).
     truncation_error : float
         Level-2 mass dropped by the low-rank solve over the whole run.
     lr : float
@@ -95,6 +105,31 @@ def _descend(step, theta: np.ndarray, steps: int) -> np.ndarray:
                 pass
         path.append(nxt if np.all(np.isfinite(nxt)) else np.full_like(theta, np.inf))
     return np.stack(path)
+
+
+def _euler_path(flow, T: int, **kwargs) -> tuple[np.ndarray, object]:
+    """Weights after each of ``T`` unit Euler steps, shape (T + 1, s); ``inf`` from the first
+    step where the iterate overflows (the steps before it are re-run on the same grid)."""
+    s = flow.size
+    try:
+        sol = solve_euler_lowrank(
+            flow.F0, flow.F1, flow.f2, flow.u_in, T, T, store_path=True, **kwargs
+        )
+    except DivergedEulerError as err:
+        if err.step == 1:
+            return np.vstack([flow.weights(flow.u_in), np.full((T, s), np.inf)]), None
+        sol = solve_euler_lowrank(
+            flow.F0,
+            flow.F1,
+            flow.f2,
+            flow.u_in,
+            err.step - 1,
+            err.step - 1,
+            store_path=True,
+            **kwargs,
+        )
+    path = flow.weights(sol.u_path)
+    return np.vstack([path, np.full((T + 1 - path.shape[0], s), np.inf)]), sol
 
 
 def window_accuracy(
@@ -144,20 +179,21 @@ def window_accuracy(
 
     gd = _descend(gd_step, theta_bar, T)
     cubic = _descend(cubic_step, theta_bar, T)
-    order1 = solve_euler_lowrank(flow.F0, flow.F1, None, flow.u_in, T, T, level=1, store_path=True)
-    carleman = solve_euler_lowrank(
-        flow.F0, flow.F1, flow.f2, flow.u_in, T, T, tol=tol, store_path=True
-    )
-    paths = {
-        "order1": flow.weights(order1.u_path),
-        "carleman2": flow.weights(carleman.u_path),
-        "order2": cubic,
-    }
+    order1, _ = _euler_path(flow, T, level=1)
+    absolute = order2_flow(module, loss_fn, batch, support, lr, centre=np.zeros(flow.size))
+    carleman1, _ = _euler_path(absolute, T, level=1)
+    carleman2, carleman = _euler_path(flow, T, tol=tol)
+    paths = {"order1": order1, "carleman1": carleman1, "carleman2": carleman2, "order2": cubic}
+    ranks = np.zeros(T, dtype=int)
+    if carleman is not None:
+        ranks[: carleman.ranks.size] = carleman.ranks
+    with np.errstate(invalid="ignore"):
+        distance = {k: np.linalg.norm(v[1:] - gd[1:], axis=1) for k, v in paths.items()}
     return WindowAccuracy(
         horizons=np.arange(1, T + 1),
-        distance={k: np.linalg.norm(v[1:] - gd[1:], axis=1) for k, v in paths.items()},
+        distance=distance,
         travelled=np.linalg.norm(gd[1:] - theta_bar, axis=1),
-        ranks=carleman.ranks,
-        truncation_error=carleman.truncation_error,
+        ranks=ranks,
+        truncation_error=0.0 if carleman is None else carleman.truncation_error,
         lr=eta,
     )

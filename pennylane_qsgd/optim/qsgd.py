@@ -37,6 +37,7 @@ from pennylane_qsgd.core.memory import MemoryBudgetError, check_memory
 from pennylane_qsgd.core.polynomials import inverse_polynomial_degree
 from pennylane_qsgd.core.reference import integrate_ode
 from pennylane_qsgd.device.simulate import FIDELITIES
+from pennylane_qsgd.optim.closure_functional import fast_closure_coefficients
 from pennylane_qsgd.optim.closure_taylor import (
     Closure,
     ClosureHessian,
@@ -839,9 +840,14 @@ class QSGD(torch.optim.Optimizer):
             return report, loss.detach(), start_grads
         stages = tqdm(total=3, desc=f"window {window_index}", disable=not self.verbose, leave=False)
         with torch.enable_grad():
-            coeffs, _ = closure_taylor_coefficients(
-                None, entries, order, wd, loss=objective, progress=self.verbose
-            )
+            if order == 2:  # forward-mode products on the closure made functional, if it is
+                coeffs, _ = fast_closure_coefficients(
+                    signed, entries, wd, objective, progress=self.verbose
+                )
+            else:
+                coeffs, _ = closure_taylor_coefficients(
+                    None, entries, order, wd, loss=objective, progress=self.verbose
+                )
             rows = (
                 self._stochastic_rows(signed, entries, coeffs, T) if group["stochastic"] else None
             )
