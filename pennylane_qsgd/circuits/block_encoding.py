@@ -41,7 +41,7 @@ NORM_RTOL = 1e-10
 _dilation_cache = DigestCache(size=2)
 
 
-def _check_square_matrix(matrix: object, name: str = "matrix") -> np.ndarray:
+def check_square_matrix(matrix: object, name: str = "matrix") -> np.ndarray:
     arr = np.asarray(matrix.toarray() if sp.issparse(matrix) else matrix)
     if arr.ndim != 2 or arr.shape[0] != arr.shape[1] or arr.shape[0] == 0:
         raise ValueError(f"{name} must be a non-empty square matrix; got shape {arr.shape}")
@@ -105,7 +105,7 @@ def unitary_dilation(matrix: np.ndarray, alpha: float) -> np.ndarray:
     alpha : float
         Subnormalisation, ``>= ||M||``.
     """
-    arr = _check_square_matrix(matrix)
+    arr = check_square_matrix(matrix)
 
     def make() -> np.ndarray:
         A = arr / float(alpha)
@@ -155,7 +155,7 @@ class DenseBlockEncoding(FullDataHashMixin, Operation):
     def __init__(
         self, matrix: object, alpha: float, wires: object, validate: bool = True, id=None
     ) -> None:
-        arr = _check_square_matrix(matrix)
+        arr = check_square_matrix(matrix)
         wires = Wires(wires)
         if len(wires) < 2:
             raise ValueError(f"wires must hold the ancilla and >= 1 system wire; got {wires}")

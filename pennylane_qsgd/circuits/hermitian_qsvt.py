@@ -17,7 +17,7 @@ import pennylane as qml
 from pennylane.operation import Operation
 from pennylane.wires import Wires
 
-from pennylane_qsgd.circuits.block_encoding import DenseBlockEncoding, _check_square_matrix
+from pennylane_qsgd.circuits.block_encoding import DenseBlockEncoding, check_square_matrix
 from pennylane_qsgd.circuits.data_hash import FullDataHashMixin, queued
 
 HERMITIAN_ATOL = 1e-12
@@ -26,7 +26,7 @@ HERMITIAN_ATOL = 1e-12
 
 def check_hermitian(matrix: object, name: str = "hamiltonian") -> np.ndarray:
     """``matrix`` as a square array if it is Hermitian (to 1e-12 relative), else ValueError."""
-    arr = _check_square_matrix(matrix, name)
+    arr = check_square_matrix(matrix, name)
     scale = max(1.0, float(np.max(np.abs(arr))))
     if np.max(np.abs(arr - arr.conj().T)) > HERMITIAN_ATOL * scale:
         raise ValueError(

@@ -22,13 +22,13 @@ import pennylane as qml
 import scipy.linalg as sla
 from pennylane.wires import Wires
 
-from pennylane_qsgd.circuits.block_encoding import _check_square_matrix
+from pennylane_qsgd.circuits.block_encoding import check_square_matrix
 from pennylane_qsgd.circuits.hamiltonian_simulation import trotter_evolution
 
 
 def hermitian_dilation(matrix: object) -> np.ndarray:
     """:math:`\\begin{pmatrix} 0 & L \\\\ L^\\dagger & 0 \\end{pmatrix}`, shape (2m, 2m)."""
-    L = _check_square_matrix(matrix)
+    L = check_square_matrix(matrix)
     zero = np.zeros_like(L)
     return np.block([[zero, L], [L.conj().T, zero]])
 

@@ -52,7 +52,7 @@ from pennylane.operation import Operation
 from pennylane.wires import Wires
 
 from pennylane_qsgd.circuits.amplified_simulation import AmplifiedHamiltonianSimulation
-from pennylane_qsgd.circuits.block_encoding import _check_square_matrix, check_subnormalisation
+from pennylane_qsgd.circuits.block_encoding import check_square_matrix, check_subnormalisation
 from pennylane_qsgd.circuits.data_hash import FullDataHashMixin, queued
 from pennylane_qsgd.circuits.hamiltonian_simulation import (
     AMPLIFIED_SCALE,
@@ -139,7 +139,7 @@ class HHLSolver(FullDataHashMixin, Operation):
         validate: bool = True,
         id=None,
     ) -> None:
-        L = _check_square_matrix(matrix)
+        L = check_square_matrix(matrix)
         if evolution not in EVOLUTIONS:
             raise ValueError(f"evolution must be one of {EVOLUTIONS}; got {evolution!r}")
         if int(trotter_steps) != trotter_steps or trotter_steps < 1:

@@ -35,12 +35,12 @@ import pennylane as qml
 from pennylane.operation import Operation
 from pennylane.wires import Wires
 
-from pennylane_qsgd.circuits.block_encoding import _check_square_matrix
+from pennylane_qsgd.circuits.block_encoding import check_square_matrix
 from pennylane_qsgd.circuits.data_hash import FullDataHashMixin, queued
 from pennylane_qsgd.circuits.hamiltonian_simulation import DEFAULT_SCALE, HamiltonianSimulation
 from pennylane_qsgd.circuits.lchs_layout import (
     LCHSLayout,
-    _jacobi_anger_eps,
+    jacobi_anger_eps,
     lchs_gates,
     lchs_layout,
 )
@@ -95,7 +95,7 @@ class LCHSEvolution(FullDataHashMixin, Operation):
         kernel: str = "acl",
         id=None,
     ) -> None:
-        arr = np.asarray(_check_square_matrix(A, "A"), dtype=np.complex128)
+        arr = np.asarray(check_square_matrix(A, "A"), dtype=np.complex128)
         if isinstance(time, bool) or not np.isscalar(time) or not np.isfinite(time) or time < 0:
             raise ValueError(f"time must be a finite non-negative number; got {time!r}")
         n = int(np.log2(arr.shape[0]))
@@ -124,7 +124,7 @@ class LCHSEvolution(FullDataHashMixin, Operation):
         kernel: str = "acl",
     ) -> int:
         """:math:`n_k` for this generator, time and target."""
-        arr = np.asarray(_check_square_matrix(A, "A"), dtype=np.complex128)
+        arr = np.asarray(check_square_matrix(A, "A"), dtype=np.complex128)
         return lchs_layout(arr, float(time), float(eps), float(beta), kernel=kernel).node_qubits
 
     @property
@@ -154,7 +154,7 @@ class LCHSEvolution(FullDataHashMixin, Operation):
                 layout.alpha,
                 float(time),
                 wires=[l, r, a, *node, *system],
-                eps=_jacobi_anger_eps(eps, layout.l1_norm),
+                eps=jacobi_anger_eps(eps, layout.l1_norm),
                 scale=scale,
                 validate=False,
             )

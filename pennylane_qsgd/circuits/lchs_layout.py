@@ -84,7 +84,7 @@ class LCHSLayout:
 _layouts = DigestCache(size=8)
 
 
-def _jacobi_anger_eps(eps: float, l1_norm: float) -> float:
+def jacobi_anger_eps(eps: float, l1_norm: float) -> float:
     """Relative polynomial accuracy so that the rescaled LCU errs by ``eps/2`` from them."""
     return min(0.5, eps / (4.0 * l1_norm))
 
@@ -115,7 +115,7 @@ def lchs_layout(
         nodes[: grid.num_nodes], weights[: grid.num_nodes] = grid.nodes, grid.weights
         alpha = max(grid.cutoff * norm_L + norm_H, 1e-12)
         l1 = float(np.sum(np.abs(weights)))
-        angles = simulation_angles(alpha * time, _jacobi_anger_eps(eps, l1), scale)
+        angles = simulation_angles(alpha * time, jacobi_anger_eps(eps, l1), scale)
         mags = np.abs(weights)
         phases = np.where(mags > 0, weights / np.where(mags > 0, mags, 1.0), 1.0)
         for arr in (L, H, nodes, weights, mags, phases):

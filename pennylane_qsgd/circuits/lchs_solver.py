@@ -40,14 +40,14 @@ import pennylane as qml
 from pennylane.operation import Operation
 from pennylane.wires import Wires
 
-from pennylane_qsgd.circuits.block_encoding import _check_square_matrix
+from pennylane_qsgd.circuits.block_encoding import check_square_matrix
 from pennylane_qsgd.circuits.data_hash import FullDataHashMixin, queued
 from pennylane_qsgd.circuits.hamiltonian_simulation import DEFAULT_SCALE, HamiltonianSimulation
 from pennylane_qsgd.circuits.lchs import DEFAULT_EPS
 from pennylane_qsgd.circuits.lchs_layout import (
     ForcedLCHSLayout,
-    _jacobi_anger_eps,
     forced_layout,
+    jacobi_anger_eps,
     lchs_gates,
 )
 from pennylane_qsgd.circuits.resources import TemplateResources
@@ -104,7 +104,7 @@ class LCHSSolver(FullDataHashMixin, Operation):
         kernel: str = "acl",
         id=None,
     ) -> None:
-        arr = np.asarray(_check_square_matrix(A, "A"), dtype=np.complex128)
+        arr = np.asarray(check_square_matrix(A, "A"), dtype=np.complex128)
         vecs = []
         for name, v in (("u0", u0), ("b", b)):
             v = np.asarray(v, dtype=np.complex128).reshape(-1)
@@ -144,7 +144,7 @@ class LCHSSolver(FullDataHashMixin, Operation):
         kernel: str = "acl",
     ) -> tuple[int, int]:
         """:math:`(n_r, n_k)`: branch and node qubits for these data."""
-        arr = np.asarray(_check_square_matrix(A, "A"), dtype=np.complex128)
+        arr = np.asarray(check_square_matrix(A, "A"), dtype=np.complex128)
         u0, b = (np.asarray(v, dtype=np.complex128).reshape(-1) for v in (u0, b))
         layout = forced_layout(
             arr, u0, b, float(time), float(eps), float(beta), order=order, kernel=kernel
@@ -190,7 +190,7 @@ class LCHSSolver(FullDataHashMixin, Operation):
                     layout.base.alpha,
                     float(time),
                     wires=[l, r, a, *branch, *node, *system],
-                    eps=_jacobi_anger_eps(eps, layout.base.l1_norm),
+                    eps=jacobi_anger_eps(eps, layout.base.l1_norm),
                     scale=scale,
                     validate=False,
                 ),

@@ -40,7 +40,7 @@ import pennylane as qml
 from pennylane.operation import Operation
 from pennylane.wires import Wires
 
-from pennylane_qsgd.circuits.block_encoding import DenseBlockEncoding, _check_square_matrix
+from pennylane_qsgd.circuits.block_encoding import DenseBlockEncoding, check_square_matrix
 from pennylane_qsgd.circuits.data_hash import FullDataHashMixin, queued
 from pennylane_qsgd.circuits.resources import TemplateResources
 from pennylane_qsgd.core.phase_angles import qsp_phases, wx_to_qsvt_angles
@@ -171,7 +171,7 @@ class QSVTInverse(FullDataHashMixin, Operation):
                 f"wires must hold the real-part ancilla, the encoding ancilla and >= 1 system "
                 f"wire; got {wires.tolist()}"
             )
-        arr = _check_square_matrix(matrix)
+        arr = check_square_matrix(matrix)
         # Validates shape against the wires and alpha against ||M|| once, here.
         with qml.QueuingManager.stop_recording():
             DenseBlockEncoding(arr, alpha, wires=wires[1:], validate=validate)

@@ -27,7 +27,11 @@ from torch import nn
 from tqdm import tqdm
 
 from pennylane_qsgd.diagnostics.distributed import resolve_device
-from pennylane_qsgd.diagnostics.spectrum_job import _accuracy, _data, _pretrain
+from pennylane_qsgd.diagnostics.spectrum_job import (
+    classification_accuracy,
+    job_data,
+    pretrain_dense,
+)
 from pennylane_qsgd.models import build_model, cifar_resnet, load_pretrained
 from pennylane_qsgd.optim.pruning import global_l1_prune
 from pennylane_qsgd.optim.qsgd import QSGD
@@ -87,7 +91,7 @@ def run_arch_training(args: argparse.Namespace, progress: bool = True) -> dict:
         "download": args.download,
         "data_root": args.data_root,
     }
-    x_tr, y_tr, x_te, y_te, num_classes, augment = _data(cfg)
+    x_tr, y_tr, x_te, y_te, num_classes, augment = job_data(cfg)
     if args.n_test is not None:
         x_te, y_te = x_te[: args.n_test], y_te[: args.n_test]
     model = _BUILDERS[args.arch](num_classes)
@@ -95,11 +99,13 @@ def run_arch_training(args: argparse.Namespace, progress: bool = True) -> dict:
         load_pretrained(model, args.pretrained)
     model.to(dev)
     if args.pretrain_epochs > 0:
-        _pretrain(model, x_tr, y_tr, args.pretrain_epochs, args.batch, gen, dev, augment, progress)
-    head = {"test_accuracy_dense": _accuracy(model, x_te, y_te, dev)}
+        pretrain_dense(
+            model, x_tr, y_tr, args.pretrain_epochs, args.batch, gen, dev, augment, progress
+        )
+    head = {"test_accuracy_dense": classification_accuracy(model, x_te, y_te, dev)}
     global_l1_prune(model, amount=args.sparsity)
     model.eval()  # running batch-norm statistics: a deterministic loss for both optimizers
-    head["test_accuracy_pruned"] = _accuracy(model, x_te, y_te, dev)
+    head["test_accuracy_pruned"] = classification_accuracy(model, x_te, y_te, dev)
     xb, yb = x_tr[: args.batch].to(dev), y_tr[: args.batch].to(dev)
     classical = copy.deepcopy(model)
     sgd = torch.optim.SGD(classical.parameters(), lr=args.lr)
@@ -152,8 +158,8 @@ def run_arch_training(args: argparse.Namespace, progress: bool = True) -> dict:
             "step": (k + 1) * args.window,
             "loss_qsgd": loss_of(model),
             "loss_sgd": loss_of(classical),
-            "test_accuracy_qsgd": _accuracy(model, x_te, y_te, dev),
-            "test_accuracy_sgd": _accuracy(classical, x_te, y_te, dev),
+            "test_accuracy_qsgd": classification_accuracy(model, x_te, y_te, dev),
+            "test_accuracy_sgd": classification_accuracy(classical, x_te, y_te, dev),
             "distance": distance,
             "relative_distance": relative,
             "download_error": w.download_error,

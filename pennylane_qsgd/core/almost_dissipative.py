@@ -55,7 +55,7 @@ from pennylane_qsgd.core.dissipation import (
     dissipation_ratio_from_norms,
     provable_interval,
 )
-from pennylane_qsgd.core.euler import _check_horizon, step_times
+from pennylane_qsgd.core.euler import check_horizon, step_times
 from pennylane_qsgd.core.norms import max_forcing_norm, spectral_norm
 from pennylane_qsgd.core.problem import PolynomialODE
 
@@ -182,7 +182,7 @@ def shift_from_norms(
 ) -> Shift:
     """:func:`minimal_shift` from the four scalars it depends on (e.g. a Lanczos estimate of
     :math:`\\mathrm{Re}\\,\\lambda_1` for a matrix-free window)."""
-    T = _check_horizon(T)
+    T = check_horizon(T)
     if not 0 < target < 1:
         raise ValueError(f"target must lie in (0, 1); got {target}")
     c = _smallest_shift(re_lambda1, norm_F0, norm_F2, norm_u_in, T, target)
@@ -203,7 +203,7 @@ def shifted_problem(problem: PolynomialODE, c: float, T: float, steps: int) -> P
         For a quadratic problem: :math:`e^{ct}F_2` is time-dependent, which
         :class:`~pennylane_qsgd.core.problem.PolynomialODE` does not represent.
     """
-    T = _check_horizon(T)
+    T = check_horizon(T)
     steps = as_count(steps, "steps")
     if not np.isfinite(c):
         raise ValueError(f"c must be finite; got {c}")
@@ -361,7 +361,7 @@ def lyapunov_certificate(
     level : int
         Carleman level whose bound selects the metric.
     """
-    T = _check_horizon(T)
+    T = check_horizon(T)
     if not np.isfinite(c) or c < 0:
         raise ValueError(f"c must be a finite non-negative shift; got {c}")
     F1 = problem.F1.toarray() - c * np.eye(problem.size)
@@ -464,7 +464,7 @@ def classify_window(
 
     ``info``: ``dissipation(problem)`` when the caller already has it (saves the eigenvalues).
     """
-    T = _check_horizon(T)
+    T = check_horizon(T)
     info = dissipation(problem) if info is None else info
     kind, shift = _kind(info.R, minimal_shift(problem, T, target, info))
     R = info.R

@@ -79,7 +79,7 @@ def lift(u: np.ndarray, level: int) -> np.ndarray:
     return np.concatenate(blocks)
 
 
-def _kron_sum_nnz(nnz: int, s: int, j: int) -> int:
+def kron_sum_nnz(nnz: int, s: int, j: int) -> int:
     """Upper bound on the entries of :math:`\\sum_{i\\le j} I^{(i-1)} \\otimes F \\otimes I^{(j-i)}`."""
     return j * nnz * s ** (j - 1)
 
@@ -91,11 +91,11 @@ def carleman_nnz_estimate(problem: PolynomialODE, level: int, include_forcing: b
     nnz_f0 = int(np.max(np.count_nonzero(problem.F0, axis=1)))
     total = 0
     for j in range(1, level + 1):
-        total += _kron_sum_nnz(problem.F1.nnz, s, j)
+        total += kron_sum_nnz(problem.F1.nnz, s, j)
         if j < level:
-            total += _kron_sum_nnz(problem.F2.nnz, s, j)
+            total += kron_sum_nnz(problem.F2.nnz, s, j)
         if include_forcing and j >= 2:
-            total += _kron_sum_nnz(nnz_f0, s, j)
+            total += kron_sum_nnz(nnz_f0, s, j)
     return total
 
 
@@ -113,7 +113,7 @@ def carleman_memory_estimate(
     return BUILD_BYTES_PER_ENTRY * nnz + 8 * (carleman_dimension(problem.size, level) + 1)
 
 
-def _kron_term(F: sp.csr_array, left: int, right: int) -> sp.coo_array:
+def kron_term(F: sp.csr_array, left: int, right: int) -> sp.coo_array:
     """:math:`I_{left} \\otimes F \\otimes I_{right}` as COO."""
     out = sp.coo_array(F)
     if right > 1:
@@ -171,7 +171,7 @@ def carleman_matrix(
     def add(block: sp.csr_array, j: int, target: int) -> None:
         # Kronecker sum of ``block`` at row level j, column level ``target``.
         for i in range(1, j + 1):
-            term = _kron_term(block, s ** (i - 1), s ** (j - i))
+            term = kron_term(block, s ** (i - 1), s ** (j - i))
             rows.append(term.row.astype(np.int64) + offsets[j - 1])
             cols.append(term.col.astype(np.int64) + offsets[target - 1])
             vals.append(term.data)

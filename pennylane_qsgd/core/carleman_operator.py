@@ -15,9 +15,9 @@ import numpy as np
 import scipy.sparse as sp
 
 from pennylane_qsgd.core.carleman import (
-    _kron_term,
     as_count,
     carleman_memory_estimate,
+    kron_term,
     level_offsets,
 )
 from pennylane_qsgd.core.memory import check_memory
@@ -36,7 +36,7 @@ def _fixed_triplets(
             if target > level or not block.nnz:
                 continue
             for i in range(1, j + 1):
-                term = _kron_term(block, s ** (i - 1), s ** (j - i))
+                term = kron_term(block, s ** (i - 1), s ** (j - i))
                 rows.append(term.row.astype(np.int64) + offsets[j - 1])
                 cols.append(term.col.astype(np.int64) + offsets[target - 1])
                 vals.append(term.data)

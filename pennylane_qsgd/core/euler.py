@@ -47,7 +47,7 @@ from pennylane_qsgd.core.memory import check_memory
 from pennylane_qsgd.core.problem import PolynomialODE
 
 
-def _check_horizon(T: object) -> float:
+def check_horizon(T: object) -> float:
     if isinstance(T, bool) or not isinstance(T, (int, float, np.integer, np.floating)):
         raise TypeError(f"T must be a real number; got {T!r} of type {type(T).__name__}")
     T = float(T)
@@ -56,12 +56,12 @@ def _check_horizon(T: object) -> float:
     return T
 
 
-def _resolve(
+def resolve_euler_grid(
     level: object, T: object, steps: object, idle: object
 ) -> tuple[int, float, int, int, float]:
     """Validate (level, T, steps, idle); return (N, T, m, p, h), ``idle=None`` meaning ``p = m``."""
     level = as_count(level, "level")
-    T = _check_horizon(T)
+    T = check_horizon(T)
     m = as_count(steps, "steps")
     p = m if idle is None else as_count(idle, "idle", minimum=0)
     return level, T, m, p, T / m
@@ -125,7 +125,7 @@ def euler_system(
     MemoryBudgetError
         Before allocating, when the system would exceed the memory budget.
     """
-    level, T, m, p, h = _resolve(level, T, steps, idle)
+    level, T, m, p, h = resolve_euler_grid(level, T, steps, idle)
     dim = carleman_dimension(problem.size, level)
     check_memory(
         euler_memory_estimate(problem, level, m, p),
@@ -264,7 +264,7 @@ def solve_euler(
     >>> sol.idle, round(float(sol.u_final[0]), 4)
     (100, 0.1003)
     """
-    level, T, m, p, h = _resolve(level, T, steps, idle)
+    level, T, m, p, h = resolve_euler_grid(level, T, steps, idle)
     s = problem.size
     dim = carleman_dimension(s, level)
     nbytes = carleman_memory_estimate(problem, level, include_forcing=False) + 6 * 8 * dim

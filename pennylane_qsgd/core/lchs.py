@@ -83,7 +83,7 @@ GAUSS_ORDER = 8
 """Gauss–Legendre points per panel of the Duhamel integral."""
 
 
-def _positive(value: object, name: str, allow_zero: bool = False) -> float:
+def check_real_positive(value: object, name: str, allow_zero: bool = False) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
         raise TypeError(f"{name} must be a real number; got {value!r}")
     value = float(value)
@@ -93,15 +93,15 @@ def _positive(value: object, name: str, allow_zero: bool = False) -> float:
     return value
 
 
-def _check_eps(eps: object) -> float:
-    eps = _positive(eps, "eps")
+def check_eps(eps: object) -> float:
+    eps = check_real_positive(eps, "eps")
     if not eps < 1:
         raise ValueError(f"eps must lie in (0, 1); got {eps}")
     return eps
 
 
 def _check_beta(beta: object) -> float:
-    beta = _positive(beta, "beta")
+    beta = check_real_positive(beta, "beta")
     if not beta < 1:
         raise ValueError(f"beta must lie in (0, 1); got {beta}")
     return beta
@@ -260,11 +260,11 @@ def lchs_quadrature(
     -------
     LCHSQuadrature
     """
-    t = _positive(t, "t", allow_zero=True)
-    norm_L = _positive(norm_L, "norm_L", allow_zero=True)
-    eps = _check_eps(eps)
+    t = check_real_positive(t, "t", allow_zero=True)
+    norm_L = check_real_positive(norm_L, "norm_L", allow_zero=True)
+    eps = check_eps(eps)
     beta = _check_beta(beta)
-    strip = _positive(strip, "strip")
+    strip = check_real_positive(strip, "strip")
     if not strip < 1:
         raise ValueError(f"strip must lie in (0, 1); got {strip}")
 

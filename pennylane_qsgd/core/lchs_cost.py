@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pennylane_qsgd.core.lchs import _positive, lchs_quadrature
+from pennylane_qsgd.core.lchs import check_real_positive, lchs_quadrature
 from pennylane_qsgd.core.lchs_kernels import DEFAULT_BETA
 from pennylane_qsgd.core.polynomials import jacobi_anger_cos, jacobi_anger_sin
 
@@ -102,11 +102,11 @@ def lchs_cost(
         \\|b\\|(1 - e^{-\\delta t})/\\delta)` (:math:`\\|u_0\\| + t\\|b\\|` at
         :math:`\\delta = 0`), so a decaying window's forcing costs no factor of :math:`t`.
     """
-    alpha_L = _positive(alpha_L, "alpha_L", allow_zero=True)
-    alpha_H = _positive(alpha_H, "alpha_H", allow_zero=True)
-    q = _positive(q, "q")
-    forcing = _positive(forcing, "forcing", allow_zero=True)
-    decay = _positive(decay, "decay", allow_zero=True)
+    alpha_L = check_real_positive(alpha_L, "alpha_L", allow_zero=True)
+    alpha_H = check_real_positive(alpha_H, "alpha_H", allow_zero=True)
+    q = check_real_positive(q, "q")
+    forcing = check_real_positive(forcing, "forcing", allow_zero=True)
+    decay = check_real_positive(decay, "decay", allow_zero=True)
     grid = lchs_quadrature(t, alpha_L, eps / 2, beta, kernel=kernel)
     x = decay * grid.time
     weight = np.exp(-x) + forcing * (grid.time if x == 0 else -np.expm1(-x) / decay)

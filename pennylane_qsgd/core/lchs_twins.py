@@ -21,9 +21,9 @@ from scipy.special import roots_legendre
 from pennylane_qsgd.core.lchs import (
     GAUSS_ORDER,
     LCHSQuadrature,
-    _check_eps,
-    _positive,
     check_dissipative,
+    check_eps,
+    check_real_positive,
     lchs_quadrature,
 )
 from pennylane_qsgd.core.lchs_kernels import DEFAULT_BETA
@@ -136,9 +136,9 @@ def duhamel_quadrature(
     :math:`t^{2n+1}c_n\\|A\\|^{2n}P^{-2n}`, so
     :math:`P = \\lceil t\\|A\\|(c_n/\\varepsilon)^{1/(2n)}\\rceil` (at least 1).
     """
-    t = _positive(t, "t", allow_zero=True)
-    norm_A = _positive(norm_A, "norm_A", allow_zero=True)
-    eps = _check_eps(eps)
+    t = check_real_positive(t, "t", allow_zero=True)
+    norm_A = check_real_positive(norm_A, "norm_A", allow_zero=True)
+    eps = check_eps(eps)
     n = int(order)
     if n != order or n < 1:
         raise ValueError(f"order must be a positive integer; got {order!r}")
@@ -217,11 +217,11 @@ def lchs_solve(
     shift : float
         :math:`c \\ge 0` (1/time).
     """
-    shift = _positive(shift, "shift", allow_zero=True)
+    shift = check_real_positive(shift, "shift", allow_zero=True)
     A = np.asarray(A, dtype=np.complex128)
     L, H = check_dissipative(A - shift * np.eye(A.shape[0]) if shift else A)
-    t = _positive(t, "t", allow_zero=True)
-    eps = _check_eps(eps)
+    t = check_real_positive(t, "t", allow_zero=True)
+    eps = check_eps(eps)
     u0 = np.asarray(u0, dtype=np.complex128).reshape(-1)
     if u0.shape != (L.shape[0],):
         raise ValueError(f"u0 must have shape ({L.shape[0]},); got {u0.shape}")

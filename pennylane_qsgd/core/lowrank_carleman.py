@@ -41,10 +41,10 @@ import scipy.sparse.linalg as spla
 
 from pennylane_qsgd.core.carleman import (
     BUILD_BYTES_PER_ENTRY,
-    _kron_sum_nnz,
     carleman_dimension,
+    kron_sum_nnz,
 )
-from pennylane_qsgd.core.euler import _resolve, step_times
+from pennylane_qsgd.core.euler import resolve_euler_grid, step_times
 from pennylane_qsgd.core.memory import check_memory
 from pennylane_qsgd.core.problem import PolynomialODE
 
@@ -334,7 +334,7 @@ def solve_euler_lowrank(
     >>> round(float(sol.u_final[0]), 4), sol.rank
     (0.0993, 1)
     """
-    level, T, m, p, h = _resolve(level, T, steps, idle)
+    level, T, m, p, h = resolve_euler_grid(level, T, steps, idle)
     if level > 2:
         raise ValueError(f"level must be 1 or 2 for the low-rank solve; got {level}")
     u = np.asarray(u_in, dtype=np.float64)
@@ -468,8 +468,8 @@ def dense_route_memory_estimate(
     dim = carleman_dimension(s, level)
     f1_nnz = s * s if f1_nnz is None else int(f1_nnz)
     f2_nnz = s**3 if f2_nnz is None else int(f2_nnz)
-    nnz = sum(_kron_sum_nnz(f1_nnz, s, j) for j in range(1, level + 1))
-    nnz += sum(_kron_sum_nnz(f2_nnz, s, j) for j in range(1, level))
+    nnz = sum(kron_sum_nnz(f1_nnz, s, j) for j in range(1, level + 1))
+    nnz += sum(kron_sum_nnz(f2_nnz, s, j) for j in range(1, level))
     tensor = 8 * s**3 if level >= 2 else 0
     return tensor + 12 * f2_nnz + BUILD_BYTES_PER_ENTRY * nnz + 6 * 8 * dim
 

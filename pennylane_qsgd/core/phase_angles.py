@@ -51,7 +51,7 @@ import numpy as np
 from pennylane_qsgd.core.memory import check_memory, memory_limit_bytes
 from pennylane_qsgd.core.polynomials import (
     ChebyshevPolynomial,
-    _as_coefficients,
+    as_coefficients,
     chebyshev_sup_bounds,
     chebyshev_sup_norm,
 )
@@ -131,7 +131,7 @@ def _target_coefficients(
                 f"poly_or_coeffs must be a ChebyshevPolynomial or real Chebyshev coefficients; "
                 f"got {type(poly_or_coeffs).__name__}"
             ) from err
-        coeffs = _as_coefficients(coeffs, "poly_or_coeffs")
+        coeffs = as_coefficients(coeffs, "poly_or_coeffs")
     nonzero = np.nonzero(coeffs)[0]
     last = int(nonzero[-1]) if nonzero.size else 0
     if parity is None:

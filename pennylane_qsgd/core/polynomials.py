@@ -29,7 +29,7 @@ from scipy.special import gammaln, jv
 from pennylane_qsgd.core.memory import check_memory
 
 
-def _as_coefficients(coeffs: np.ndarray, name: str = "coeffs") -> np.ndarray:
+def as_coefficients(coeffs: np.ndarray, name: str = "coeffs") -> np.ndarray:
     """Return ``coeffs`` as a finite, non-empty, 1-D float64 array (a copy)."""
     arr = np.array(coeffs, dtype=np.float64, copy=True)
     if arr.ndim != 1 or arr.size == 0:
@@ -89,7 +89,7 @@ def chebyshev_sup_bounds(coeffs: np.ndarray, oversample: int = 8) -> tuple[float
     series at every near-maximal peak, O(d) each, which for a polynomial with O(d) equal peaks
     (e.g. :math:`\sin(tx)`) costs O(d^2).
     """
-    absval, _, margin = _sampled_abs(_as_coefficients(coeffs), oversample)
+    absval, _, margin = _sampled_abs(as_coefficients(coeffs), oversample)
     low = float(absval.max())
     return low, low / (1.0 - margin)
 
@@ -116,7 +116,7 @@ def chebyshev_sup_norm(coeffs: np.ndarray, oversample: int = 8) -> float:
     float
         :math:`\\max_{[-1, 1]} |P|` to about 1e-13 relative.
     """
-    c = _as_coefficients(coeffs)
+    c = as_coefficients(coeffs)
     absval, step, margin = _sampled_abs(c, oversample)
     best = float(absval.max())
     if best == 0.0 or c.size == 1:
@@ -169,7 +169,7 @@ class ChebyshevPolynomial:
     target_error: float = 0.0
 
     def __post_init__(self) -> None:
-        c = _as_coefficients(self.coeffs)
+        c = as_coefficients(self.coeffs)
         if self.parity not in (0, 1):
             raise ValueError(f"parity must be 0 (even) or 1 (odd); got {self.parity!r}")
         wrong = c[1 - self.parity :: 2]

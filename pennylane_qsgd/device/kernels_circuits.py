@@ -74,7 +74,7 @@ def from_front(matrix: np.ndarray, axes: list[int], n: int) -> np.ndarray:
     return np.ascontiguousarray(np.moveaxis(tensor, list(range(len(axes))), axes)).reshape(-1)
 
 
-def _require_fresh(matrix: np.ndarray, op: Operator) -> np.ndarray:
+def require_fresh(matrix: np.ndarray, op: Operator) -> np.ndarray:
     """The ``rest`` vector if ``matrix`` is :math:`|0\\rangle \\otimes` rest, else ValueError."""
     rest = matrix[0]
     tail = float(np.linalg.norm(matrix[1:]))
@@ -168,14 +168,14 @@ def _qsvt_inverse_kernel(state: np.ndarray, op: Operator, wire_order: Wires) -> 
 
 def _state_prep_kernel(state: np.ndarray, op: Operator, wire_order: Wires) -> np.ndarray:
     mat, axes = to_front(state, wire_order, op.wires)
-    rest = _require_fresh(mat, op)
+    rest = require_fresh(mat, op)
     return from_front(np.outer(op.data[0], rest), axes, len(wire_order))
 
 
 def _solver_kernel(model: Callable[[GradientFlowSolver], np.ndarray], tag: str):
     def kernel(state: np.ndarray, op: Operator, wire_order: Wires) -> np.ndarray:
         mat, axes = to_front(state, wire_order, op.wires)
-        rest = _require_fresh(mat, op)
+        rest = require_fresh(mat, op)
         psi = _prepared.get(f"{tag}:{op.hash}", lambda: model(op))
         return from_front(np.outer(psi, rest), axes, len(wire_order))
 

@@ -32,7 +32,7 @@ from pennylane_qsgd.circuits.lchs import LCHSEvolution
 from pennylane_qsgd.circuits.lchs_layout import LCHSLayout, branch_prep_matrix, prep_matrix
 from pennylane_qsgd.circuits.lchs_solver import LCHSSolver
 from pennylane_qsgd.circuits.simulation_twin import simulation_blocks
-from pennylane_qsgd.device.kernels_circuits import _require_fresh, from_front, to_front
+from pennylane_qsgd.device.kernels_circuits import from_front, require_fresh, to_front
 from pennylane_qsgd.device.native import register_native_kernel
 
 _select_maps = DigestCache()
@@ -111,7 +111,7 @@ _prepared = DigestCache(size=8)
 
 def _solver_kernel(state: np.ndarray, op: Operator, wire_order: Wires) -> np.ndarray:
     mat, axes = to_front(state, wire_order, op.wires)
-    rest = _require_fresh(mat, op)
+    rest = require_fresh(mat, op)
     psi = _prepared.get(f"lchs-solver:{op.hash}", lambda: solver_state(op))
     return from_front(np.outer(psi, rest), axes, len(wire_order))
 

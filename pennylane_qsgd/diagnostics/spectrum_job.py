@@ -200,7 +200,7 @@ class SpectrumJobResult:
         }
 
 
-def _accuracy(
+def classification_accuracy(
     model: nn.Module, x: torch.Tensor, y: torch.Tensor, device: torch.device, batch: int = 512
 ) -> float:
     was_training = model.training
@@ -214,7 +214,7 @@ def _accuracy(
     return correct / max(len(x), 1)
 
 
-def _pretrain(
+def pretrain_dense(
     model: nn.Module,
     x: torch.Tensor,
     y: torch.Tensor,
@@ -246,7 +246,7 @@ def _pretrain(
     return float(loss.detach())
 
 
-def _data(cfg: dict):
+def job_data(cfg: dict):
     """Train/test tensors (CPU), the number of classes and the augmentation (or None)."""
     n_train, seed, name = cfg["n_train"], cfg["seed"], cfg["data"]
     if name == "digits":
@@ -620,7 +620,7 @@ def _run(
     t0 = time.perf_counter()
     torch.manual_seed(cfg["seed"])
     gen = torch.Generator().manual_seed(cfg["seed"])
-    x_tr, y_tr, x_te, y_te, num_classes, augment = _data(cfg)
+    x_tr, y_tr, x_te, y_te, num_classes, augment = job_data(cfg)
     model = build_model(cfg["arch"], num_classes=num_classes, **cfg["model_kwargs"])
     n_params = parameter_count(model)
     key = {k: cfg[k] for k in RESUME_KEYS}
@@ -641,14 +641,14 @@ def _run(
                 load_pretrained(model, cfg["pretrained"])
             model.to(dev)
             epochs = int(cfg["pretrain_epochs"])
-            pre_loss = _pretrain(
+            pre_loss = pretrain_dense(
                 model, x_tr, y_tr, epochs, cfg["batch"], gen, dev, augment, progress
             )
             head = {"pretrain_last_loss": pre_loss}
-            head["test_accuracy_dense"] = _accuracy(model, x_te, y_te, dev)
+            head["test_accuracy_dense"] = classification_accuracy(model, x_te, y_te, dev)
             global_l1_prune(model, amount=cfg["sparsity"])
             dd.broadcast_module(model)
-            head["test_accuracy_pruned"] = _accuracy(model, x_te, y_te, dev)
+            head["test_accuracy_pruned"] = classification_accuracy(model, x_te, y_te, dev)
         else:
             # the same pruning re-parametrisation, then the saved weights and masks
             global_l1_prune(model, amount=cfg["sparsity"])
@@ -738,7 +738,7 @@ def _run(
         "pruned_fraction": report.pruned_fraction,
         "overall_sparsity": report.overall,
         **head,
-        "test_accuracy_finetuned": _accuracy(model, x_te, y_te, dev),
+        "test_accuracy_finetuned": classification_accuracy(model, x_te, y_te, dev),
         "method": records[0].method if records else cfg["method"],
         "early_window_steps": _early_window(records),
         "window_classes": class_summary(records),

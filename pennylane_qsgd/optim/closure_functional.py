@@ -30,17 +30,17 @@ from torch.utils._pytree import tree_map
 from pennylane_qsgd.optim.closure_taylor import (
     Closure,
     SupportEntry,
-    _on_support,
     closure_taylor_coefficients,
     differentiate,
     gather_values,
+    on_support,
 )
 from pennylane_qsgd.optim.taylor import (
     HessianVectorProduct,
     TaylorCoefficients,
-    _dense_hessian,
-    _not_oom,
-    _third_derivative,
+    dense_hessian,
+    dense_third_derivative,
+    not_out_of_memory,
 )
 
 CHECK_RTOL = 1e-4
@@ -119,10 +119,10 @@ def _functional_coefficients(
     try:
         g_t, value = grad_and_value(f)(theta)
     except (RuntimeError, NotImplementedError, TypeError) as err:
-        if isinstance(err, RuntimeError) and not _not_oom(err):
+        if isinstance(err, RuntimeError) and not not_out_of_memory(err):
             raise
         return None
-    reference = _on_support(
+    reference = on_support(
         differentiate(loss, [e.param for e in entries], retain_graph=True), entries
     )
     scale = max(float(reference.abs().max()), 1e-30)
@@ -133,10 +133,10 @@ def _functional_coefficients(
     hvp = HessianVectorProduct(f, theta, 0.0, "forward")
     s = theta.numel()
     try:
-        H = _dense_hessian(hvp, s).detach().cpu().numpy().astype(np.float64)
-        T3 = _third_derivative(hvp, None)
+        H = dense_hessian(hvp, s).detach().cpu().numpy().astype(np.float64)
+        T3 = dense_third_derivative(hvp, None)
     except (RuntimeError, NotImplementedError) as err:
-        if not _not_oom(err):
+        if not not_out_of_memory(err):
             raise
         return None
     theta_np = theta.detach().cpu().numpy().astype(np.float64)

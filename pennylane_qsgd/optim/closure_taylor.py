@@ -24,7 +24,7 @@ import torch
 from torch.overrides import TorchFunctionMode
 from tqdm import tqdm
 
-from pennylane_qsgd.optim.taylor import TaylorCoefficients, _symmetrise3
+from pennylane_qsgd.optim.taylor import TaylorCoefficients, symmetrise3
 
 __all__ = [
     "Closure",
@@ -83,7 +83,7 @@ def scatter_values(entries: Sequence[SupportEntry], values: torch.Tensor) -> Non
             offset += k
 
 
-def _on_support(
+def on_support(
     grads: Sequence[torch.Tensor | None], entries: Sequence[SupportEntry]
 ) -> torch.Tensor:
     """Concatenate the S-entries of per-parameter gradients (``None`` = unused = zero), shape (s,)."""
@@ -254,7 +254,7 @@ def closure_taylor_coefficients(
     if loss is None:
         loss = evaluate_closure(closure)
     grads = differentiate(loss, params, create_graph=True, retain_graph=True)
-    g_S = _on_support(grads, entries)
+    g_S = on_support(grads, entries)
     _check_finite(g_S, "gradient")
     s = int(g_S.numel())
     theta = gather_values(entries)
@@ -282,7 +282,7 @@ def closure_taylor_coefficients(
                 T3[a, lo:hi] = _gather_rows(block, entries).detach().to(torch.float64)
         _check_finite(T3, "third-derivative tensor")
         # Symmetrise: float32 autograd leaves asymmetries of order 1e-7 relative.
-        T3 = _symmetrise3(T3.cpu().numpy())
+        T3 = symmetrise3(T3.cpu().numpy())
     H = 0.5 * (H + H.T)
     g = g_S.detach().to(torch.float64)
     if weight_decay:
@@ -304,7 +304,7 @@ def closure_gradient(closure: Closure, entries: Sequence[SupportEntry]) -> tuple
     params = [e.param for e in entries]
     loss = evaluate_closure(closure)
     grads = differentiate(loss, params)
-    g_S = _on_support(grads, entries)
+    g_S = on_support(grads, entries)
     _check_finite(g_S, "gradient")
     return g_S.detach().to(torch.float64).cpu().numpy(), float(loss.detach())
 
@@ -328,7 +328,7 @@ class ClosureHessian:
         self.params = [e.param for e in self.entries]
         self.loss = evaluate_closure(closure) if loss is None else loss
         grads = differentiate(self.loss, self.params, create_graph=True, retain_graph=True)
-        self.g_S = _on_support(grads, self.entries)
+        self.g_S = on_support(grads, self.entries)
         _check_finite(self.g_S, "gradient")
         self.size = int(self.g_S.numel())
         self.weight_decay = weight_decay
@@ -346,5 +346,5 @@ class ClosureHessian:
         out = torch.autograd.grad(
             self.g_S, self.params, direction, retain_graph=True, allow_unused=True
         )
-        hv = _on_support(out, self.entries)
+        hv = on_support(out, self.entries)
         return hv.detach().to(torch.float64).cpu().numpy() + self.weight_decay * np.asarray(v)

@@ -34,7 +34,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from pennylane_qsgd.core.problem import PolynomialODE
-from pennylane_qsgd.optim.taylor import TaylorCoefficients, _check_lr, _constant_terms
+from pennylane_qsgd.optim.taylor import TaylorCoefficients, check_lr, constant_terms
 
 __all__ = ["fresh_velocity", "momentum_coefficients", "momentum_problem", "sgd_step"]
 
@@ -121,12 +121,12 @@ def momentum_problem(
         Size ``2 s``, ``u_in = (theta_bar, velocity)``, ``F2`` sparse (only the
         :math:`\\theta \\otimes \\theta` block is non-zero).
     """
-    eta = _check_lr(lr)
+    eta = check_lr(lr)
     if not momentum > 0:
         raise ValueError(f"momentum_problem needs momentum > 0; got {momentum}")
     s = coeffs.size
     a, b = momentum_coefficients(eta, momentum, dampening, nesterov)
-    shift, lin = _constant_terms(coeffs)
+    shift, lin = constant_terms(coeffs)
     c = coeffs.g + shift
     rows = c[None, :] if forcing is None else np.asarray(forcing, dtype=np.float64)
     F0 = np.concatenate([-a * rows, (1.0 - dampening) * rows], axis=1)

@@ -52,7 +52,7 @@ from pennylane_qsgd.core.lchs_cost import jacobi_anger_degree
 from pennylane_qsgd.core.lchs_twins import duhamel_quadrature, lchs_solve
 from pennylane_qsgd.core.norms import spectral_norm
 from pennylane_qsgd.core.problem import PolynomialODE
-from pennylane_qsgd.optim.window import WindowSolution, _amplification_cost, _download
+from pennylane_qsgd.optim.window import WindowSolution, amplification_cost, download_direction
 
 LCHS_FIDELITIES = ("native", "ideal")
 """Fidelities of the LCHS route."""
@@ -264,11 +264,11 @@ def solve_window_lchs(
     level1 = y[: system.size]
     norm = float(np.linalg.norm(level1))
     direction = level1 / norm if norm > 0 else level1
-    estimate, used = _download(direction, shots, seed)
+    estimate, used = download_direction(direction, shots, seed)
     reference_v = system.reference * np.exp(-system.decay * T) / system.gamma
     u_exact = system.gamma * from_reference_coordinate(direction, reference_v)
     u_final = system.gamma * from_reference_coordinate(estimate, reference_v)
-    rounds, per_success = _amplification_cost(probability)
+    rounds, per_success = amplification_cost(probability)
     alpha = grid.cutoff * norm_L + system.norm_H
     return WindowSolution(
         u_final=u_final,

@@ -18,7 +18,7 @@ from pennylane_qsgd.circuits.solver_policy import default_idle
 from pennylane_qsgd.core.bounds import condition_number_bound
 from pennylane_qsgd.core.lowrank_carleman import LowRankEulerSolution, solve_euler_lowrank
 from pennylane_qsgd.optim.third_derivatives import Order2Flow
-from pennylane_qsgd.optim.window import WindowSolution, _amplification_cost, download_weights
+from pennylane_qsgd.optim.window import WindowSolution, amplification_cost, download_weights
 
 __all__ = ["solve_order2_window_lowrank"]
 
@@ -68,7 +68,7 @@ def solve_order2_window_lowrank(
     weights = flow.weights(sol.u_final)
     # Tomography of the weights with a reference coordinate, as the matrix-free order-1 window.
     downloaded, used = download_weights(weights, flow.theta_bar, shots, seed)
-    rounds, per_success = _amplification_cost(sol.success_probability)
+    rounds, per_success = amplification_cost(sol.success_probability)
     window = WindowSolution(
         u_final=downloaded,
         solver_output=weights,

@@ -8,7 +8,7 @@ from collections.abc import Callable
 import numpy as np
 
 from pennylane_qsgd.core.bounds import condition_number_bound
-from pennylane_qsgd.optim.window import WindowSolution, _amplification_cost, download_weights
+from pennylane_qsgd.optim.window import WindowSolution, amplification_cost, download_weights
 
 
 def solve_linear_window_matrix_free(
@@ -52,7 +52,7 @@ def solve_linear_window_matrix_free(
     norm_Y2 += steps * final2  # the idle copies
     probability = (steps + 1) * final2 / norm_Y2 if norm_Y2 > 0 else 0.0
     downloaded, used = download_weights(u_final, theta_bar, shots, seed)
-    rounds, per_success = _amplification_cost(probability)
+    rounds, per_success = amplification_cost(probability)
     return WindowSolution(
         u_final=downloaded,
         solver_output=u_final,

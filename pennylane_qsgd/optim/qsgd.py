@@ -55,7 +55,7 @@ from pennylane_qsgd.optim.lowrank_window import solve_order2_window_lowrank
 from pennylane_qsgd.optim.matrix_free_window import solve_linear_window_matrix_free
 from pennylane_qsgd.optim.pruning import pruned_tensors, recording_pruning_masks
 from pennylane_qsgd.optim.report import WindowReport
-from pennylane_qsgd.optim.taylor import StochasticForcing, _constant_terms, build_problem
+from pennylane_qsgd.optim.taylor import StochasticForcing, build_problem, constant_terms
 from pennylane_qsgd.optim.third_derivatives import closure_order2_flow
 from pennylane_qsgd.optim.window import solve_window
 from pennylane_qsgd.optim.window_routes import (
@@ -996,7 +996,7 @@ class QSGD(torch.optim.Optimizer):
         Row 0 is the window's own expansion; row ``k`` replaces its gradient by the gradient of
         the ``k``-th call at the window start (weight decay included). Shape (T, s).
         """
-        shift, _ = _constant_terms(coeffs)
+        shift, _ = constant_terms(coeffs)
         rows = [coeffs.g + shift]
         steps = tqdm(range(1, T), desc="minibatches", disable=not self.verbose, leave=False)
         for _ in steps:

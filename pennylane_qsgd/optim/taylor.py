@@ -76,11 +76,11 @@ def _split_batch(batch: Any) -> tuple[tuple, Any]:
     return args, targets
 
 
-def _not_oom(err: BaseException) -> bool:
+def not_out_of_memory(err: BaseException) -> bool:
     return not isinstance(err, torch.OutOfMemoryError)
 
 
-def _point(support: Support, module: nn.Module, at: Any) -> torch.Tensor:
+def support_point(support: Support, module: nn.Module, at: Any) -> torch.Tensor:
     """The evaluation point on S: ``at`` if given, else the module's current values (float64)."""
     current = support.gather(module)
     if at is None:
@@ -246,12 +246,12 @@ def gradient_on_support(
         If the loss or the gradient is NaN/Inf.
     """
     wd = _check_weight_decay(weight_decay)
-    theta = _point(support, module, at)
+    theta = support_point(support, module, at)
     f = support_loss(module, loss_fn, batch, support)
     try:
         g, loss = grad_and_value(f)(theta)
     except (RuntimeError, NotImplementedError) as err:
-        if not _not_oom(err):
+        if not not_out_of_memory(err):
             raise
         loss, g, _ = _reverse_value_and_grad(f, theta)
         g = g.detach()
@@ -326,7 +326,7 @@ class HessianVectorProduct:
                 out = self._forward(v)
                 self.mode = FORWARD
             except (RuntimeError, NotImplementedError) as err:
-                if not (self._auto and _not_oom(err)):
+                if not (self._auto and not_out_of_memory(err)):
                     raise
                 self.mode = REVERSE
         if self.mode == REVERSE:
@@ -363,7 +363,7 @@ def hessian_vector_product(
                 "mixed-precision products are taken by double backward (mode='reverse')"
             )
         mode = "reverse"
-    theta = _point(support, module, at)
+    theta = support_point(support, module, at)
     f = support_loss(module, loss_fn, batch, support, forward_dtype)
     return HessianVectorProduct(f, theta, weight_decay, mode)
 
@@ -395,23 +395,23 @@ def hessian_operator(
     return spla.LinearOperator((s, s), matvec=matvec, rmatvec=matvec, dtype=np.float64)
 
 
-def _batched(fn: Callable[[torch.Tensor], torch.Tensor], vectors: torch.Tensor, chunk: int):
+def batched_map(fn: Callable[[torch.Tensor], torch.Tensor], vectors: torch.Tensor, chunk: int):
     """``stack([fn(v) for v in vectors])``, vectorised with ``vmap`` when the model allows."""
     try:
         return vmap(fn, chunk_size=chunk)(vectors)
     except (RuntimeError, NotImplementedError) as err:
-        if not _not_oom(err):
+        if not not_out_of_memory(err):
             raise
         return torch.stack([fn(v) for v in vectors])
 
 
-def _dense_hessian(hvp: HessianVectorProduct, chunk: int) -> torch.Tensor:
+def dense_hessian(hvp: HessianVectorProduct, chunk: int) -> torch.Tensor:
     """Dense Hessian (without weight decay), columns by Hessian-vector products."""
     s = hvp.size
     eye = torch.eye(s, dtype=hvp.theta.dtype, device=hvp.theta.device)
     hvp(eye[0])  # settles the differentiation mode (and builds the reverse graph once)
     if hvp.mode == FORWARD:
-        H = _batched(hvp._forward, eye, chunk)
+        H = batched_map(hvp._forward, eye, chunk)
     else:
         g, leaf = hvp._reverse_state
         if not g.requires_grad:
@@ -428,7 +428,7 @@ def _batched_grad(out: torch.Tensor, leaf: torch.Tensor, vectors: torch.Tensor) 
                 out, leaf, vectors, retain_graph=True, is_grads_batched=True, allow_unused=True
             )
         except (RuntimeError, NotImplementedError) as err:
-            if not _not_oom(err):
+            if not not_out_of_memory(err):
                 raise
             parts = [
                 torch.autograd.grad(out, leaf, v, retain_graph=True, allow_unused=True)[0]
@@ -438,7 +438,7 @@ def _batched_grad(out: torch.Tensor, leaf: torch.Tensor, vectors: torch.Tensor) 
     return torch.zeros_like(vectors) if rows is None else rows
 
 
-def _symmetrise3(T: np.ndarray) -> np.ndarray:
+def symmetrise3(T: np.ndarray) -> np.ndarray:
     """Average of ``T`` over the 6 index permutations, symmetric to the last bit."""
     B = 0.5 * (T + np.transpose(T, (0, 2, 1)))  # exactly symmetric in the last two indices
     # the three terms below form the same multiset for every permutation of (a, b, c):
@@ -447,7 +447,7 @@ def _symmetrise3(T: np.ndarray) -> np.ndarray:
     return np.sort(terms, axis=0).sum(axis=0) / 3.0
 
 
-def _third_derivative(hvp: HessianVectorProduct, chunk: int | None) -> np.ndarray:
+def dense_third_derivative(hvp: HessianVectorProduct, chunk: int | None) -> np.ndarray:
     """The symmetric tensor :math:`T_3[a, b, c] = \\partial_a \\partial_b \\partial_c L` on S."""
     s = hvp.size
     theta = hvp.theta
@@ -464,12 +464,12 @@ def _third_derivative(hvp: HessianVectorProduct, chunk: int | None) -> np.ndarra
 
         try:
             pairs = torch.stack([eye[rows], eye[cols]], dim=1)
-            cols_bc = _batched(d3, pairs, chunk if chunk is not None else 4 * s)
+            cols_bc = batched_map(d3, pairs, chunk if chunk is not None else 4 * s)
             T[:, rows, cols] = cols_bc.T
             T[:, cols, rows] = cols_bc.T
-            return _symmetrise3(T.detach().cpu().numpy().astype(np.float64))
+            return symmetrise3(T.detach().cpu().numpy().astype(np.float64))
         except (RuntimeError, NotImplementedError) as err:
-            if not _not_oom(err):
+            if not not_out_of_memory(err):
                 raise
             T.zero_()
     # double backward: T3[a, b, :] = d/dtheta (H e_b)_a for a >= b, in batches of a
@@ -484,7 +484,7 @@ def _third_derivative(hvp: HessianVectorProduct, chunk: int | None) -> np.ndarra
             rows = _batched_grad(hb, leaf, eye[start : start + chunk])
             T[start : start + rows.shape[0], b] = rows
             T[b, start : start + rows.shape[0]] = rows
-    return _symmetrise3(T.detach().cpu().numpy().astype(np.float64))
+    return symmetrise3(T.detach().cpu().numpy().astype(np.float64))
 
 
 @dataclass(frozen=True)
@@ -642,7 +642,7 @@ def taylor_coefficients(
         try:
             g_t, loss_t = grad_and_value(f)(theta)
         except (RuntimeError, NotImplementedError) as err:
-            if not _not_oom(err):
+            if not not_out_of_memory(err):
                 raise
     if g_t is None:
         loss_t, g_t, _ = _reverse_value_and_grad(f, theta)
@@ -653,16 +653,16 @@ def taylor_coefficients(
     _finite_or_raise(g, "the gradient")
     H = T3 = None
     if order >= 1:
-        H = _dense_hessian(hvp, chunk_size or s).detach().cpu().numpy().astype(np.float64)
+        H = dense_hessian(hvp, chunk_size or s).detach().cpu().numpy().astype(np.float64)
         H = H + wd * np.eye(s)
         _finite_or_raise(H, "the Hessian")
     if order == 2:
-        T3 = _third_derivative(hvp, chunk_size)
+        T3 = dense_third_derivative(hvp, chunk_size)
         _finite_or_raise(T3, "the third-derivative tensor")
     return TaylorCoefficients(theta_np, loss, g, H, T3, wd)
 
 
-def _constant_terms(coeffs: TaylorCoefficients) -> tuple[np.ndarray, np.ndarray]:
+def constant_terms(coeffs: TaylorCoefficients) -> tuple[np.ndarray, np.ndarray]:
     """``(-H theta_bar + 1/2 T3[theta_bar, theta_bar], H - T3[theta_bar, .])`` of section 2."""
     s = coeffs.size
     tb = coeffs.theta_bar
@@ -676,7 +676,7 @@ def _constant_terms(coeffs: TaylorCoefficients) -> tuple[np.ndarray, np.ndarray]
     return shift, lin
 
 
-def _check_lr(lr: float) -> float:
+def check_lr(lr: float) -> float:
     eta = float(lr)
     if not np.isfinite(eta) or eta <= 0:
         raise ValueError(f"lr must be a positive finite number; got {lr}")
@@ -729,9 +729,9 @@ def build_problem(
     -------
     PolynomialODE
     """
-    eta = _check_lr(lr)
+    eta = check_lr(lr)
     s = coeffs.size
-    shift, lin = _constant_terms(coeffs)
+    shift, lin = constant_terms(coeffs)
     F0 = -eta * (coeffs.g + shift)
     F1 = -eta * lin
     if coeffs.T3 is None:
@@ -791,13 +791,13 @@ def stochastic_forcing(
     StochasticForcing
         ``F0`` of shape (K, s) and ``forcing_times = 0, 1, ..., K-1``.
     """
-    eta = _check_lr(lr)
+    eta = check_lr(lr)
     if support.size != coeffs.size:
         raise ValueError(
             f"support has {support.size} entries but coeffs has {coeffs.size}: build both on "
             "the same support"
         )
-    shift, _ = _constant_terms(coeffs)
+    shift, _ = constant_terms(coeffs)
     rows = []
     for batch in batches:
         g_k = gradient_on_support(

@@ -36,9 +36,9 @@ from pennylane_qsgd.optim.closure_taylor import (
     Closure,
     ClosureHessian,
     SupportEntry,
-    _on_support,
     evaluate_closure,
     gather_values,
+    on_support,
 )
 from pennylane_qsgd.optim.support import Support
 from pennylane_qsgd.optim.taylor import (
@@ -46,12 +46,12 @@ from pennylane_qsgd.optim.taylor import (
     REVERSE,
     HessianVectorProduct,
     LossFn,
-    _batched,
-    _check_lr,
-    _not_oom,
-    _point,
+    batched_map,
+    check_lr,
     gradient_on_support,
+    not_out_of_memory,
     support_loss,
+    support_point,
 )
 
 DEFAULT_CHUNK = 8
@@ -167,7 +167,7 @@ class ThirdDerivativeProduct:
                 self.mode = FORWARD
                 return self._checked(out)
             except (RuntimeError, NotImplementedError) as err:
-                if not (self._auto and _not_oom(err)):
+                if not (self._auto and not_out_of_memory(err)):
                     raise
                 self.mode = REVERSE
         return self._checked(self._reverse(a, b))
@@ -189,7 +189,7 @@ class ThirdDerivativeProduct:
                 return first[None]
         if self.mode == FORWARD:
             pairs = torch.stack([A, B], dim=1)
-            out = _batched(lambda pair: self._forward(pair[0], pair[1]), pairs, self.chunk_size)
+            out = batched_map(lambda pair: self._forward(pair[0], pair[1]), pairs, self.chunk_size)
         else:
             out = torch.stack([self._reverse(a, b) for a, b in zip(A, B, strict=True)])
         self.products += A.shape[0]
@@ -211,7 +211,7 @@ def third_derivative_product(
     Arguments as in :func:`~pennylane_qsgd.optim.taylor.hessian_vector_product`; the module is
     not modified. Errors for non-finite products name the parameter.
     """
-    theta = _point(support, module, at)
+    theta = support_point(support, module, at)
     f = support_loss(module, loss_fn, batch, support)
     names = list(zip(support.parameter_names, support.slices(), strict=True))
     return ThirdDerivativeProduct(f, theta, mode, chunk_size, names)
@@ -242,7 +242,7 @@ class ClosureThirdDerivative:
             grads = torch.autograd.grad(
                 self.loss, self.params, create_graph=True, allow_unused=True
             )
-            self.g_S = _on_support(grads, self.entries)
+            self.g_S = on_support(grads, self.entries)
         self.theta = gather_values(self.entries)
         self.size = int(self.g_S.numel())
         ends = np.cumsum([0] + [int(e.index.numel()) for e in self.entries])
@@ -269,11 +269,11 @@ class ClosureThirdDerivative:
         ha = torch.autograd.grad(
             self.g_S, self.params, a, retain_graph=True, create_graph=True, allow_unused=True
         )
-        ha_S = _on_support(ha, self.entries)
+        ha_S = on_support(ha, self.entries)
         if not ha_S.requires_grad:
             return torch.zeros(self.size, dtype=torch.float64)
         out = torch.autograd.grad(ha_S, self.params, b, retain_graph=True, allow_unused=True)
-        out = _on_support(out, self.entries).detach().to(torch.float64)
+        out = on_support(out, self.entries).detach().to(torch.float64)
         if not bool(torch.isfinite(out).all()):
             raise FloatingPointError(_nonfinite_message(out, self.names))
         return out
@@ -299,7 +299,7 @@ def f2_pair_product(t3: ThirdDerivativeProduct | ClosureThirdDerivative, lr: flo
         ``f2(A, B)`` on float64 numpy arrays of shape (s, k) (columns are the vectors), returning
         (s, k): the contract of :func:`~pennylane_qsgd.core.lowrank_carleman.solve_euler_lowrank`.
     """
-    eta = _check_lr(lr)
+    eta = check_lr(lr)
 
     def f2(A: np.ndarray, B: np.ndarray) -> np.ndarray:
         rows = t3.batched(torch.from_numpy(np.ascontiguousarray(A.T)), np.ascontiguousarray(B.T))
@@ -369,7 +369,7 @@ def _hessian_columns(hvp: HessianVectorProduct, V: torch.Tensor, chunk: int) -> 
         try:
             return vmap(hvp, chunk_size=chunk)(V)
         except (RuntimeError, NotImplementedError) as err:
-            if not _not_oom(err):
+            if not not_out_of_memory(err):
                 raise
     return torch.stack([hvp(v) for v in V])
 
@@ -411,8 +411,8 @@ def order2_flow(
         :func:`~pennylane_qsgd.core.lowrank_carleman.solve_euler_lowrank`; the weights at the end
         are ``flow.weights(solution.u_final)``.
     """
-    eta = _check_lr(lr)
-    theta = _point(support, module, None)
+    eta = check_lr(lr)
+    theta = support_point(support, module, None)
     f = support_loss(module, loss_fn, batch, support)
     hvp = HessianVectorProduct(f, theta, weight_decay, mode)
     names = list(zip(support.parameter_names, support.slices(), strict=True))
@@ -478,7 +478,7 @@ def closure_order2_flow(
     Order2Flow
         With ``centre = theta_bar``.
     """
-    eta = _check_lr(lr)
+    eta = check_lr(lr)
     hessian = ClosureHessian(closure, entries, weight_decay)
     t3 = ClosureThirdDerivative(closure, entries)
     theta = hessian.theta.numpy().astype(np.float64)

@@ -100,7 +100,7 @@ class WindowSolution:
     lchs_shift: float = 0.0
 
 
-def _amplification_cost(probability: float) -> tuple[int, float]:
+def amplification_cost(probability: float) -> tuple[int, float]:
     """Amplification rounds and expected solver runs per successful shot."""
     rounds = amplification_rounds(probability) if probability > 0 else 0
     return rounds, (2 * rounds + 1) / max(amplified_probability(probability, rounds), 1e-300)
@@ -133,7 +133,9 @@ def choose_encoding(
     return "dense"
 
 
-def _download(direction: np.ndarray, shots: int | None, seed: int | None) -> tuple[np.ndarray, int]:
+def download_direction(
+    direction: np.ndarray, shots: int | None, seed: int | None
+) -> tuple[np.ndarray, int]:
     """Tomography of the real unit vector ``direction`` on ``qsgd.sim``; exact when ``shots`` is None.
 
     The sign stage needs a controlled solver run per shot; the simulator prepares the solver's
@@ -165,7 +167,7 @@ def download_weights(
     """
     reference = float(np.linalg.norm(theta_bar)) or 1.0
     augmented = np.concatenate([[reference], weights])
-    estimate, used = _download(augmented / np.linalg.norm(augmented), shots, seed)
+    estimate, used = download_direction(augmented / np.linalg.norm(augmented), shots, seed)
     return from_reference_coordinate(estimate, reference), used
 
 
@@ -247,11 +249,11 @@ def solve_window(
         direction, probability = success_branch(op, np.asarray(circuit()))
         direction = np.real_if_close(direction, tol=1e6).real
         euler = solve_euler(scaled, level, T, m, p)
-    estimate, used = _download(direction, shots, seed)
+    estimate, used = download_direction(direction, shots, seed)
     reference_v = reference / gamma
     u_exact = gamma * from_reference_coordinate(direction, reference_v)
     u_final = gamma * from_reference_coordinate(estimate, reference_v)
-    rounds, per_success = _amplification_cost(probability)
+    rounds, per_success = amplification_cost(probability)
     return WindowSolution(
         u_final=u_final,
         solver_output=u_exact,
