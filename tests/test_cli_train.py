@@ -163,3 +163,23 @@ def test_class_summary_counts_fractions_and_penalty_range():
     line = _format_class_summary(summary)
     assert "75%" in line and "1 .. 3.5" in line
     assert _class_summary([])["penalty_min"] is None
+
+
+def test_route_option_runs_the_windows_by_lchs(tmp_path):
+    argv = ["train", "--hidden", "4", "--pretrain-steps", "30", "--window", "3", "--windows", "1"]
+    argv += ["--fidelity", "ideal", "--shots", "0", "--seed", "1"]
+    losses = {}
+    for route in ("euler", "lchs"):
+        out = tmp_path / route
+        assert main([*argv, "--route", route, "--output-dir", str(out)]) == 0
+        saved = json.loads((out / "report.json").read_text())
+        assert saved["config"]["route"] == route
+        (row,) = saved["windows"]
+        assert row["report"]["solver_route"] == route
+        losses[route] = (row["loss_qsgd"], row["loss_sgd"])
+    # the LCHS window follows the continuous flow, the Euler window SGD's discrete steps: both
+    # land next to the SGD baseline after three steps
+    for loss_qsgd, loss_sgd in losses.values():
+        assert loss_qsgd == pytest.approx(loss_sgd, rel=2e-2)
+    with pytest.raises(SystemExit):
+        main([*argv, "--route", "hhl"])

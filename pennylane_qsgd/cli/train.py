@@ -30,6 +30,7 @@ from pennylane_qsgd.models import mlp
 from pennylane_qsgd.optim.closure_taylor import gather_values
 from pennylane_qsgd.optim.pruning import global_l1_prune
 from pennylane_qsgd.optim.qsgd import QSGD
+from pennylane_qsgd.optim.window_routes import ROUTES
 
 __all__ = ["CHECKPOINT", "TrainConfig", "add_parser", "run", "run_training"]
 
@@ -54,6 +55,7 @@ class TrainConfig:
     windows: int = 5
     order: int = 1
     fidelity: str = "native"
+    route: str = "euler"
     shots: int | None = 1_000_000
     precision: float = 1e-6
     max_support: int | None = None
@@ -157,6 +159,7 @@ def run_training(config: TrainConfig, resume: bool = False, progress: bool = Tru
         window=config.window,
         order=config.order,
         fidelity=config.fidelity,
+        route=config.route,
         shots=config.shots,
         precision=config.precision,
         max_support=config.max_support,
@@ -379,6 +382,37 @@ def _plot(start: dict, history: list[dict], config: TrainConfig, path: Path) -> 
     plt.close(fig)
 
 
+#: The options that set :class:`TrainConfig` fields: (field, type, help, choices).
+CONFIG_OPTIONS: tuple[tuple[str, type, str, tuple | None], ...] = (
+    ("hidden", int, "hidden width", None),
+    ("sparsity", float, "fraction of weights pruned (global L1, last layer kept)", None),
+    ("pretrain_steps", int, "dense SGD steps before pruning", None),
+    ("lr", float, "fine-tuning learning rate", None),
+    (
+        "momentum",
+        float,
+        "momentum of QSGD and of the SGD baseline (the paper fine-tunes with 0.9)",
+        None,
+    ),
+    ("weight_decay", float, "L2 weight decay of both optimizers (the paper uses 2e-4)", None),
+    ("window", int, "gradient steps per QSGD window", None),
+    ("windows", int, "number of windows", None),
+    ("order", int, "Taylor order of the gradient model (2: third derivatives, Carleman)", (1, 2)),
+    ("fidelity", str, "simulation fidelity of qsgd.sim for each window", FIDELITIES),
+    (
+        "route",
+        str,
+        "how a window's flow is solved: euler (Carleman-Euler system, QSVT inversion) or lchs "
+        "(linear combination of Hamiltonian simulations; ideal and native fidelities)",
+        ROUTES,
+    ),
+    ("shots", int, "download shots per window (0: exact download)", None),
+    ("max_support", int, "keep only the largest unpruned weights in the support", None),
+    ("seed", int, "seed of data split, model and shots", None),
+    ("output_dir", str, "where report.json, training.png and the checkpoint go", None),
+)
+
+
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     defaults = TrainConfig()
     parser = subparsers.add_parser(
@@ -387,69 +421,14 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         description=DESCRIPTION,
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
-    parser.add_argument("--hidden", type=int, default=defaults.hidden, help="hidden width")
-    parser.add_argument(
-        "--sparsity",
-        type=float,
-        default=defaults.sparsity,
-        help="fraction of weights pruned (global L1, last layer kept)",
-    )
-    parser.add_argument(
-        "--pretrain-steps",
-        type=int,
-        default=defaults.pretrain_steps,
-        help="dense SGD steps before pruning",
-    )
-    parser.add_argument("--lr", type=float, default=defaults.lr, help="fine-tuning learning rate")
-    parser.add_argument(
-        "--momentum",
-        type=float,
-        default=defaults.momentum,
-        help="momentum of QSGD and of the SGD baseline (the paper fine-tunes with 0.9)",
-    )
-    parser.add_argument(
-        "--weight-decay",
-        type=float,
-        default=defaults.weight_decay,
-        help="L2 weight decay of both optimizers (the paper uses 2e-4)",
-    )
-    parser.add_argument(
-        "--window", type=int, default=defaults.window, help="gradient steps per QSGD window"
-    )
-    parser.add_argument("--windows", type=int, default=defaults.windows, help="number of windows")
-    parser.add_argument(
-        "--order",
-        type=int,
-        choices=(1, 2),
-        default=defaults.order,
-        help="Taylor order of the gradient model (2: third derivatives, Carleman)",
-    )
-    parser.add_argument(
-        "--fidelity",
-        choices=FIDELITIES,
-        default=defaults.fidelity,
-        help="simulation fidelity of qsgd.sim for each window",
-    )
-    parser.add_argument(
-        "--shots",
-        type=int,
-        default=defaults.shots,
-        help="download shots per window (0: exact download)",
-    )
-    parser.add_argument(
-        "--max-support",
-        type=int,
-        default=defaults.max_support,
-        help="keep only the largest unpruned weights in the support",
-    )
-    parser.add_argument(
-        "--seed", type=int, default=defaults.seed, help="seed of data split, model and shots"
-    )
-    parser.add_argument(
-        "--output-dir",
-        default=defaults.output_dir,
-        help="where report.json, training.png and the checkpoint go",
-    )
+    for name, kind, text, choices in CONFIG_OPTIONS:
+        parser.add_argument(
+            "--" + name.replace("_", "-"),
+            type=kind,
+            choices=choices,
+            default=getattr(defaults, name),
+            help=text,
+        )
     parser.add_argument(
         "--resume", action="store_true", help="continue from the checkpoint in the output directory"
     )
