@@ -6,6 +6,7 @@ import json
 import warnings
 
 import numpy as np
+import pennylane as qml
 import pytest
 import scipy.linalg as sla
 import torch
@@ -13,9 +14,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.integrate import solve_ivp
 
+from pennylane_qsgd.circuits.lchs import LCHSEvolution
 from pennylane_qsgd.core.problem import PolynomialODE
 from pennylane_qsgd.optim.lchs_window import (
     LCHSNotApplicableError,
+    lchs_success_probability,
     lchs_window_system,
     solve_window_lchs,
 )
@@ -211,3 +214,31 @@ def test_fallback_warning_in_qsgd():
     assert any(issubclass(w.category, LCHSFallbackWarning) for w in caught)
     report = opt.reports[-1]
     assert report.solver_route == "euler" and report.lchs_log_norm > 0
+
+
+@pytest.mark.parametrize("fidelity", ["native", "gates"])
+def test_shifted_success_probability_is_the_circuits(fidelity):
+    """The shift's price e^{-2cT} on the success probability, against the LCHS circuit's own."""
+    A = np.array([[0.05, 0.3], [-0.3, -0.2]])  # Hermitian part with a positive eigenvalue
+    c = float(np.linalg.eigvalsh((A + A.T) / 2).max())
+    assert c > 0
+    shifted = A - c * np.eye(2)
+    T, eps, u0 = 2.0, 1e-3, np.array([0.6, 0.8])
+    wires = [*range(LCHSEvolution.node_qubits(shifted, T, eps=eps)), "l", "r", "a", "s"]
+    op = LCHSEvolution(shifted, T, wires=wires, eps=eps)
+
+    @qml.qnode(qml.device("qsgd.sim", wires=wires, fidelity=fidelity))
+    def circuit():
+        qml.StatePrep(u0, wires=["s"])
+        LCHSEvolution(shifted, T, wires=wires, eps=eps)
+        return qml.state()
+
+    measured = float(np.sum(np.abs(circuit()[:2]) ** 2))  # every ancilla in |0>
+    y = sla.expm(A * T) @ u0  # the unshifted flow; the prediction applies e^{-cT} itself
+    system = type("System", (), {"y0": u0, "b": np.zeros(2), "size": 2})()
+    predicted = lchs_success_probability(y, system, T, op.layout.l1_norm, shift=c)
+    v = np.exp(-c * T) * np.linalg.norm(y)
+    assert measured == pytest.approx(predicted, rel=6 * eps / v)
+    # and the price itself: without the shift's factor the prediction is e^{2cT} too large
+    unshifted = lchs_success_probability(y, system, T, op.layout.l1_norm, shift=0.0)
+    assert unshifted == pytest.approx(predicted * np.exp(2 * c * T), rel=1e-12)
