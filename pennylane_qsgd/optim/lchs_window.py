@@ -43,12 +43,9 @@ from pennylane_qsgd.circuits.reference_coordinate import (
 )
 from pennylane_qsgd.core.carleman import carleman_forcing, carleman_matrix, lift
 from pennylane_qsgd.core.dissipation import rescale_to_unit_ball
-from pennylane_qsgd.core.lchs import (
-    DISSIPATIVE_ATOL,
-    hermitian_parts,
-    lchs_quadrature,
-)
+from pennylane_qsgd.core.lchs import lchs_quadrature
 from pennylane_qsgd.core.lchs_cost import jacobi_anger_degree
+from pennylane_qsgd.core.lchs_generator import DISSIPATIVE_ATOL, hermitian_parts
 from pennylane_qsgd.core.lchs_twins import duhamel_quadrature, lchs_solve
 from pennylane_qsgd.core.norms import spectral_norm
 from pennylane_qsgd.core.problem import PolynomialODE
@@ -99,7 +96,7 @@ class LCHSWindowSystem:
     log_norm : float
         :math:`\\mu(A) = \\lambda_{\\max}((A + A^T)/2)` (1/step); LCHS needs it :math:`\\le 0`.
     norm_L, norm_H : float
-        :math:`\\|L_A\\|` and :math:`\\|H_A\\|` (:func:`~pennylane_qsgd.core.lchs.hermitian_parts`).
+        :math:`\\|L_A\\|` and :math:`\\|H_A\\|` (:func:`~pennylane_qsgd.core.lchs_generator.hermitian_parts`).
     """
 
     A: np.ndarray
@@ -115,7 +112,7 @@ class LCHSWindowSystem:
 
     @property
     def dissipative(self) -> bool:
-        """:math:`\\mu(A) \\le 0` up to :data:`~pennylane_qsgd.core.lchs.DISSIPATIVE_ATOL`."""
+        """:math:`\\mu(A) \\le 0` up to :data:`~pennylane_qsgd.core.lchs_generator.DISSIPATIVE_ATOL`."""
         return self.log_norm <= DISSIPATIVE_ATOL * max(1.0, spectral_norm(self.A))
 
 
