@@ -2,7 +2,7 @@
 
 Shared by the gate decomposition (:mod:`.structured_block_encoding`) and its classical twin
 (:mod:`.structured_twin`), so that both apply the same steps. The construction is described in
-:mod:`.structured_block_encoding`.
+:mod:`.structured_block_encoding`; the LCU weights are in :mod:`.structured_weights`.
 """
 
 from __future__ import annotations
