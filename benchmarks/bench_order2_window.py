@@ -237,7 +237,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--arch", choices=("mlp", "cnn", "resnet"), default="mlp", help="model of the large cases"
     )
-    parser.add_argument("--skip-small", action="store_true", help="skip the s = 64 ideal comparison (case 1)")
+    parser.add_argument(
+        "--skip-small", action="store_true", help="skip the s = 64 ideal comparison (case 1)"
+    )
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--repeats", type=int, default=3, help="best-of repeats of the fast routes")
     args = parser.parse_args(argv)

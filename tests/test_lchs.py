@@ -12,12 +12,11 @@ from hypothesis import strategies as st
 from scipy.integrate import solve_ivp
 
 from pennylane_qsgd.core.lchs import (
-    check_dissipative,
     lchs_kernel,
     lchs_quadrature,
-    log_norm,
 )
 from pennylane_qsgd.core.lchs_cost import jacobi_anger_degree, lchs_cost
+from pennylane_qsgd.core.lchs_generator import check_dissipative, log_norm
 from pennylane_qsgd.core.lchs_twins import (
     duhamel_quadrature,
     lchs_apply,

@@ -19,9 +19,9 @@ from pennylane_qsgd.core.problem import PolynomialODE
 from pennylane_qsgd.optim.lchs_window import (
     LCHSNotApplicableError,
     lchs_success_probability,
-    lchs_window_system,
     solve_window_lchs,
 )
+from pennylane_qsgd.optim.lchs_window_system import lchs_window_system
 from pennylane_qsgd.optim.qsgd import QSGD
 from pennylane_qsgd.optim.window import solve_window
 from pennylane_qsgd.optim.window_routes import LCHSFallbackWarning, solve_window_routed

@@ -52,31 +52,19 @@ from pennylane.operation import Operation
 from pennylane.wires import Wires
 
 from pennylane_qsgd.circuits.amplified_simulation import AmplifiedHamiltonianSimulation
-from pennylane_qsgd.circuits.block_encoding import check_square_matrix, check_subnormalisation
 from pennylane_qsgd.circuits.data_hash import FullDataHashMixin, queued
 from pennylane_qsgd.circuits.hamiltonian_simulation import (
     AMPLIFIED_SCALE,
     DEFAULT_EPS,
     simulation_angles,
 )
+from pennylane_qsgd.circuits.hhl_arguments import hhl_arguments, simulation_ancillas
 from pennylane_qsgd.circuits.hhl_phase_estimation import (
-    default_time,
     evolution_operator,
     hermitian_dilation,
     rotation_ratios,
 )
 from pennylane_qsgd.circuits.resources import TemplateResources
-
-MAX_CLOCK = 16
-"""Largest clock register accepted (the kernel's work per eigenvector is O(N log N))."""
-
-EVOLUTIONS = ("exact", "trotter", "qsvt")
-"""How the phase-estimation unitary :math:`e^{iHt_0}` is built (see :class:`HHLSolver`)."""
-
-
-def simulation_ancillas(evolution: str) -> int:
-    """Ancillas ``l, r, a`` of the QSVT evolution (0 for the other evolutions)."""
-    return 3 if evolution == "qsvt" else 0
 
 
 class HHLSolver(FullDataHashMixin, Operation):
@@ -92,7 +80,7 @@ class HHLSolver(FullDataHashMixin, Operation):
         ``[anc, clock_0, ..., clock_{n_c - 1}, d, system...]``; :math:`n_c` is ``len(wires) - 2 - n``.
         For ``evolution="qsvt"``: ``[anc, clock..., l, r, a, d, system...]``.
     t0 : float, optional
-        Evolution time of :math:`U = e^{iHt_0}`; default :func:`default_time`. Must satisfy
+        Evolution time of :math:`U = e^{iHt_0}`; default :func:`~.hhl_phase_estimation.default_time`. Must satisfy
         :math:`t_0 < \\pi` so that :math:`\\pm 1` do not alias.
     C : float, optional
         Rotation constant; default :math:`\\sigma_{\\min}(L)/\\alpha` (dense SVD).
@@ -139,43 +127,18 @@ class HHLSolver(FullDataHashMixin, Operation):
         validate: bool = True,
         id=None,
     ) -> None:
-        L = check_square_matrix(matrix)
-        if evolution not in EVOLUTIONS:
-            raise ValueError(f"evolution must be one of {EVOLUTIONS}; got {evolution!r}")
-        if int(trotter_steps) != trotter_steps or trotter_steps < 1:
-            raise ValueError(f"trotter_steps must be a positive integer; got {trotter_steps!r}")
-        if trotter_order != 1 and (int(trotter_order) != trotter_order or trotter_order % 2):
-            raise ValueError(
-                f"trotter_order must be 1 or a positive even integer; got {trotter_order!r}"
-            )
-        wires = Wires(wires)
-        n = int(np.log2(L.shape[0]))
-        if 2**n != L.shape[0]:
-            raise ValueError(f"matrix size must be a power of two; got {L.shape[0]}")
-        extra = simulation_ancillas(evolution)
-        num_clock = len(wires) - 2 - n - extra
-        if not 1 <= num_clock <= MAX_CLOCK:
-            raise ValueError(
-                f"wires must hold anc, 1..{MAX_CLOCK} clock wires, {extra} simulation ancillas, d "
-                f"and {n} system wires; got {len(wires)} wires ({num_clock} clock)"
-            )
-        if not np.isfinite(simulation_eps) or not 0 < simulation_eps < 1:
-            raise ValueError(f"simulation_eps must lie in (0, 1); got {simulation_eps!r}")
-        sigma = np.linalg.svd(L, compute_uv=False) if (validate or C is None) else None
-        alpha = check_subnormalisation(float(sigma[0]) if validate else 0.0, alpha)
-        t0 = default_time(num_clock) if t0 is None else t0
-        if isinstance(t0, bool) or not np.isscalar(t0) or not 0 < t0 < np.pi:
-            raise ValueError(f"t0 must lie in (0, pi); got {t0!r}")
-        if C is None:
-            C = float(sigma[-1]) / alpha
-        if isinstance(C, bool) or not np.isscalar(C) or not np.isfinite(C) or not 0 < C <= 1:
-            raise ValueError(f"C must lie in (0, 1]; got {C!r}")
-        self._hyperparameters = {
-            "evolution": evolution,
-            "trotter_steps": int(trotter_steps),
-            "trotter_order": int(trotter_order),
-            "simulation_eps": float(simulation_eps),
-        }
+        L, alpha, t0, C, self._hyperparameters = hhl_arguments(
+            matrix,
+            alpha,
+            wires,
+            t0,
+            C,
+            evolution,
+            trotter_steps,
+            trotter_order,
+            simulation_eps,
+            validate,
+        )
         super().__init__(L, alpha, float(t0), float(C), wires=wires, id=id)
 
     @property
@@ -324,9 +287,4 @@ class HHLSolver(FullDataHashMixin, Operation):
         )
 
 
-__all__ = [
-    "EVOLUTIONS",
-    "MAX_CLOCK",
-    "simulation_ancillas",
-    "HHLSolver",
-]
+__all__ = ["HHLSolver"]

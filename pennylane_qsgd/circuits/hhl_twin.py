@@ -11,8 +11,9 @@ import scipy.linalg as sla
 
 from pennylane_qsgd.circuits.data_hash import DigestCache
 from pennylane_qsgd.circuits.hamiltonian_simulation import AMPLIFIED_SCALE, simulation_angles
+from pennylane_qsgd.circuits.hhl_arguments import simulation_ancillas
 from pennylane_qsgd.circuits.hhl_phase_estimation import rotation_ratios
-from pennylane_qsgd.circuits.hhl_solver import HHLSolver, simulation_ancillas
+from pennylane_qsgd.circuits.hhl_solver import HHLSolver
 from pennylane_qsgd.circuits.simulation_twin import amplified_blocks, simulation_blocks
 
 _EIGENSYSTEMS = DigestCache()

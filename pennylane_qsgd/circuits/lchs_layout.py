@@ -24,9 +24,9 @@ from pennylane_qsgd.core.lchs import (
     DEFAULT_BETA,
     GAUSS_ORDER,
     LCHSQuadrature,
-    check_dissipative,
     lchs_quadrature,
 )
+from pennylane_qsgd.core.lchs_generator import check_dissipative
 from pennylane_qsgd.core.lchs_twins import DuhamelQuadrature, duhamel_quadrature
 from pennylane_qsgd.core.norms import spectral_norm
 

@@ -27,28 +27,15 @@ from pennylane.operation import Operation
 from pennylane.wires import Wires
 
 from pennylane_qsgd.circuits.data_hash import FullDataHashMixin, queued
-from pennylane_qsgd.circuits.encoding import (
-    EulerEncoding,
-    check_time,
-    encoding_class,
-    pack_problem,
-    unpack_problem,
-)
+from pennylane_qsgd.circuits.encoding import EulerEncoding, pack_problem, unpack_problem
 from pennylane_qsgd.circuits.hhl_solver import HHLSolver
 from pennylane_qsgd.circuits.qsvt_inverter import qsvt_sequence
 from pennylane_qsgd.circuits.qsvt_solver import InverseAngles, inverse_angles
 from pennylane_qsgd.circuits.resources import TemplateResources
-from pennylane_qsgd.circuits.solver_layout import SolverLayout, required_wires, solver_layout
-from pennylane_qsgd.circuits.solver_policy import (
-    DEFAULT_PRECISION,
-    KAPPA_MODES,
-    condition_number,
-    default_idle,
-    euler_steps_for_tolerance,
-    euler_twin,
-)
+from pennylane_qsgd.circuits.solver_arguments import encoding_for, solver_hyperparameters
+from pennylane_qsgd.circuits.solver_layout import SolverLayout, solver_layout
+from pennylane_qsgd.circuits.solver_policy import DEFAULT_PRECISION, condition_number, euler_twin
 from pennylane_qsgd.circuits.state_prep import NormalizedStatePrep
-from pennylane_qsgd.core.carleman import as_count
 from pennylane_qsgd.core.polynomials import inverse_polynomial
 from pennylane_qsgd.core.problem import PolynomialODE
 
@@ -122,49 +109,23 @@ class GradientFlowSolver(FullDataHashMixin, Operation):
         evolution: str = "exact",
         id=None,
     ) -> None:
-        if not isinstance(problem, PolynomialODE):
-            raise TypeError(f"problem must be a PolynomialODE; got {type(problem).__name__}")
-        T = check_time(T)
-        N = as_count(carleman_level, "carleman_level")
-        if steps is None:
-            if eps is None:
-                raise ValueError("give steps (Euler steps) or eps (Euler error tolerance)")
-            steps = euler_steps_for_tolerance(problem, N, T, float(eps))
-        m = as_count(steps, "steps")
-        p = default_idle(m) if idle is None else as_count(idle, "idle", minimum=0)
-        if not np.isfinite(precision) or not 0 < precision < 1:
-            raise ValueError(f"precision must lie in (0, 1); got {precision!r}")
-        cls = encoding_class(encoding)
-        if isinstance(alpha, str) and alpha not in ("bound", "norm"):
-            raise ValueError(f"alpha must be a number, 'bound' or 'norm'; got {alpha!r}")
-        if alpha != "bound" and not getattr(cls, "free_alpha", False):
-            raise ValueError(
-                f"alpha={alpha!r} needs an encoding with a free subnormalisation (dense); the "
-                f"{encoding} encoding states its own (alpha='bound')"
-            )
-        if isinstance(kappa, str) and kappa not in KAPPA_MODES:
-            raise ValueError(f"kappa must be a number or one of {KAPPA_MODES}; got {kappa!r}")
-        if inverter == "hhl" and evolution != "exact":
-            raise ValueError(f"evolution must be 'exact'; got {evolution!r}")
-        if wires is None:
-            n = required_wires(problem.size, N, m, p, encoding, inverter, clock_qubits)
-            raise ValueError(f"wires are required: {n} wires (inverter, encoding registers)")
-        solver_layout(problem.size, N, m, p, wires, encoding, inverter, clock_qubits)
-        self._hyperparameters = {
-            "T": T,
-            "carleman_level": N,
-            "steps": m,
-            "idle": p,
-            "encoding": encoding,
-            "inverter": inverter,
-            "precision": float(precision),
-            "alpha": alpha if isinstance(alpha, str) else float(alpha),
-            "kappa": kappa if isinstance(kappa, str) else float(kappa),
-            "scale": None if scale is None else float(scale),
-        }
-        if inverter == "hhl":
-            self._hyperparameters["clock_qubits"] = int(clock_qubits)
-            self._hyperparameters["evolution"] = evolution
+        self._hyperparameters = solver_hyperparameters(
+            problem,
+            T,
+            carleman_level,
+            steps,
+            eps,
+            idle,
+            encoding,
+            inverter,
+            precision,
+            wires,
+            alpha,
+            kappa,
+            scale,
+            clock_qubits,
+            evolution,
+        )
         super().__init__(*pack_problem(problem), wires=wires, id=id)
 
     # -- parts -----------------------------------------------------------------------------------
@@ -191,7 +152,7 @@ class GradientFlowSolver(FullDataHashMixin, Operation):
 
     def encoding(self) -> EulerEncoding:
         """The block encoding of :math:`L` on the layout's encoding wires (not queued)."""
-        return _encoding_for(self.data, self.hyperparameters, self.layout)
+        return encoding_for(self.data, self.hyperparameters, self.layout)
 
     @property
     def alpha(self) -> float:
@@ -312,21 +273,6 @@ class GradientFlowSolver(FullDataHashMixin, Operation):
         hp = dict(metadata[1])
         return cls(
             unpack_problem(data), hp.pop("T"), hp.pop("carleman_level"), wires=metadata[0], **hp
-        )
-
-
-def _encoding_for(data: tuple, hp: dict, layout: SolverLayout) -> EulerEncoding:
-    cls = encoding_class(hp["encoding"])
-    extra = {} if hp["alpha"] == "bound" else {"alpha": hp["alpha"]}
-    with qml.QueuingManager.stop_recording():
-        return cls(
-            unpack_problem(data),
-            hp["T"],
-            hp["carleman_level"],
-            hp["steps"],
-            hp["idle"],
-            wires=layout.encoding_wires,
-            **extra,
         )
 
 

@@ -21,7 +21,7 @@ import numpy as np
 from pennylane.wires import Wires
 
 from pennylane_qsgd.circuits.encoding import encoding_class
-from pennylane_qsgd.circuits.hhl_solver import MAX_CLOCK
+from pennylane_qsgd.circuits.hhl_arguments import MAX_CLOCK
 from pennylane_qsgd.circuits.solver_policy import default_idle, time_wires
 
 INVERTERS = ("qsvt", "hhl")

@@ -43,7 +43,7 @@ Terms (each a unitary; a flag is flipped where the term must vanish), in index o
   encoding on factor ``i``; level increment; level flag unless :math:`i-2 \\le j-1 \\le N-2`; time
   as for ``F1``.
 
-:math:`\\alpha_F = (1 + 10^{-6})\\|F\\|_2` for :math:`F = F_1, F_2, F_0` (:data:`DILATION_MARGIN`;
+:math:`\\alpha_F = (1 + 10^{-6})\\|F\\|_2` for :math:`F = F_1, F_2, F_0` (:data:`~.structured_weights.DILATION_MARGIN`;
 zero matrices are encoded with subnormalisation 1 and weight 0, so the registers depend only on
 ``(s, N, m, p)``). The non-identity terms carry the sign
 ``-1``, which is folded into the left preparation:
@@ -82,9 +82,6 @@ from pennylane_qsgd.circuits.solver_policy import euler_twin
 from pennylane_qsgd.circuits.structured_gates import gate_specs
 from pennylane_qsgd.circuits.structured_plan import (
     ANCILLA_REGISTERS,
-    factor_norms,
-    lcu_weights,
-    prepare_vectors,
     structured_embedding,
     structured_layout,
 )
@@ -93,6 +90,11 @@ from pennylane_qsgd.circuits.structured_twin import (
     euler_products,
     structured_digest,
     structured_parts,
+)
+from pennylane_qsgd.circuits.structured_weights import (
+    factor_norms,
+    lcu_weights,
+    prepare_vectors,
 )
 
 

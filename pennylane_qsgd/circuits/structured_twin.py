@@ -24,11 +24,13 @@ from pennylane_qsgd.circuits.structured_plan import (
     Encode,
     Flip,
     Increment,
-    factor_matrices,
     forcing_schedule,
+    structured_layout,
+)
+from pennylane_qsgd.circuits.structured_weights import (
+    factor_matrices,
     lcu_weights,
     prepare_vectors,
-    structured_layout,
 )
 from pennylane_qsgd.core.euler import step_times
 from pennylane_qsgd.core.problem import PolynomialODE

@@ -21,11 +21,11 @@ from scipy.special import roots_legendre
 from pennylane_qsgd.core.lchs import (
     GAUSS_ORDER,
     LCHSQuadrature,
-    check_dissipative,
     check_eps,
     check_real_positive,
     lchs_quadrature,
 )
+from pennylane_qsgd.core.lchs_generator import check_dissipative
 from pennylane_qsgd.core.lchs_kernels import DEFAULT_BETA
 from pennylane_qsgd.core.norms import spectral_norm
 

@@ -22,6 +22,9 @@ template                         kernel (fidelity ``"native"``; ``"ideal"`` wher
                                  has a kernel
 ===============================  ==================================================================
 
+The amplification kernels live in :mod:`.kernels_amplification` and the wire layout helpers in
+:mod:`.kernels_layout`; :func:`register_circuit_kernels` registers them all.
+
 Every kernel applies the exact linear map of the template's gate decomposition (polynomial error,
 real-part step and garbage branches included), never a dense matrix of the register. State
 preparations (and the solver, which starts with one) are defined on fresh wires only: their
@@ -33,11 +36,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-import pennylane as qml
 from pennylane.operation import Operator
 from pennylane.wires import Wires
 
-from pennylane_qsgd.circuits.amplification import SuccessAmplification, fixed_point_angles
 from pennylane_qsgd.circuits.block_encoding import DenseBlockEncoding
 from pennylane_qsgd.circuits.data_hash import DigestCache, array_digest
 from pennylane_qsgd.circuits.encoded_matrix import EncodedMatrix
@@ -46,47 +47,15 @@ from pennylane_qsgd.circuits.qsvt_solver import QSVTInverse
 from pennylane_qsgd.circuits.solver import GradientFlowSolver
 from pennylane_qsgd.circuits.solver_twins import ideal_solver_state, solver_state
 from pennylane_qsgd.circuits.state_prep import NormalizedStatePrep
-from pennylane_qsgd.device.native import native_kernel_for, register_native_kernel
+from pennylane_qsgd.device.kernels_amplification import (
+    PREPARED_STATES,
+    register_amplification_kernels,
+)
+from pennylane_qsgd.device.kernels_layout import ZERO_ATOL, from_front, require_fresh, to_front
+from pennylane_qsgd.device.native import register_native_kernel
 
-# A state counts as |0> on a set of wires when the rest of its weight there is below this.
-ZERO_ATOL = 1e-12
-# Largest register for which an amplified operation without a kernel is simulated densely.
-DENSE_PREP_WIRES = 12
-
-# Encoded matrices and prepared states, reused while the same data comes back.
+# Encoded matrices, reused while the same data comes back.
 _encodings = DigestCache()
-_prepared = DigestCache()
-
-
-# ----------------------------------------------------------------------------------------------
-# Layout helpers: operation wires first, as a (2**k, rest) matrix
-
-
-def to_front(state: np.ndarray, wire_order: Wires, wires: Wires) -> tuple[np.ndarray, list[int]]:
-    n = len(wire_order)
-    axes = wire_order.indices(wires)
-    tensor = np.moveaxis(state.reshape((2,) * n), axes, list(range(len(axes))))
-    return tensor.reshape(2 ** len(axes), -1), axes
-
-
-def from_front(matrix: np.ndarray, axes: list[int], n: int) -> np.ndarray:
-    tensor = matrix.reshape((2,) * n)
-    return np.ascontiguousarray(np.moveaxis(tensor, list(range(len(axes))), axes)).reshape(-1)
-
-
-def require_fresh(matrix: np.ndarray, op: Operator) -> np.ndarray:
-    """The ``rest`` vector if ``matrix`` is :math:`|0\\rangle \\otimes` rest, else ValueError."""
-    rest = matrix[0]
-    tail = float(np.linalg.norm(matrix[1:]))
-    if tail > ZERO_ATOL * max(1.0, float(np.linalg.norm(rest))):
-        raise ValueError(
-            f"{op.name} prepares a state from |0...0> and its native kernel needs its wires "
-            f"{op.wires.tolist()} in |0> (weight {tail**2:.3e} elsewhere); apply it to fresh wires. "
-            "To amplify its success event, apply it once and then qml.AmplitudeAmplification(U, O) "
-            "or SuccessAmplification with a qml.FlipSign oracle on U's wires (applied natively "
-            "as reflections about U|0>), or run fidelity='gates'"
-        )
-    return rest
 
 
 # ----------------------------------------------------------------------------------------------
@@ -176,119 +145,10 @@ def _solver_kernel(model: Callable[[GradientFlowSolver], np.ndarray], tag: str):
     def kernel(state: np.ndarray, op: Operator, wire_order: Wires) -> np.ndarray:
         mat, axes = to_front(state, wire_order, op.wires)
         rest = require_fresh(mat, op)
-        psi = _prepared.get(f"{tag}:{op.hash}", lambda: model(op))
+        psi = PREPARED_STATES.get(f"{tag}:{op.hash}", lambda: model(op))
         return from_front(np.outer(psi, rest), axes, len(wire_order))
 
     return kernel
-
-
-# ----------------------------------------------------------------------------------------------
-# Amplitude amplification
-
-
-def prepared_state(U: Operator, fidelity: str) -> np.ndarray:
-    """:math:`U|0\\rangle` over ``U.wires`` with ``U``'s kernel at ``fidelity`` (cached)."""
-
-    def make() -> np.ndarray:
-        kernel = native_kernel_for(U, fidelity)
-        if kernel is not None:
-            zero = np.zeros(2 ** len(U.wires), dtype=np.complex128)
-            zero[0] = 1.0
-            return np.asarray(kernel(zero, U, U.wires), dtype=np.complex128)
-        if len(U.wires) > DENSE_PREP_WIRES:
-            raise ValueError(
-                f"{U.name} has no native kernel and acts on {len(U.wires)} > {DENSE_PREP_WIRES} "
-                "wires; amplify a template with a native kernel (e.g. GradientFlowSolver)"
-            )
-        return np.asarray(qml.matrix(U, wire_order=U.wires)[:, 0], dtype=np.complex128)
-
-    return _prepared.get(f"{fidelity}:{U.hash}", make)
-
-
-def _oracle_mask(O: Operator, wires: Wires) -> np.ndarray:
-    """Boolean mask over the basis of ``wires`` of the states whose sign ``O`` flips."""
-    if not isinstance(O, qml.FlipSign):
-        raise TypeError(
-            f"the native amplification kernel needs a qml.FlipSign oracle; got {O.name} "
-            "(use circuits.amplification.success_oracle)"
-        )
-    if not Wires(wires).contains_wires(O.wires):
-        raise ValueError(f"oracle wires {O.wires.tolist()} are not all wires of U {wires}")
-    u = len(wires)
-    index = np.arange(2**u)
-    mask = np.ones(2**u, dtype=bool)
-    for wire, bit in zip(O.wires, O.hyperparameters["arr_bin"], strict=True):
-        pos = wires.index(wire)
-        mask &= ((index >> (u - 1 - pos)) & 1) == int(bit)
-    return mask
-
-
-def _reflect(x: np.ndarray, psi: np.ndarray, angle: float) -> np.ndarray:
-    """``qml.Reflection(U, angle)``: :math:`-x + (1 - e^{i\\,angle})|\\psi\\rangle\\langle\\psi|x`."""
-    overlap = np.tensordot(psi.conj(), x, axes=(0, 0))
-    return -x + (1.0 - np.exp(1j * angle)) * np.multiply.outer(psi, overlap)
-
-
-def _amplification_kernel(fidelity: str):
-    def kernel(state: np.ndarray, op: Operator, wire_order: Wires) -> np.ndarray:
-        hp = op.hyperparameters
-        U, O = hp["U"], hp["O"]
-        if Wires(hp["reflection_wires"]) != U.wires:
-            raise ValueError("the native amplification kernel reflects about all wires of U")
-        psi = prepared_state(U, fidelity)
-        mask = _oracle_mask(O, U.wires)
-        iters = int(hp["iters"])
-        if not hp["fixed_point"]:
-            mat, axes = to_front(state, wire_order, U.wires)
-            for _ in range(iters):
-                mat[mask] *= -1.0
-                mat = _reflect(mat, psi, np.pi)
-            return from_front(mat, axes, len(wire_order))
-        # Fixed point: U's wires first, then the work wire: shape (2**u, 2, rest).
-        mat, axes = to_front(state, wire_order, U.wires + Wires(hp["work_wire"]))
-        mat = mat.reshape(2 ** len(U.wires), 2, -1)
-        alphas, betas = fixed_point_angles(iters, hp["p_min"])
-        for alpha, beta in zip(alphas, betas, strict=True):
-            for phase in (beta, None):
-                mat = _hadamard_work(mat)
-                mat[mask, 1] *= -1.0  # ctrl(O, work_wire)
-                mat = _hadamard_work(mat)
-                if phase is not None:
-                    mat[:, 1] *= np.exp(1j * phase)
-            mat = _reflect(mat, psi, -alpha)
-        return from_front(mat.reshape(-1, mat.shape[-1]), axes, len(wire_order))
-
-    return kernel
-
-
-def _reflection_kernel(fidelity: str):
-    """``qml.Reflection(U, alpha)``: :math:`-(I - (1 - e^{i\\alpha})|\\psi\\rangle\\langle\\psi|)`,
-    :math:`|\\psi\\rangle = U|0\\rangle` from ``U``'s kernel (PennyLane's matrix, global phase
-    included)."""
-
-    def kernel(state: np.ndarray, op: Operator, wire_order: Wires) -> np.ndarray:
-        U = op.hyperparameters["base"]
-        psi = prepared_state(U, fidelity)
-        mat, axes = to_front(state, wire_order, U.wires)
-        return from_front(_reflect(mat, psi, float(op.parameters[0])), axes, len(wire_order))
-
-    return kernel
-
-
-def _around_kernel_op(op: Operator, fidelity: str) -> bool:
-    """PennyLane's amplification templates run natively when their ``U`` has a kernel, their
-    oracle is a ``qml.FlipSign`` and they reflect about all of ``U``'s wires."""
-    hp = op.hyperparameters
-    U = hp.get("U", hp.get("base"))
-    if U is None or native_kernel_for(U, fidelity) is None:
-        return False
-    if "O" in hp and not isinstance(hp["O"], qml.FlipSign):
-        return False
-    return Wires(hp["reflection_wires"]) == U.wires
-
-
-def _hadamard_work(mat: np.ndarray) -> np.ndarray:
-    return np.stack([mat[:, 0] + mat[:, 1], mat[:, 0] - mat[:, 1]], axis=1) / np.sqrt(2.0)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -306,32 +166,13 @@ def register_circuit_kernels() -> None:
     register_native_kernel(
         GradientFlowSolver, _solver_kernel(ideal_solver_state, "ideal"), fidelity="ideal"
     )
-    register_native_kernel(SuccessAmplification, _amplification_kernel("native"))
-    register_native_kernel(SuccessAmplification, _amplification_kernel("ideal"), fidelity="ideal")
-    for fidelity in ("native", "ideal"):
-        register_native_kernel(
-            qml.AmplitudeAmplification,
-            _amplification_kernel(fidelity),
-            fidelity=fidelity,
-            condition=_around_kernel_op,
-        )
-        register_native_kernel(
-            qml.Reflection,
-            _reflection_kernel(fidelity),
-            fidelity=fidelity,
-            condition=_around_kernel_op,
-        )
+    register_amplification_kernels()
 
 
 register_circuit_kernels()
 
 
 __all__ = [
-    "DENSE_PREP_WIRES",
-    "ZERO_ATOL",
-    "from_front",
-    "prepared_state",
     "qsvt_sequence",
     "register_circuit_kernels",
-    "to_front",
 ]

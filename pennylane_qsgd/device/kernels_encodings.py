@@ -23,7 +23,7 @@ from pennylane.wires import Wires
 from pennylane_qsgd.circuits.combination_encoding import LinearCombinationEncoding, lcu_states
 from pennylane_qsgd.circuits.encoding import ENCODINGS
 from pennylane_qsgd.circuits.product_encoding import ProductEncoding
-from pennylane_qsgd.device.kernels_circuits import from_front, to_front
+from pennylane_qsgd.device.kernels_layout import from_front, to_front
 from pennylane_qsgd.device.native import native_kernel_for, register_native_kernel
 
 

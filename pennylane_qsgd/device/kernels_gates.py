@@ -15,7 +15,7 @@ import pennylane as qml
 from pennylane.operation import Operator
 from pennylane.wires import Wires
 
-from pennylane_qsgd.device.kernels_circuits import from_front, to_front
+from pennylane_qsgd.device.kernels_layout import from_front, to_front
 from pennylane_qsgd.device.native import register_native_kernel
 
 

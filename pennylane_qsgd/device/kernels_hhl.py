@@ -37,7 +37,7 @@ from pennylane_qsgd.circuits.simulation_twin import (
     real_part_blocks,
     simulation_blocks,
 )
-from pennylane_qsgd.device.kernels_circuits import from_front, to_front
+from pennylane_qsgd.device.kernels_layout import from_front, to_front
 from pennylane_qsgd.device.native import register_native_kernel
 
 _eigensystems = DigestCache()

@@ -32,7 +32,7 @@ from pennylane_qsgd.circuits.lchs import LCHSEvolution
 from pennylane_qsgd.circuits.lchs_layout import LCHSLayout, branch_prep_matrix, prep_matrix
 from pennylane_qsgd.circuits.lchs_solver import LCHSSolver
 from pennylane_qsgd.circuits.simulation_twin import simulation_blocks
-from pennylane_qsgd.device.kernels_circuits import from_front, require_fresh, to_front
+from pennylane_qsgd.device.kernels_layout import from_front, require_fresh, to_front
 from pennylane_qsgd.device.native import register_native_kernel
 
 _select_maps = DigestCache()

@@ -52,7 +52,8 @@ import numpy as np
 from pennylane_qsgd.circuits.amplification import amplification_rounds
 from pennylane_qsgd.circuits.resources import bits
 from pennylane_qsgd.circuits.solver_policy import default_idle
-from pennylane_qsgd.circuits.structured_plan import structured_layout, subnormalisation
+from pennylane_qsgd.circuits.structured_plan import structured_layout
+from pennylane_qsgd.circuits.structured_weights import subnormalisation
 from pennylane_qsgd.core.bounds import success_probability_bound
 from pennylane_qsgd.core.polynomials import inverse_polynomial_degree
 from pennylane_qsgd.diagnostics.estimator_counting import (
@@ -91,7 +92,7 @@ def lcu_subnormalisation(
 ) -> float:
     """:math:`\\lambda` of the structured encoding's circuit for these norms:
     :math:`2 + h(1 + 10^{-6})(N\\|F_1\\| + (N-1)\\|F_2\\| + N\\|F_0\\|)` (no ``F0`` terms at
-    ``N = 1``), from :func:`~pennylane_qsgd.circuits.structured_plan.subnormalisation`."""
+    ``N = 1``), from :func:`~pennylane_qsgd.circuits.structured_weights.subnormalisation`."""
     layout = structured_layout(1, level, steps, default_idle(steps))
     return subnormalisation(layout, h * steps, {"F1": f1, "F2": f2, "F0": f0})
 

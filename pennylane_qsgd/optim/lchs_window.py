@@ -13,10 +13,11 @@ window) and :math:`b = [F_0; 0; \\dots]`, after the same reference coordinate an
 (:func:`~pennylane_qsgd.core.dissipation.rescale_to_unit_ball`) as the Euler route. LCHS needs a
 non-positive log-norm, :math:`\\mu(A) = \\lambda_{\\max}((A + A^T)/2) \\le 0`: for an order-1
 window that is a positive semi-definite Hessian on S; for an order-2 window it is checked on the
-rescaled Carleman matrix. :func:`lchs_window_system` reports :math:`\\mu(A)`;
-:func:`solve_window_lchs` shifts a small positive one and raises :class:`LCHSNotApplicableError`
-beyond :data:`MAX_SHIFT_PENALTY`; :func:`~pennylane_qsgd.optim.window_routes.solve_window_routed`
-then falls back to the Euler route with a warning.
+rescaled Carleman matrix. :func:`~pennylane_qsgd.optim.lchs_window_system.lchs_window_system`
+reports :math:`\\mu(A)`; :func:`solve_window_lchs` shifts a small positive one and raises
+:class:`LCHSNotApplicableError` beyond :data:`MAX_SHIFT_PENALTY`;
+:func:`~pennylane_qsgd.optim.window_routes.solve_window_routed` then falls back to the Euler route
+with a warning.
 
 Fidelities: ``"ideal"`` is the exact flow of the linear system (``expm_multiply``); ``"native"``
 is LCHS's classical twin (:func:`~pennylane_qsgd.core.lchs_twins.lchs_solve`: the same :math:`k`-grid
@@ -30,7 +31,6 @@ branch (:math:`c_0 = \\|y_0\\|`) and the Duhamel nodes (:math:`c_r = \\omega_r\\
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
@@ -39,19 +39,13 @@ import scipy.sparse.linalg as spla
 from pennylane_qsgd.circuits.hamiltonian_simulation import DEFAULT_SCALE
 from pennylane_qsgd.circuits.reference_coordinate import (
     from_reference_coordinate,
-    with_reference_coordinate,
 )
-from pennylane_qsgd.core.carleman import carleman_forcing, carleman_matrix, lift
-from pennylane_qsgd.core.dissipation import rescale_to_unit_ball
-from pennylane_qsgd.core.lchs import (
-    DISSIPATIVE_ATOL,
-    hermitian_parts,
-    lchs_quadrature,
-)
+from pennylane_qsgd.core.lchs import lchs_quadrature
 from pennylane_qsgd.core.lchs_cost import jacobi_anger_degree
 from pennylane_qsgd.core.lchs_twins import duhamel_quadrature, lchs_solve
 from pennylane_qsgd.core.norms import spectral_norm
 from pennylane_qsgd.core.problem import PolynomialODE
+from pennylane_qsgd.optim.lchs_window_system import LCHSWindowSystem, lchs_window_system
 from pennylane_qsgd.optim.window import WindowSolution, amplification_cost, download_direction
 
 LCHS_FIDELITIES = ("native", "ideal")
@@ -74,96 +68,6 @@ class LCHSNotApplicableError(ValueError):
     def __init__(self, message: str, log_norm: float) -> None:
         super().__init__(message)
         self.log_norm = log_norm
-
-
-@dataclass(frozen=True)
-class LCHSWindowSystem:
-    """The linear system an LCHS window evolves.
-
-    Attributes
-    ----------
-    A : ndarray, shape (Δ, Δ)
-        Carleman matrix of the referenced, rescaled flow (dense).
-    b : ndarray, shape (Δ,)
-        Forcing :math:`[F_0; 0; \\dots]`.
-    y0 : ndarray, shape (Δ,)
-        Lifted initial state.
-    size : int
-        Level-1 size (the window's state plus the reference coordinate).
-    gamma : float
-        Rescaling :math:`u = \\gamma v`.
-    reference : float
-        Reference coordinate at the start, in problem units.
-    decay : float
-        Its decay rate :math:`a` (:func:`reference_decay`): :math:`u_0(T) = u_0(0)e^{-aT}`.
-    log_norm : float
-        :math:`\\mu(A) = \\lambda_{\\max}((A + A^T)/2)` (1/step); LCHS needs it :math:`\\le 0`.
-    norm_L, norm_H : float
-        :math:`\\|L_A\\|` and :math:`\\|H_A\\|` (:func:`~pennylane_qsgd.core.lchs.hermitian_parts`).
-    """
-
-    A: np.ndarray
-    b: np.ndarray
-    y0: np.ndarray
-    size: int
-    gamma: float
-    reference: float
-    decay: float
-    log_norm: float
-    norm_L: float
-    norm_H: float
-
-    @property
-    def dissipative(self) -> bool:
-        """:math:`\\mu(A) \\le 0` up to :data:`~pennylane_qsgd.core.lchs.DISSIPATIVE_ATOL`."""
-        return self.log_norm <= DISSIPATIVE_ATOL * max(1.0, spectral_norm(self.A))
-
-
-def _log_norm_and_parts(A: np.ndarray) -> tuple[float, float, float]:
-    """:math:`\\mu(A)`, :math:`\\|L_A\\|`, :math:`\\|H_A\\|`."""
-    L, H = hermitian_parts(A)
-    lam = np.linalg.eigvalsh(L)
-    norm_H = float(np.max(np.abs(np.linalg.eigvalsh(H)))) if np.any(H) else 0.0
-    return float(-lam[0]), max(float(lam[-1]), 0.0), norm_H
-
-
-def reference_decay(problem: PolynomialODE, level: int) -> float:
-    """Decay rate :math:`a` of the reference coordinate (:func:`with_reference_coordinate`).
-
-    At level 1 the coordinate is constant (:math:`a = 0`: a zero row of :math:`F_1`, which keeps
-    :math:`\\mu(A) = \\max(0, \\mu(F_1))`). At level :math:`\\ge 2` the forcing blocks couple
-    the products with the coordinate to level 1, and a constant coordinate (zero diagonal) makes
-    :math:`\\mu(A) > 0` as soon as :math:`F_0 \\ne 0`; half the damping of the window's own
-    rescaled Carleman matrix, :math:`a = -\\mu(A_u)/2`, keeps that margin on both sides.
-    """
-    if level == 1:
-        return 0.0
-    scaled, _ = rescale_to_unit_ball(problem, 0.5)
-    mu, _, _ = _log_norm_and_parts(carleman_matrix(scaled, level).toarray())
-    return max(-mu / 2, 0.0)
-
-
-def lchs_window_system(problem: PolynomialODE, level: int) -> LCHSWindowSystem:
-    """The window's Carleman system after the reference coordinate and the PNAS rescaling."""
-    norm_in = float(np.linalg.norm(problem.u_in))
-    reference = norm_in if norm_in > 0 else 1.0
-    decay = reference_decay(problem, level)
-    augmented = with_reference_coordinate(problem, reference, decay)
-    scaled, gamma = rescale_to_unit_ball(augmented, 0.5)
-    A = carleman_matrix(scaled, level).toarray()
-    mu, norm_L, norm_H = _log_norm_and_parts(A)
-    return LCHSWindowSystem(
-        A=A,
-        b=carleman_forcing(scaled, level),
-        y0=lift(scaled.u_in, level),
-        size=scaled.size,
-        gamma=gamma,
-        reference=reference,
-        decay=decay,
-        log_norm=mu,
-        norm_L=norm_L,
-        norm_H=norm_H,
-    )
 
 
 def exact_linear_flow(A: np.ndarray, b: np.ndarray, y0: np.ndarray, T: float) -> np.ndarray:
@@ -297,10 +201,7 @@ __all__ = [
     "LCHS_FIDELITIES",
     "MAX_SHIFT_PENALTY",
     "LCHSNotApplicableError",
-    "LCHSWindowSystem",
     "exact_linear_flow",
     "lchs_success_probability",
-    "lchs_window_system",
-    "reference_decay",
     "solve_window_lchs",
 ]
