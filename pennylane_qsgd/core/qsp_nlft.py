@@ -61,6 +61,12 @@ _WEISS_TAIL = 1e-9
 _WEISS_MIN_FACTOR = 4
 
 
+def default_max_points(degree: int) -> int:
+    """Default budget of the Weiss grid: 64 points per coefficient (rounded up to a power of two),
+    at least :math:`2^{16}`."""
+    return max(1 << 16, 64 << max(degree, 1).bit_length())
+
+
 class WeissCompletionError(ArithmeticError):
     """The complementary polynomial did not converge within the grid budget (max|f| near 1)."""
 
@@ -274,7 +280,7 @@ def nlft_phases(coeffs: np.ndarray, max_points: int | None = None) -> np.ndarray
     if degree % 2 == 0:
         beta[-1] = coeffs[0]
     if max_points is None:
-        max_points = max(1 << 16, 64 << max(degree, 1).bit_length())
+        max_points = default_max_points(degree)
     a = weiss_complement(coeffs, half, max_points)
     phi, _, _ = _strip(a, beta, False)
     return np.concatenate([phi, phi[: degree + 1 - half][::-1]])
