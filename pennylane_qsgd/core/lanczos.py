@@ -161,7 +161,7 @@ def ritz_extremes(
     gram = V @ V.T
     evals, Z = np.linalg.eigh(gram)
     keep = evals > (rtol**2) * max(float(evals[-1]), 0.0)
-    if not keep.any() or evals[-1] <= 0:
+    if not keep.any():  # includes a Gram matrix with no positive eigenvalue (all zero)
         return None
     C = Z[:, keep] / np.sqrt(evals[keep])
     projected = C.T @ (V @ W.T) @ C

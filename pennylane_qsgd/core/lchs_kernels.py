@@ -40,6 +40,7 @@ of :func:`~pennylane_qsgd.core.lchs.lchs_quadrature` applies to either. They dif
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -121,6 +122,22 @@ class LowSommaKernel:
         return float(front * erfc(cutoff / (2.0 * g)) / (1.0 + cutoff**2))
 
 
+def _solve_decreasing(
+    bound: Callable[[float], float], eps: float, log_low: float, xtol: float
+) -> float:
+    """The :math:`x > 0` with ``bound(x) = eps`` for a ``bound`` decreasing in :math:`x`: Brent's
+    method in :math:`\\log x`, bracketed by ``log_low`` and the first integer :math:`\\log x \\ge 1`
+    at which the bound is at most ``eps``."""
+
+    def excess(log_x: float) -> float:
+        return np.log(max(bound(np.exp(log_x)), 1e-300)) - np.log(eps)
+
+    hi = 1.0
+    while excess(hi) > 0:
+        hi += 1.0
+    return float(np.exp(brentq(excess, log_low, hi, xtol=xtol)))
+
+
 def low_somma_kernel(eps: float, c: float = DEFAULT_SHIFT) -> LowSommaKernel:
     """The Low–Somma kernel whose :attr:`~LowSommaKernel.approximation_error` is ``eps``.
 
@@ -136,14 +153,10 @@ def low_somma_kernel(eps: float, c: float = DEFAULT_SHIFT) -> LowSommaKernel:
     if not 0 < eps < 1:
         raise ValueError(f"eps must lie in (0, 1); got {eps!r}")
 
-    def excess(log_gamma: float) -> float:
-        err = LowSommaKernel(float(np.exp(log_gamma)), c).approximation_error
-        return np.log(max(err, 1e-300)) - np.log(eps)
+    def error(gamma: float) -> float:
+        return LowSommaKernel(float(gamma), c).approximation_error
 
-    hi = 1.0
-    while excess(hi) > 0:
-        hi += 1.0
-    return LowSommaKernel(float(np.exp(brentq(excess, -5.0, hi, xtol=1e-12))), float(c))
+    return LowSommaKernel(_solve_decreasing(error, eps, -5.0, 1e-12), float(c))
 
 
 Kernel = ACLKernel | LowSommaKernel
@@ -177,13 +190,7 @@ def line_integral(kernel: Kernel, y: float) -> float:
 def cutoff_for(kernel: Kernel, eps: float) -> float:
     """Smallest :math:`K` with ``kernel.tail_bound(K) <= eps`` (the bound decreases in K)."""
 
-    def excess(log_k: float) -> float:
-        return np.log(max(kernel.tail_bound(np.exp(log_k)), 1e-300)) - np.log(eps)
-
-    hi = 1.0
-    while excess(hi) > 0:
-        hi += 1.0
-    return float(np.exp(brentq(excess, -10.0, hi, xtol=1e-10)))
+    return _solve_decreasing(kernel.tail_bound, eps, -10.0, 1e-10)
 
 
 __all__ = [

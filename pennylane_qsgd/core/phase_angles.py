@@ -68,7 +68,7 @@ from pennylane_qsgd.core.qsp_iterations import (
     newton,
     residual_sup,
 )
-from pennylane_qsgd.core.qsp_nlft import WeissCompletionError, nlft_phases
+from pennylane_qsgd.core.qsp_nlft import WeissCompletionError, default_max_points, nlft_phases
 
 __all__ = [
     "MAX_SUP_NORM",
@@ -280,10 +280,7 @@ def _direct(
     """Reduced phases from :func:`~pennylane_qsgd.core.qsp_nlft.nlft_phases` and their forward-map
     residual; ``(None, None)`` when the Weiss completion needs a grid beyond the memory limit
     (max|f| close to 1)."""
-    max_points = min(
-        max(1 << 16, 64 << max(degree, 1).bit_length()),
-        memory_limit_bytes() // _WEISS_BYTES_PER_POINT,
-    )
+    max_points = min(default_max_points(degree), memory_limit_bytes() // _WEISS_BYTES_PER_POINT)
     try:
         phases = nlft_phases(coeffs, max_points)
     except WeissCompletionError:

@@ -61,6 +61,12 @@ _WEISS_TAIL = 1e-9
 _WEISS_MIN_FACTOR = 4
 
 
+def default_max_points(degree: int) -> int:
+    """Default budget of the Weiss grid: 64 points per coefficient (rounded up to a power of two),
+    at least :math:`2^{16}`."""
+    return max(1 << 16, 64 << max(degree, 1).bit_length())
+
+
 class WeissCompletionError(ArithmeticError):
     """The complementary polynomial did not converge within the grid budget (max|f| near 1)."""
 
@@ -162,20 +168,28 @@ def _strip_block(a: np.ndarray, beta: np.ndarray) -> np.ndarray:
 
 
 def _combine(
-    e1: np.ndarray, g1: np.ndarray, e2: np.ndarray, g2: np.ndarray, size: int
+    e1: np.ndarray,
+    g1: np.ndarray,
+    e2: np.ndarray,
+    g2: np.ndarray,
+    size: int,
+    first: tuple[np.ndarray, ...] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     r"""NLFT of two consecutive runs of layers, :math:`E = E_1 E_2 - z\,\Gamma_1^R \Gamma_2`,
     :math:`\Gamma = z E_1^R \Gamma_2 + \Gamma_1 E_2` (the first run's length is ``e1``'s last
     axis, ``R`` reverses it), by real FFTs of length ``size`` along the last axis; returns the
-    first ``size`` coefficients."""
+    first ``size`` coefficients. ``first``: the spectra of :math:`(E_1, \Gamma_1, E_1^R,
+    \Gamma_1^R)` at this ``size`` when the caller already has them."""
 
     workers = _WORKERS if e1.size >= _THREADED_SIZE else 1
 
     def spec(v: np.ndarray) -> np.ndarray:
         return sp_fft.rfft(v, size, axis=-1, workers=workers)
 
-    fe1, fg1, fe2, fg2 = spec(e1), spec(g1), spec(e2), spec(g2)
-    fe1r, fg1r = spec(e1[..., ::-1]), spec(g1[..., ::-1])
+    if first is None:
+        first = spec(e1), spec(g1), spec(e1[..., ::-1]), spec(g1[..., ::-1])
+    fe1, fg1, fe1r, fg1r = first
+    fe2, fg2 = spec(e2), spec(g2)
     shift = np.exp(-2j * np.pi * np.arange(size // 2 + 1) / size)  # multiplication by z
     e = sp_fft.irfft(fe1 * fe2 - shift * (fg1r * fg2), size, axis=-1, workers=workers)
     g = sp_fft.irfft(shift * (fe1r * fg2) + fg1 * fe2, size, axis=-1, workers=workers)
@@ -235,7 +249,7 @@ def _strip(a: np.ndarray, beta: np.ndarray, need_map: bool) -> tuple[np.ndarray,
     phi = np.concatenate([phi1, phi2])
     if not need_map:
         return phi, None, None
-    e, g = _combine(e1, g1, e2, g2, size)
+    e, g = _combine(e1, g1, e2, g2, size, (fe1, fg1, fe1r, fg1r))
     return phi, e[:n], g[:n]
 
 
@@ -266,7 +280,7 @@ def nlft_phases(coeffs: np.ndarray, max_points: int | None = None) -> np.ndarray
     if degree % 2 == 0:
         beta[-1] = coeffs[0]
     if max_points is None:
-        max_points = max(1 << 16, 64 << max(degree, 1).bit_length())
+        max_points = default_max_points(degree)
     a = weiss_complement(coeffs, half, max_points)
     phi, _, _ = _strip(a, beta, False)
     return np.concatenate([phi, phi[: degree + 1 - half][::-1]])
