@@ -37,6 +37,15 @@ def small_problems(
     return PolynomialODE(scale * F0, F1, scale * F2, u_in, times)
 
 
+def dissipative_generator(seed: int, dim: int, complex_: bool, margin: float = 0.0) -> np.ndarray:
+    """Random non-normal A with Hermitian part <= -margin (L_A = Y Y^dagger / dim + margin I)."""
+    rng = np.random.default_rng(seed)
+    Y = rng.normal(size=(dim, dim)) + (1j * rng.normal(size=(dim, dim)) if complex_ else 0)
+    X = rng.normal(size=(dim, dim)) + (1j * rng.normal(size=(dim, dim)) if complex_ else 0)
+    L = Y @ Y.conj().T / dim + margin * np.eye(dim)
+    return -L + 0.5 * (X - X.conj().T)  # skew-Hermitian part from X
+
+
 def dissipative_problem(seed: int, s: int = 3, norm_u: float = 0.4) -> PolynomialODE:
     """A problem with ``R < 1``: normal ``F1`` with eigenvalues in [-2, -1], small ``F2``, ``F0``."""
     rng = np.random.default_rng(seed)

@@ -7,6 +7,7 @@ import pytest
 import scipy.linalg as sla
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
+from _problems import dissipative_generator
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.integrate import solve_ivp
@@ -27,15 +28,6 @@ from pennylane_qsgd.core.lchs_twins import (
 SETTINGS = settings(max_examples=15, deadline=None)
 
 
-def _dissipative(seed: int, dim: int, complex_: bool, margin: float = 0.0) -> np.ndarray:
-    """Random non-normal A with Hermitian part <= -margin (L_A = Y Y^dagger / dim + margin I)."""
-    rng = np.random.default_rng(seed)
-    Y = rng.normal(size=(dim, dim)) + (1j * rng.normal(size=(dim, dim)) if complex_ else 0)
-    X = rng.normal(size=(dim, dim)) + (1j * rng.normal(size=(dim, dim)) if complex_ else 0)
-    L = Y @ Y.conj().T / dim + margin * np.eye(dim)
-    return -L + 0.5 * (X - X.conj().T)  # skew-Hermitian part from X
-
-
 @SETTINGS
 @given(
     seed=st.integers(0, 10_000),
@@ -45,7 +37,7 @@ def _dissipative(seed: int, dim: int, complex_: bool, margin: float = 0.0) -> np
     eps=st.sampled_from([1e-3, 1e-6, 1e-9]),
 )
 def test_propagator_matches_expm_within_stated_error(seed, dim, complex_, t, eps):
-    A = _dissipative(seed, dim, complex_)
+    A = dissipative_generator(seed, dim, complex_)
     norm_L = float(np.linalg.eigvalsh(-(A + A.conj().T) / 2)[-1])
     grid = lchs_quadrature(t, norm_L, eps)
     assert grid.error_bound <= eps
@@ -74,7 +66,7 @@ def test_sparse_path_matches_expm_multiply():
     eps=st.sampled_from([1e-4, 1e-7]),
 )
 def test_inhomogeneous_formula_matches_solve_ivp(seed, dim, t, eps):
-    A = _dissipative(seed, dim, complex_=False)
+    A = dissipative_generator(seed, dim, complex_=False)
     rng = np.random.default_rng(seed + 2)
     u0, b = rng.normal(size=dim), rng.normal(size=dim)
     ref = solve_ivp(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import scipy.linalg as sla
+from _problems import dissipative_generator
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.integrate import quad
@@ -47,13 +48,6 @@ def test_tail_bounds_hold(name):
         assert tail <= kernel.tail_bound(K) * (1 + 1e-9)
 
 
-def _dissipative(seed: int, dim: int) -> np.ndarray:
-    rng = np.random.default_rng(seed)
-    Y = rng.normal(size=(dim, dim)) + 1j * rng.normal(size=(dim, dim))
-    X = rng.normal(size=(dim, dim)) + 1j * rng.normal(size=(dim, dim))
-    return -Y @ Y.conj().T / dim + 0.5 * (X - X.conj().T)
-
-
 @settings(max_examples=12, deadline=None)
 @given(
     seed=st.integers(0, 10_000),
@@ -62,7 +56,7 @@ def _dissipative(seed: int, dim: int) -> np.ndarray:
     eps=st.sampled_from([1e-3, 1e-6, 1e-9]),
 )
 def test_low_somma_grid_matches_expm_on_non_normal_generators(seed, dim, t, eps):
-    A = _dissipative(seed, dim)
+    A = dissipative_generator(seed, dim, complex_=True)
     norm_L = float(np.linalg.eigvalsh(-(A + A.conj().T) / 2)[-1])
     grid = lchs_quadrature(t, norm_L, eps, kernel="low-somma")
     assert grid.error_bound <= eps and grid.kernel_error > 0
