@@ -68,4 +68,14 @@ class ModelOp(qre.ResourceOperator):
         raise NotImplementedError
 
 
-__all__ = ["ModelOp", "controlled", "gate_count", "mcx"]
+class WiresOp(ModelOp):
+    """:class:`ModelOp` on ``num_wires`` qubits, its only parameter."""
+
+    resource_keys = {"num_wires"}
+
+    @classmethod
+    def wires_of(cls, num_wires: int) -> int:
+        return int(num_wires)
+
+
+__all__ = ["ModelOp", "WiresOp", "controlled", "gate_count", "mcx"]

@@ -36,7 +36,13 @@ from pennylane.estimator.resource_operator import CompressedResourceOp, GateCoun
 from pennylane_qsgd.circuits.resources import bits
 from pennylane_qsgd.circuits.structured_gates import gate_counts as structured_gate_counts
 from pennylane_qsgd.circuits.structured_plan import structured_layout
-from pennylane_qsgd.diagnostics.estimator_base import ModelOp, controlled, gate_count, mcx
+from pennylane_qsgd.diagnostics.estimator_base import (
+    ModelOp,
+    WiresOp,
+    controlled,
+    gate_count,
+    mcx,
+)
 from pennylane_qsgd.diagnostics.estimator_state_prep import (
     DenseStatePrep,
     QRAMQuery,
@@ -50,14 +56,8 @@ DEFAULT_LEAVES = frozenset({"Toffoli", "T", "CNOT", "X", "Y", "Z", "S", "Hadamar
 """Gates never decomposed further when walking decompositions (:mod:`.estimator_counting`)."""
 
 
-class DenseEncoding(ModelOp):
+class DenseEncoding(WiresOp):
     """Dense dilation of a matrix on ``num_wires`` qubits (one ``QubitUnitary``)."""
-
-    resource_keys = {"num_wires"}
-
-    @classmethod
-    def wires_of(cls, num_wires: int) -> int:
-        return int(num_wires)
 
     @classmethod
     def resource_decomp(cls, num_wires: int) -> list[GateCount]:
