@@ -22,7 +22,7 @@ unchanged. The LCHS route (:func:`lchs_window`) models, under the same assumptio
   :math:`2^{n_k+1}` rotations of :data:`T_PER_ROTATION` T gates each.
 
 Both LCHS kernels are costed (:mod:`~pennylane_qsgd.core.lchs_kernels`): An–Childs–Lin's
-(cut-off :math:`K = O((\\log 1/\\epsilon)^{1/\beta})`) and Low–Somma's (:math:`K =
+(cut-off :math:`K = O((\\log 1/\\epsilon)^{1/\\beta})`) and Low–Somma's (:math:`K =
 O(\\log 1/\\epsilon)`, 1-norm about :math:`e^c`), side by side in :func:`compare_routes`.
 """
 
