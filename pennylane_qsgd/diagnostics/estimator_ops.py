@@ -40,6 +40,7 @@ from pennylane_qsgd.diagnostics.estimator_base import (
     ModelOp,
     WiresOp,
     controlled,
+    controlled_ry,
     gate_count,
     mcx,
 )
@@ -99,12 +100,8 @@ class SparseAccessEncoding(ModelOp):
     ) -> list[GateCount]:
         """Only the value rotations take the control (the oracles compute and uncompute)."""
         p = target_resource_params or {}
-        rot = controlled(qre.resource_rep(qre.RY), num_ctrl_wires + 1)
-        return (
-            gate_count(qre.resource_rep(qre.X), 2 * num_zero_ctrl)
-            + cls._queries(**p)
-            + gate_count(rot, p["value_bits"])
-        )
+        flips, rot = controlled_ry(num_ctrl_wires, num_zero_ctrl)
+        return flips + cls._queries(**p) + gate_count(rot, p["value_bits"])
 
 
 def structured_registers(

@@ -7,7 +7,13 @@ import pennylane.estimator as qre
 from pennylane.estimator.resource_operator import CompressedResourceOp, GateCount
 
 from pennylane_qsgd.circuits.resources import bits
-from pennylane_qsgd.diagnostics.estimator_base import ModelOp, WiresOp, controlled, gate_count
+from pennylane_qsgd.diagnostics.estimator_base import (
+    ModelOp,
+    WiresOp,
+    controlled,
+    controlled_ry,
+    gate_count,
+)
 
 
 class QRAMQuery(ModelOp):
@@ -93,10 +99,8 @@ class QRAMStatePrep(ModelOp):
     ) -> list[GateCount]:
         """Only the rotations take the control; the queries compute and uncompute."""
         p = target_resource_params or {}
-        rot = controlled(qre.resource_rep(qre.RY), num_ctrl_wires + 1)
-        return gate_count(qre.resource_rep(qre.X), 2 * num_zero_ctrl) + cls._tree(
-            p["size"], p["angle_bits"], rot
-        )
+        flips, rot = controlled_ry(num_ctrl_wires, num_zero_ctrl)
+        return flips + cls._tree(p["size"], p["angle_bits"], rot)
 
 
 class RHSPrep(ModelOp):
