@@ -10,7 +10,7 @@ from pennylane_qsgd.diagnostics.lchs_resources import (
     lchs_window,
     route_slopes,
 )
-from pennylane_qsgd.diagnostics.resources import loglog_slope
+from pennylane_qsgd.diagnostics.resources import estimate_window, loglog_slope
 from pennylane_qsgd.diagnostics.window_assumptions import WindowAssumptions
 
 ASSUMPTIONS = WindowAssumptions(params=100_000)
@@ -32,6 +32,14 @@ def test_slopes_euler_two_lchs_one(rows):
     assert all(0 < r.ls_calls < r.lchs_calls for r in rows)
     text = format_routes(rows)
     assert "slope vs T" in text and "crossover" in text
+
+
+def test_given_euler_rows_are_used_as_they_are(rows):
+    steps = (100, 1000, 10_000)
+    euler = [estimate_window(ASSUMPTIONS, T) for T in steps]
+    assert compare_routes(ASSUMPTIONS, steps, euler_rows=euler) == rows
+    with pytest.raises(ValueError, match="euler_rows must be the rows at steps"):
+        compare_routes(ASSUMPTIONS, steps, euler_rows=euler[:2])
 
 
 def test_forcing_without_decay_brings_back_a_factor_of_t():

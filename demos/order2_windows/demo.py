@@ -51,9 +51,10 @@ torch.manual_seed(0)
 #
 # The model of ``qsgd train``: a 64-16-10 ReLU network on the 8x8 digits, and a small ReLU CNN
 # (two 3x3 convolutions, 4 and 8 channels, then a linear layer), both pre-trained with
-# full-batch gradient descent, then 90 % of the weights of all but their last layer removed by global magnitude pruning. The
-# support :math:`S` holds the 128 (MLP) and 64 (CNN) largest surviving weights; the loss is the cross-entropy on the first 500 training images (a fixed batch, so
-# that "gradient descent" is well defined and the demo stays short).
+# full-batch gradient descent, then 90 % of the weights of all but their last layer removed by
+# global magnitude pruning. The support :math:`S` holds the 128 (MLP) and 64 (CNN) largest
+# surviving weights; the loss is the cross-entropy on the first 500 training images (a fixed
+# batch, so that "gradient descent" is well defined and the demo stays short).
 
 data = load_digits_tensors(seed=0)
 batch = (data.x_train[:500], data.y_train[:500])

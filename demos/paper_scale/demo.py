@@ -26,6 +26,7 @@ import tempfile
 
 import matplotlib.pyplot as plt
 import numpy as np
+import torch
 from torch import nn
 
 from pennylane_qsgd.diagnostics import run_spectrum_job
@@ -49,7 +50,8 @@ def prunable_weights(model: nn.Module) -> int:
 
 supports = {}
 for arch in ("resnet32-4", "resnet422-4"):
-    model = build_model(arch)
+    with torch.device("meta"):  # shapes only: no 0.4 GB of weights to count them
+        model = build_model(arch)
     supports[arch] = round(0.1 * prunable_weights(model))
     print(f"{arch}: {parameter_count(model):,} parameters, support s = {supports[arch]:,}")
     del model
@@ -74,8 +76,9 @@ for arch, s in supports.items():
 # ``run_spectrum_job`` is what ``qsgd spectrum`` calls. The ``resnet32-4`` architecture with
 # ``depth=8, widen_factor=1`` is the same code at 93k parameters; without ``data`` it trains on
 # generated images. Every step it measures the Hessian on the support with SLQ (here one probe of
-# 12 Lanczos steps, a rough density: the job says so) and derives the paper's measures: the negative fraction and the mean per-mode
-# factor :math:`\frac1n\sum_i |1-\eta\lambda_i|^t` against 1.
+# 12 Lanczos steps, a rough density: the job says so) and derives the paper's measures: the
+# negative fraction and the mean per-mode factor :math:`\frac1n\sum_i |1-\eta\lambda_i|^t`
+# against 1.
 #
 # We also ask for a ``bfloat16`` forward pass. The job first runs 12 Lanczos steps from one start
 # vector with float32 products and with the reduced forward pass, and goes on only if the extreme

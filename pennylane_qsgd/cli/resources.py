@@ -179,7 +179,7 @@ def run(args: argparse.Namespace) -> int:
                 f"block-encoding calls {calls:.3f} (Euler + QLSA: 2, times log factors)"
             )
         if len(steps) >= 2:  # slopes and crossovers need two window lengths
-            route_rows = compare_routes(a, tuple(steps))
+            route_rows = compare_routes(a, tuple(steps), euler_rows=rows)
             routes[label] = {
                 "rows": [asdict(r) for r in route_rows],
                 "slopes": asdict(route_slopes(route_rows)),

@@ -23,6 +23,16 @@ def controlled(base: CompressedResourceOp, num_ctrl_wires: int = 1) -> Compresse
     )
 
 
+def controlled_ry(
+    num_ctrl_wires: int, num_zero_ctrl: int
+) -> tuple[list[GateCount], CompressedResourceOp]:
+    """For a ``controlled_resource_decomp`` in which only the ``CRY`` rotations take the control:
+    the ``X`` pairs around the ``num_zero_ctrl`` zero-controls, and the ``RY`` controlled on
+    ``num_ctrl_wires + 1`` wires (the added controls and the rotation's own)."""
+    flips = gate_count(qre.resource_rep(qre.X), 2 * int(num_zero_ctrl))
+    return flips, controlled(qre.resource_rep(qre.RY), int(num_ctrl_wires) + 1)
+
+
 def mcx(controls: int) -> CompressedResourceOp:
     """``MultiControlledX`` on ``controls`` control wires (at least one)."""
     return qre.resource_rep(
@@ -68,4 +78,14 @@ class ModelOp(qre.ResourceOperator):
         raise NotImplementedError
 
 
-__all__ = ["ModelOp", "controlled", "gate_count", "mcx"]
+class WiresOp(ModelOp):
+    """:class:`ModelOp` on ``num_wires`` qubits, its only parameter."""
+
+    resource_keys = {"num_wires"}
+
+    @classmethod
+    def wires_of(cls, num_wires: int) -> int:
+        return int(num_wires)
+
+
+__all__ = ["ModelOp", "WiresOp", "controlled", "controlled_ry", "gate_count", "mcx"]

@@ -36,7 +36,14 @@ from pennylane.estimator.resource_operator import CompressedResourceOp, GateCoun
 from pennylane_qsgd.circuits.resources import bits
 from pennylane_qsgd.circuits.structured_gates import gate_counts as structured_gate_counts
 from pennylane_qsgd.circuits.structured_plan import structured_layout
-from pennylane_qsgd.diagnostics.estimator_base import ModelOp, controlled, gate_count, mcx
+from pennylane_qsgd.diagnostics.estimator_base import (
+    ModelOp,
+    WiresOp,
+    controlled,
+    controlled_ry,
+    gate_count,
+    mcx,
+)
 from pennylane_qsgd.diagnostics.estimator_state_prep import (
     DenseStatePrep,
     QRAMQuery,
@@ -50,14 +57,8 @@ DEFAULT_LEAVES = frozenset({"Toffoli", "T", "CNOT", "X", "Y", "Z", "S", "Hadamar
 """Gates never decomposed further when walking decompositions (:mod:`.estimator_counting`)."""
 
 
-class DenseEncoding(ModelOp):
+class DenseEncoding(WiresOp):
     """Dense dilation of a matrix on ``num_wires`` qubits (one ``QubitUnitary``)."""
-
-    resource_keys = {"num_wires"}
-
-    @classmethod
-    def wires_of(cls, num_wires: int) -> int:
-        return int(num_wires)
 
     @classmethod
     def resource_decomp(cls, num_wires: int) -> list[GateCount]:
@@ -99,12 +100,8 @@ class SparseAccessEncoding(ModelOp):
     ) -> list[GateCount]:
         """Only the value rotations take the control (the oracles compute and uncompute)."""
         p = target_resource_params or {}
-        rot = controlled(qre.resource_rep(qre.RY), num_ctrl_wires + 1)
-        return (
-            gate_count(qre.resource_rep(qre.X), 2 * num_zero_ctrl)
-            + cls._queries(**p)
-            + gate_count(rot, p["value_bits"])
-        )
+        flips, rot = controlled_ry(num_ctrl_wires, num_zero_ctrl)
+        return flips + cls._queries(**p) + gate_count(rot, p["value_bits"])
 
 
 def structured_registers(

@@ -7,7 +7,13 @@ import pennylane.estimator as qre
 from pennylane.estimator.resource_operator import CompressedResourceOp, GateCount
 
 from pennylane_qsgd.circuits.resources import bits
-from pennylane_qsgd.diagnostics.estimator_base import ModelOp, controlled, gate_count
+from pennylane_qsgd.diagnostics.estimator_base import (
+    ModelOp,
+    WiresOp,
+    controlled,
+    controlled_ry,
+    gate_count,
+)
 
 
 class QRAMQuery(ModelOp):
@@ -47,15 +53,9 @@ class QRAMQuery(ModelOp):
         return 6 * a + int(word_bits)
 
 
-class DenseStatePrep(ModelOp):
+class DenseStatePrep(WiresOp):
     """Möttönen preparation of an arbitrary state on ``num_wires`` qubits:
     :math:`2^n - 1` ``RY`` and ``RZ``, :math:`2^{n+1} - 4` ``CNOT`` (as ``NormalizedStatePrep``)."""
-
-    resource_keys = {"num_wires"}
-
-    @classmethod
-    def wires_of(cls, num_wires: int) -> int:
-        return int(num_wires)
 
     @classmethod
     def resource_decomp(cls, num_wires: int) -> list[GateCount]:
@@ -99,10 +99,8 @@ class QRAMStatePrep(ModelOp):
     ) -> list[GateCount]:
         """Only the rotations take the control; the queries compute and uncompute."""
         p = target_resource_params or {}
-        rot = controlled(qre.resource_rep(qre.RY), num_ctrl_wires + 1)
-        return gate_count(qre.resource_rep(qre.X), 2 * num_zero_ctrl) + cls._tree(
-            p["size"], p["angle_bits"], rot
-        )
+        flips, rot = controlled_ry(num_ctrl_wires, num_zero_ctrl)
+        return flips + cls._tree(p["size"], p["angle_bits"], rot)
 
 
 class RHSPrep(ModelOp):

@@ -22,7 +22,7 @@ unchanged. The LCHS route (:func:`lchs_window`) models, under the same assumptio
   :math:`2^{n_k+1}` rotations of :data:`T_PER_ROTATION` T gates each.
 
 Both LCHS kernels are costed (:mod:`~pennylane_qsgd.core.lchs_kernels`): An–Childs–Lin's
-(cut-off :math:`K = O((\\log 1/\\epsilon)^{1/\beta})`) and Low–Somma's (:math:`K =
+(cut-off :math:`K = O((\\log 1/\\epsilon)^{1/\\beta})`) and Low–Somma's (:math:`K =
 O(\\log 1/\\epsilon)`, 1-norm about :math:`e^c`), side by side in :func:`compare_routes`.
 """
 
@@ -44,7 +44,7 @@ from pennylane_qsgd.diagnostics.resources import (
     lcu_subnormalisation,
     loglog_slope,
 )
-from pennylane_qsgd.diagnostics.window_assumptions import WindowAssumptions
+from pennylane_qsgd.diagnostics.window_assumptions import WindowAssumptions, WindowEstimate
 
 T_PER_ROTATION = 50
 """T gates per synthesised single-qubit rotation (about :math:`3\\log_2(1/\\epsilon)` at 1e-7)."""
@@ -153,13 +153,28 @@ class RouteRow:
 
 
 def compare_routes(
-    a: WindowAssumptions, steps: tuple[int, ...] = DEFAULT_STEPS, beta: float = DEFAULT_BETA
+    a: WindowAssumptions,
+    steps: tuple[int, ...] = DEFAULT_STEPS,
+    beta: float = DEFAULT_BETA,
+    *,
+    euler_rows: list[WindowEstimate] | None = None,
 ) -> list[RouteRow]:
-    """One :class:`RouteRow` per window length in ``steps`` (increasing)."""
+    """One :class:`RouteRow` per window length in ``steps`` (increasing).
+
+    ``euler_rows``, the :func:`~pennylane_qsgd.diagnostics.resources.estimate_window` rows of
+    ``a`` at ``steps`` when they are already at hand (``qsgd resources``' table), are used
+    instead of being estimated again.
+    """
+    if euler_rows is None:
+        euler_rows = [estimate_window(a, T) for T in steps]
+    elif [r.T for r in euler_rows] != [int(T) for T in steps]:
+        raise ValueError(
+            f"euler_rows must be the rows at steps={tuple(steps)}; got T = "
+            f"{tuple(r.T for r in euler_rows)}"
+        )
     per_call = _encoding_t_count(a)
     rows = []
-    for T in steps:
-        euler = estimate_window(a, T)
+    for T, euler in zip(steps, euler_rows, strict=True):
         lchs = lchs_window(a, T, beta=beta, encoding_t_count=per_call)
         ls = lchs_window(a, T, encoding_t_count=per_call, kernel="low-somma")
         rows.append(

@@ -35,12 +35,12 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
-import scipy.linalg as sla
 import torch
 from scipy.stats import wasserstein_distance
 from torch import nn
 
 from pennylane_qsgd.core.lanczos import lanczos
+from pennylane_qsgd.diagnostics.spectra import gauss_quadrature
 from pennylane_qsgd.optim.support import Support
 from pennylane_qsgd.optim.taylor import hessian_vector_product
 
@@ -130,13 +130,6 @@ class ForwardPrecisionCheck:
             )
 
 
-def _quadrature(matvec: Callable[[np.ndarray], np.ndarray], dim: int, steps: int, v0):
-    """Ritz values (ascending) and Gauss weights of ``steps`` Lanczos steps from ``v0``."""
-    alpha, beta = lanczos(matvec, dim, steps, v0=v0)
-    nodes, vectors = sla.eigh_tridiagonal(alpha, beta)
-    return nodes, vectors[0] ** 2
-
-
 def check_forward_precision(
     module: nn.Module,
     loss_fn: Callable,
@@ -183,7 +176,7 @@ def check_forward_precision(
         def matvec(v: np.ndarray, hvp=hvp) -> np.ndarray:
             return hvp(torch.from_numpy(v)).double().cpu().numpy()
 
-        runs.append(_quadrature(matvec, dim, steps, v0))
+        runs.append(gauss_quadrature(*lanczos(matvec, dim, steps, v0=v0)))
     (ref, w_ref), (mixed_ritz, w_mixed) = runs
     rho = float(np.max(np.abs(ref)))
     scale = rho if rho > 0 else 1.0
