@@ -105,7 +105,7 @@ class LCHSEvolution(FullDataHashMixin, Operation):
         arr = np.asarray(check_square_matrix(A, "A"), dtype=np.complex128)
         time = check_evolution_time(time)
         n = int(np.log2(arr.shape[0]))
-        layout = lchs_layout(arr, float(time), float(eps), float(beta), float(scale), kernel)
+        layout = lchs_layout(arr, time, float(eps), float(beta), float(scale), kernel)
         wires = Wires(wires)
         expected = layout.node_qubits + 3 + n
         if len(wires) != expected:
@@ -119,7 +119,7 @@ class LCHSEvolution(FullDataHashMixin, Operation):
             "scale": float(scale),
             "kernel": str(kernel),
         }
-        super().__init__(arr, float(time), wires=wires, id=id)
+        super().__init__(arr, time, wires=wires, id=id)
 
     @staticmethod
     def node_qubits(

@@ -119,7 +119,7 @@ class LCHSSolver(FullDataHashMixin, Operation):
             "order": int(order),
             "kernel": str(kernel),
         }
-        layout = forced_layout(arr, *vecs, float(time), **hp)
+        layout = forced_layout(arr, *vecs, time, **hp)
         wires = Wires(wires)
         n = int(np.log2(arr.shape[0]))
         nr, nk = layout.branch_qubits, layout.base.node_qubits
@@ -129,7 +129,7 @@ class LCHSSolver(FullDataHashMixin, Operation):
                 f"({nr + nk + 3 + n} in all); got {len(wires)}"
             )
         self._hyperparameters = hp
-        super().__init__(arr, *vecs, float(time), wires=wires, id=id)
+        super().__init__(arr, *vecs, time, wires=wires, id=id)
 
     @staticmethod
     def register_sizes(
