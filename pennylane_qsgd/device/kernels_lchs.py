@@ -32,7 +32,8 @@ from pennylane_qsgd.circuits.lchs import LCHSEvolution
 from pennylane_qsgd.circuits.lchs_layout import LCHSLayout, branch_prep_matrix, prep_matrix
 from pennylane_qsgd.circuits.lchs_solver import LCHSSolver
 from pennylane_qsgd.circuits.simulation_twin import simulation_blocks
-from pennylane_qsgd.device.kernels_layout import from_front, require_fresh, to_front
+from pennylane_qsgd.device.kernels_amplification import fresh_state_kernel
+from pennylane_qsgd.device.kernels_layout import from_front, to_front
 from pennylane_qsgd.device.native import register_native_kernel
 
 _select_maps = DigestCache()
@@ -106,20 +107,10 @@ def solver_state(op: LCHSSolver) -> np.ndarray:
     return out.reshape(-1)
 
 
-_prepared = DigestCache(size=8)
-
-
-def _solver_kernel(state: np.ndarray, op: Operator, wire_order: Wires) -> np.ndarray:
-    mat, axes = to_front(state, wire_order, op.wires)
-    rest = require_fresh(mat, op)
-    psi = _prepared.get(f"lchs-solver:{op.hash}", lambda: solver_state(op))
-    return from_front(np.outer(psi, rest), axes, len(wire_order))
-
-
 def register_lchs_kernels() -> None:
     """Register the kernels of the module docstring (idempotent)."""
     register_native_kernel(LCHSEvolution, _lchs_kernel(False), adjoint_kernel=_lchs_kernel(True))
-    register_native_kernel(LCHSSolver, _solver_kernel)
+    register_native_kernel(LCHSSolver, fresh_state_kernel(solver_state, "lchs-solver"))
 
 
 register_lchs_kernels()
