@@ -51,7 +51,8 @@ def prepared_state(U: Operator, fidelity: str) -> np.ndarray:
 
 def fresh_state_kernel(model: Callable[[Operator], np.ndarray], tag: str) -> Callable:
     """Kernel of a state preparation on fresh wires: ``model(op)`` (over ``op.wires``, cached
-    under ``"tag:hash"``) times the rest of the state; ValueError if the wires are not in |0>."""
+    under ``"tag:hash"``) times the rest of the state; ValueError if the wires are not in
+    :math:`|0\\rangle`."""
 
     def kernel(state: np.ndarray, op: Operator, wire_order: Wires) -> np.ndarray:
         mat, axes = to_front(state, wire_order, op.wires)
