@@ -90,7 +90,7 @@ def solver_state(op: LCHSSolver) -> np.ndarray:
     R, J, n = layout.times.size, base.nodes.size, base.L.shape[0]
     x0 = layout.joint.reshape(R, n)
     node_amp = prep_matrix(base)[:, 0] * base.phases  # D M |0>
-    ratios = layout.times / T if T > 0 else np.zeros(R)
+    ratios = layout.time_ratios(T)
     out = np.zeros((R, J, 8, n), dtype=np.complex128)
     for j, k in enumerate(base.nodes):
         if node_amp[j] == 0:
