@@ -61,8 +61,9 @@ def _lchs_kernel(adjoint: bool):
         mat, axes = to_front(state, wire_order, op.wires)
         layout = op.layout
         hp = op.hyperparameters
-        key = array_digest(op.data[0], op.data[1], hp["eps"], hp["beta"], hp["scale"])
-        key += hp.get("kernel", "acl")
+        key = (
+            array_digest(op.data[0], op.data[1], hp["eps"], hp["beta"], hp["scale"]) + hp["kernel"]
+        )
         V, blocks = _select(layout, key)
         M = prep_matrix(layout)
         J, n = layout.nodes.size, layout.L.shape[0]
