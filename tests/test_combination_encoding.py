@@ -142,3 +142,25 @@ def test_parts_without_kernels_are_decomposed():
     np.testing.assert_allclose(encoded_matrix(op), 1.5 / np.sqrt(2) * np.eye(2), atol=1e-12)
 
     _assert_native_matches_gates(op, lambda: qml.Hadamard(0))
+
+
+def test_native_kernel_follows_the_coefficients():
+    """Two combinations of the same parts with different complex coefficients, one after the
+    other: the native state (index preparations reused per coefficients) equals default.qubit's."""
+    rng = np.random.default_rng(11)
+    terms = [DenseBlockEncoding(X, 1.0, wires=["a", 0]), DenseBlockEncoding(Z, 2.0, wires=["a", 0])]
+    first = LinearCombinationEncoding([0.5, -1.5j], terms, index_wires=["i"])
+    second = LinearCombinationEncoding([0.3 + 0.4j, 1.0], terms, index_wires=["i"])
+    psi = rng.standard_normal(8) + 1j * rng.standard_normal(8)
+    psi /= np.linalg.norm(psi)
+
+    class Both(qml.operation.Operation):
+        num_wires = 3
+
+        def decomposition(self):
+            return [first, second, qml.adjoint(first)]
+
+    def prepare():
+        qml.StatePrep(psi, wires=first.wires)
+
+    _assert_native_matches_gates(Both(first.wires), prepare)

@@ -473,37 +473,18 @@ def test_layout_wires_and_success_condition():
 
 def test_bad_hhl_options_are_refused():
     n = required_wires(2, 1, 2, inverter="hhl", clock_qubits=4)
+
+    def make(**options) -> GradientFlowSolver:
+        return GradientFlowSolver(
+            LINEAR, T=HHL_T, carleman_level=1, steps=2, inverter="hhl", **options
+        )
+
     with pytest.raises(ValueError, match="clock_qubits"):
-        GradientFlowSolver(
-            LINEAR,
-            T=HHL_T,
-            carleman_level=1,
-            steps=2,
-            inverter="hhl",
-            clock_qubits=0,
-            wires=range(n),
-        )
+        make(clock_qubits=0, wires=range(n))
     with pytest.raises(ValueError, match="evolution"):
-        GradientFlowSolver(
-            LINEAR,
-            T=HHL_T,
-            carleman_level=1,
-            steps=2,
-            inverter="hhl",
-            clock_qubits=4,
-            evolution="qsvt",
-            wires=range(n),
-        )
+        make(clock_qubits=4, evolution="qsvt", wires=range(n))
     with pytest.raises(ValueError, match="needs 9 wires"):
-        GradientFlowSolver(
-            LINEAR,
-            T=HHL_T,
-            carleman_level=1,
-            steps=2,
-            inverter="hhl",
-            clock_qubits=4,
-            wires=range(5),
-        )
+        make(clock_qubits=4, wires=range(5))
     with pytest.raises(ValueError, match="inverter"):
         required_wires(2, 1, 2, inverter="lcu")
     with pytest.raises(ValueError, match="encoding='dense'"):

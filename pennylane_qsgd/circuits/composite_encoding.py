@@ -195,15 +195,14 @@ class CompositeEncoding(FullDataHashMixin, Operation):
     def map_wires(self, wire_map: dict) -> CompositeEncoding:  # noqa: D102
         return self._rebuild(
             [op.map_wires(wire_map) for op in self.encodings],
-            [wire_map.get(w, w) for w in self.wires[: len(self.registers["leading"])]],
+            [wire_map.get(w, w) for w in self.registers["leading"]],
         )
 
     def _rebuild(self, parts: list, leading: list) -> CompositeEncoding:
         raise NotImplementedError
 
     def _flatten(self):
-        leading = Wires(self.wires[: len(self.registers["leading"])])
-        return (*self.own_data, *self.encodings), (leading,)
+        return (*self.own_data, *self.encodings), (self.registers["leading"],)
 
     def label(self, decimals=None, base_label=None, cache=None) -> str:  # noqa: D102
         return base_label or f"{type(self).__name__}[{len(self.encodings)}]"

@@ -51,6 +51,13 @@ DEFAULT_EPS = 1e-3
 """Default operator-norm target of :class:`LCHSEvolution` (quadrature and polynomials)."""
 
 
+def check_evolution_time(time: object) -> float:
+    """``time`` as a float if it is finite and :math:`\\ge 0`; ValueError naming it otherwise."""
+    if isinstance(time, bool) or not np.isscalar(time) or not np.isfinite(time) or time < 0:
+        raise ValueError(f"time must be a finite non-negative number; got {time!r}")
+    return float(time)
+
+
 class LCHSEvolution(FullDataHashMixin, Operation):
     """:math:`\\frac{s}{2\\|w\\|_1}e^{At}` block-encoded by LCHS (module docstring).
 
@@ -96,10 +103,9 @@ class LCHSEvolution(FullDataHashMixin, Operation):
         id=None,
     ) -> None:
         arr = np.asarray(check_square_matrix(A, "A"), dtype=np.complex128)
-        if isinstance(time, bool) or not np.isscalar(time) or not np.isfinite(time) or time < 0:
-            raise ValueError(f"time must be a finite non-negative number; got {time!r}")
+        time = check_evolution_time(time)
         n = int(np.log2(arr.shape[0]))
-        layout = lchs_layout(arr, float(time), float(eps), float(beta), float(scale), kernel)
+        layout = lchs_layout(arr, time, float(eps), float(beta), float(scale), kernel)
         wires = Wires(wires)
         expected = layout.node_qubits + 3 + n
         if len(wires) != expected:
@@ -113,7 +119,7 @@ class LCHSEvolution(FullDataHashMixin, Operation):
             "scale": float(scale),
             "kernel": str(kernel),
         }
-        super().__init__(arr, float(time), wires=wires, id=id)
+        super().__init__(arr, time, wires=wires, id=id)
 
     @staticmethod
     def node_qubits(

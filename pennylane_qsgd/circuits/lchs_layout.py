@@ -188,11 +188,13 @@ class ForcedLCHSLayout:
         """:math:`C = \\sum_r c_r`."""
         return float(np.sum(self.coeffs))
 
+    def time_ratios(self, time: float) -> np.ndarray:
+        """:math:`\\tau_r/T`, shape (2**n_r,) (0 for :math:`T = 0`)."""
+        return self.times / time if time > 0 else np.zeros_like(self.times)
+
     def select_hamiltonian(self, time: float) -> np.ndarray:
         """Dense :math:`\\sum_{r,j}|r,j\\rangle\\langle r,j|\\otimes(\\tau_r/T)(k_jL_A + H_A)`."""
-        per_node = self.base.select_hamiltonian()
-        scale = self.times / time if time > 0 else np.zeros_like(self.times)
-        return np.kron(np.diag(scale), per_node)
+        return np.kron(np.diag(self.time_ratios(time)), self.base.select_hamiltonian())
 
 
 _forced_layouts = DigestCache(size=8)

@@ -43,7 +43,7 @@ from pennylane.wires import Wires
 from pennylane_qsgd.circuits.block_encoding import check_square_matrix
 from pennylane_qsgd.circuits.data_hash import FullDataHashMixin, queued
 from pennylane_qsgd.circuits.hamiltonian_simulation import DEFAULT_SCALE, HamiltonianSimulation
-from pennylane_qsgd.circuits.lchs import DEFAULT_EPS
+from pennylane_qsgd.circuits.lchs import DEFAULT_EPS, check_evolution_time
 from pennylane_qsgd.circuits.lchs_layout import (
     ForcedLCHSLayout,
     forced_layout,
@@ -111,8 +111,7 @@ class LCHSSolver(FullDataHashMixin, Operation):
             if v.shape != (arr.shape[0],) or not np.all(np.isfinite(v)):
                 raise ValueError(f"{name} must be a finite vector of shape ({arr.shape[0]},)")
             vecs.append(v)
-        if isinstance(time, bool) or not np.isscalar(time) or not np.isfinite(time) or time < 0:
-            raise ValueError(f"time must be a finite non-negative number; got {time!r}")
+        time = check_evolution_time(time)
         hp = {
             "eps": float(eps),
             "beta": float(beta),
@@ -120,7 +119,7 @@ class LCHSSolver(FullDataHashMixin, Operation):
             "order": int(order),
             "kernel": str(kernel),
         }
-        layout = forced_layout(arr, *vecs, float(time), **hp)
+        layout = forced_layout(arr, *vecs, time, **hp)
         wires = Wires(wires)
         n = int(np.log2(arr.shape[0]))
         nr, nk = layout.branch_qubits, layout.base.node_qubits
@@ -130,7 +129,7 @@ class LCHSSolver(FullDataHashMixin, Operation):
                 f"({nr + nk + 3 + n} in all); got {len(wires)}"
             )
         self._hyperparameters = hp
-        super().__init__(arr, *vecs, float(time), wires=wires, id=id)
+        super().__init__(arr, *vecs, time, wires=wires, id=id)
 
     @staticmethod
     def register_sizes(

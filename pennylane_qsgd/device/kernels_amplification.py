@@ -10,6 +10,8 @@ updates with :math:`|\\psi\\rangle = U|0\\rangle` from ``U``'s own kernel
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pennylane as qml
 from pennylane.operation import Operator
@@ -17,7 +19,7 @@ from pennylane.wires import Wires
 
 from pennylane_qsgd.circuits.amplification import SuccessAmplification, fixed_point_angles
 from pennylane_qsgd.circuits.data_hash import DigestCache
-from pennylane_qsgd.device.kernels_layout import from_front, to_front
+from pennylane_qsgd.device.kernels_layout import from_front, require_fresh, to_front
 from pennylane_qsgd.device.native import native_kernel_for, register_native_kernel
 
 # Largest register for which an amplified operation without a kernel is simulated densely.
@@ -45,6 +47,20 @@ def prepared_state(U: Operator, fidelity: str) -> np.ndarray:
         return np.asarray(qml.matrix(U, wire_order=U.wires)[:, 0], dtype=np.complex128)
 
     return PREPARED_STATES.get(f"{fidelity}:{U.hash}", make)
+
+
+def fresh_state_kernel(model: Callable[[Operator], np.ndarray], tag: str) -> Callable:
+    """Kernel of a state preparation on fresh wires: ``model(op)`` (over ``op.wires``, cached
+    under ``"tag:hash"``) times the rest of the state; ValueError if the wires are not in
+    :math:`|0\\rangle`."""
+
+    def kernel(state: np.ndarray, op: Operator, wire_order: Wires) -> np.ndarray:
+        mat, axes = to_front(state, wire_order, op.wires)
+        rest = require_fresh(mat, op)
+        psi = PREPARED_STATES.get(f"{tag}:{op.hash}", lambda: model(op))
+        return from_front(np.outer(psi, rest), axes, len(wire_order))
+
+    return kernel
 
 
 def _oracle_mask(O: Operator, wires: Wires) -> np.ndarray:
@@ -155,6 +171,7 @@ def register_amplification_kernels() -> None:
 __all__ = [
     "DENSE_PREP_WIRES",
     "PREPARED_STATES",
+    "fresh_state_kernel",
     "prepared_state",
     "register_amplification_kernels",
 ]

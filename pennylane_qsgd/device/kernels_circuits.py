@@ -33,8 +33,6 @@ kernels raise ``ValueError`` if the wires they act on are not in :math:`|0\\rang
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import numpy as np
 from pennylane.operation import Operator
 from pennylane.wires import Wires
@@ -48,7 +46,7 @@ from pennylane_qsgd.circuits.solver import GradientFlowSolver
 from pennylane_qsgd.circuits.solver_twins import ideal_solver_state, solver_state
 from pennylane_qsgd.circuits.state_prep import NormalizedStatePrep
 from pennylane_qsgd.device.kernels_amplification import (
-    PREPARED_STATES,
+    fresh_state_kernel,
     register_amplification_kernels,
 )
 from pennylane_qsgd.device.kernels_layout import ZERO_ATOL, from_front, require_fresh, to_front
@@ -141,16 +139,6 @@ def _state_prep_kernel(state: np.ndarray, op: Operator, wire_order: Wires) -> np
     return from_front(np.outer(op.data[0], rest), axes, len(wire_order))
 
 
-def _solver_kernel(model: Callable[[GradientFlowSolver], np.ndarray], tag: str):
-    def kernel(state: np.ndarray, op: Operator, wire_order: Wires) -> np.ndarray:
-        mat, axes = to_front(state, wire_order, op.wires)
-        rest = require_fresh(mat, op)
-        psi = PREPARED_STATES.get(f"{tag}:{op.hash}", lambda: model(op))
-        return from_front(np.outer(psi, rest), axes, len(wire_order))
-
-    return kernel
-
-
 # ----------------------------------------------------------------------------------------------
 # Registration
 
@@ -162,9 +150,9 @@ def register_circuit_kernels() -> None:
     )
     register_native_kernel(QSVTInverse, _qsvt_inverse_kernel)
     register_native_kernel(NormalizedStatePrep, _state_prep_kernel)
-    register_native_kernel(GradientFlowSolver, _solver_kernel(solver_state, "native"))
+    register_native_kernel(GradientFlowSolver, fresh_state_kernel(solver_state, "native"))
     register_native_kernel(
-        GradientFlowSolver, _solver_kernel(ideal_solver_state, "ideal"), fidelity="ideal"
+        GradientFlowSolver, fresh_state_kernel(ideal_solver_state, "ideal"), fidelity="ideal"
     )
     register_amplification_kernels()
 

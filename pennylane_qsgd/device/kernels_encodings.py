@@ -21,6 +21,7 @@ from pennylane.operation import Operator
 from pennylane.wires import Wires
 
 from pennylane_qsgd.circuits.combination_encoding import LinearCombinationEncoding, lcu_states
+from pennylane_qsgd.circuits.data_hash import DigestCache, array_digest
 from pennylane_qsgd.circuits.encoding import ENCODINGS
 from pennylane_qsgd.circuits.product_encoding import ProductEncoding
 from pennylane_qsgd.device.kernels_layout import from_front, to_front
@@ -78,6 +79,28 @@ def apply_product(
     return state
 
 
+_preparations = DigestCache(size=8)
+
+
+def _index_preparations(coeffs: np.ndarray, alphas: list[float], width: int) -> tuple:
+    """Unitaries of the Möttönen PREP_R and PREP_L on ``width`` index wires (cached: a QSVT
+    applies the same combination once per degree, and ``qml.matrix`` of the gates dominates)."""
+
+    def make() -> tuple:
+        right, left, _ = lcu_states(coeffs, alphas, width)
+        wires = range(width)
+        with qml.QueuingManager.stop_recording():
+            mats = tuple(
+                qml.matrix(qml.MottonenStatePreparation(v, wires=wires), wire_order=wires)
+                for v in (right, left)
+            )
+        for mat in mats:
+            mat.setflags(write=False)
+        return mats
+
+    return _preparations.get(array_digest(coeffs, np.asarray(alphas, dtype=float), width), make)
+
+
 def apply_combination(
     state: np.ndarray, op: LinearCombinationEncoding, wire_order: Wires, adjoint: bool = False
 ) -> np.ndarray:
@@ -85,10 +108,9 @@ def apply_combination(
     :class:`LinearCombinationEncoding`: the preparations as the unitaries of their gates on the
     index register, each part's kernel on the slice of its index value."""
     index = op.index_wires
-    right, left, _ = lcu_states(op.coeffs, [part.alpha for part in op.encodings], len(index))
-    with qml.QueuingManager.stop_recording():
-        prep_r = qml.matrix(qml.MottonenStatePreparation(right, wires=index), wire_order=index)
-        prep_l = qml.matrix(qml.MottonenStatePreparation(left, wires=index), wire_order=index)
+    prep_r, prep_l = _index_preparations(
+        op.coeffs, [part.alpha for part in op.encodings], len(index)
+    )
     first, last = (prep_l, prep_r.conj().T) if adjoint else (prep_r, prep_l.conj().T)
     mat, axes = to_front(np.asarray(state, dtype=np.complex128), wire_order, index)
     mat = first @ mat

@@ -32,7 +32,8 @@ from pennylane_qsgd.circuits.lchs import LCHSEvolution
 from pennylane_qsgd.circuits.lchs_layout import LCHSLayout, branch_prep_matrix, prep_matrix
 from pennylane_qsgd.circuits.lchs_solver import LCHSSolver
 from pennylane_qsgd.circuits.simulation_twin import simulation_blocks
-from pennylane_qsgd.device.kernels_layout import from_front, require_fresh, to_front
+from pennylane_qsgd.device.kernels_amplification import fresh_state_kernel
+from pennylane_qsgd.device.kernels_layout import from_front, to_front
 from pennylane_qsgd.device.native import register_native_kernel
 
 _select_maps = DigestCache()
@@ -60,8 +61,9 @@ def _lchs_kernel(adjoint: bool):
         mat, axes = to_front(state, wire_order, op.wires)
         layout = op.layout
         hp = op.hyperparameters
-        key = array_digest(op.data[0], op.data[1], hp["eps"], hp["beta"], hp["scale"])
-        key += hp.get("kernel", "acl")
+        key = (
+            array_digest(op.data[0], op.data[1], hp["eps"], hp["beta"], hp["scale"]) + hp["kernel"]
+        )
         V, blocks = _select(layout, key)
         M = prep_matrix(layout)
         J, n = layout.nodes.size, layout.L.shape[0]
@@ -89,7 +91,7 @@ def solver_state(op: LCHSSolver) -> np.ndarray:
     R, J, n = layout.times.size, base.nodes.size, base.L.shape[0]
     x0 = layout.joint.reshape(R, n)
     node_amp = prep_matrix(base)[:, 0] * base.phases  # D M |0>
-    ratios = layout.times / T if T > 0 else np.zeros(R)
+    ratios = layout.time_ratios(T)
     out = np.zeros((R, J, 8, n), dtype=np.complex128)
     for j, k in enumerate(base.nodes):
         if node_amp[j] == 0:
@@ -106,20 +108,10 @@ def solver_state(op: LCHSSolver) -> np.ndarray:
     return out.reshape(-1)
 
 
-_prepared = DigestCache(size=8)
-
-
-def _solver_kernel(state: np.ndarray, op: Operator, wire_order: Wires) -> np.ndarray:
-    mat, axes = to_front(state, wire_order, op.wires)
-    rest = require_fresh(mat, op)
-    psi = _prepared.get(f"lchs-solver:{op.hash}", lambda: solver_state(op))
-    return from_front(np.outer(psi, rest), axes, len(wire_order))
-
-
 def register_lchs_kernels() -> None:
     """Register the kernels of the module docstring (idempotent)."""
     register_native_kernel(LCHSEvolution, _lchs_kernel(False), adjoint_kernel=_lchs_kernel(True))
-    register_native_kernel(LCHSSolver, _solver_kernel)
+    register_native_kernel(LCHSSolver, fresh_state_kernel(solver_state, "lchs-solver"))
 
 
 register_lchs_kernels()
