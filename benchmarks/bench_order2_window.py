@@ -52,8 +52,12 @@ LR = 0.1
 def pruned_digits_mlp(hidden: int, sparsity: float, pretrain: int = 300, seed: int = 0):
     """The model of ``qsgd train``: SGD pre-training (lr 0.5), then global L1 pruning."""
     torch.manual_seed(seed)
+    return pretrain_and_prune(mlp(64, (hidden,), 10), sparsity, pretrain, seed)
+
+
+def pretrain_and_prune(model: nn.Module, sparsity: float, pretrain: int, seed: int):
+    """``pretrain`` full-batch SGD steps (lr 0.5) on the digits, then global L1 pruning."""
     data = load_digits_tensors(seed=seed)
-    model = mlp(64, (hidden,), 10)
     opt = torch.optim.SGD(model.parameters(), lr=0.5)
     for _ in range(pretrain):
         opt.zero_grad()
@@ -168,7 +172,6 @@ def pruned_digits_cnn(width: int, sparsity: float, pretrain: int = 20, seed: int
     """A small ReLU CNN on the 8x8 digits (3x3 convolutions, ``width`` and ``2 width``
     channels, then a linear layer), pre-trained briefly, then globally L1-pruned."""
     torch.manual_seed(seed)
-    data = load_digits_tensors(seed=seed)
     model = nn.Sequential(
         nn.Unflatten(1, (1, 8, 8)),
         nn.Conv2d(1, width, 3),
@@ -178,13 +181,7 @@ def pruned_digits_cnn(width: int, sparsity: float, pretrain: int = 20, seed: int
         nn.Flatten(),
         nn.Linear(8 * width, 10),
     )
-    opt = torch.optim.SGD(model.parameters(), lr=0.5)
-    for _ in range(pretrain):
-        opt.zero_grad()
-        nn.functional.cross_entropy(model(data.x_train), data.y_train).backward()
-        opt.step()
-    global_l1_prune(model, amount=sparsity)
-    return model, (data.x_train, data.y_train)
+    return pretrain_and_prune(model, sparsity, pretrain, seed)
 
 
 def pruned_resnet(batch_size: int = 8, seed: int = 0):

@@ -523,6 +523,8 @@ def test_bad_inputs(setting):
         gradient_on_support(net, lambda o, t: (o - t) ** 2, batch, support)
     with pytest.raises(TypeError, match="callable"):
         support_loss(net, "mse", batch, support)
+    with pytest.raises(ValueError, match="forward_dtype=torch.float64"):
+        support_loss(net, mse, batch, support, forward_dtype=torch.float64)
     with pytest.raises(ValueError, match="order"):
         taylor_coefficients(net, mse, batch, support, order=3)
     with pytest.raises(ValueError, match="weight_decay"):

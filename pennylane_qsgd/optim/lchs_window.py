@@ -43,7 +43,6 @@ from pennylane_qsgd.circuits.reference_coordinate import (
 from pennylane_qsgd.core.lchs import lchs_quadrature
 from pennylane_qsgd.core.lchs_cost import jacobi_anger_degree
 from pennylane_qsgd.core.lchs_twins import duhamel_quadrature, lchs_solve
-from pennylane_qsgd.core.norms import spectral_norm
 from pennylane_qsgd.core.problem import PolynomialODE
 from pennylane_qsgd.optim.lchs_window_system import LCHSWindowSystem, lchs_window_system
 from pennylane_qsgd.optim.window import WindowSolution, amplification_cost, download_direction
@@ -160,10 +159,11 @@ def solve_window_lchs(
     if fidelity == "ideal":
         y = exact_linear_flow(system.A, system.b, system.y0, T)
         grid = lchs_quadrature(T, norm_L, eps / 2, kernel=kernel)
+        rule = duhamel_quadrature(T, system.norm_A, eps / 2)
     else:
         solved = lchs_solve(system.A, system.y0, T, eps, b=system.b, shift=shift, kernel=kernel)
         y, grid = np.real_if_close(solved.u, tol=1e6).real, solved.quadrature
-    rule = duhamel_quadrature(T, spectral_norm(system.A), eps / 2)
+        rule = solved.duhamel  # the s-rule the solve used
     probability = lchs_success_probability(y, system, T, grid.l1_norm, shift)
     level1 = y[: system.size]
     norm = float(np.linalg.norm(level1))

@@ -10,6 +10,7 @@ before the Carleman lift, and reports :math:`\\mu(A)` with :math:`\\|L_A\\|` and
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -58,10 +59,15 @@ class LCHSWindowSystem:
     norm_L: float
     norm_H: float
 
+    @cached_property
+    def norm_A(self) -> float:
+        """:math:`\\|A\\|_2`, computed once (an SVD of the Carleman matrix)."""
+        return spectral_norm(self.A)
+
     @property
     def dissipative(self) -> bool:
         """:math:`\\mu(A) \\le 0` up to :data:`~pennylane_qsgd.core.lchs_generator.DISSIPATIVE_ATOL`."""
-        return self.log_norm <= DISSIPATIVE_ATOL * max(1.0, spectral_norm(self.A))
+        return self.log_norm <= DISSIPATIVE_ATOL * max(1.0, self.norm_A)
 
 
 def log_norm_and_parts(A: np.ndarray) -> tuple[float, float, float]:

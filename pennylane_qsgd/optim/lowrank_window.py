@@ -11,14 +11,11 @@ weights beside a reference coordinate equal to :math:`\\|\\bar\\theta\\|`.
 
 from __future__ import annotations
 
-import numpy as np
-
 from pennylane_qsgd.circuits.solver_layout import required_wires
 from pennylane_qsgd.circuits.solver_policy import default_idle
-from pennylane_qsgd.core.bounds import condition_number_bound
 from pennylane_qsgd.core.lowrank_carleman import LowRankEulerSolution, solve_euler_lowrank
 from pennylane_qsgd.optim.third_derivatives import Order2Flow
-from pennylane_qsgd.optim.window import WindowSolution, amplification_cost, download_weights
+from pennylane_qsgd.optim.window import WindowSolution, weights_solution
 
 __all__ = ["solve_order2_window_lowrank"]
 
@@ -67,24 +64,14 @@ def solve_order2_window_lowrank(
     )
     weights = flow.weights(sol.u_final)
     # Tomography of the weights with a reference coordinate, as the matrix-free order-1 window.
-    downloaded, used = download_weights(weights, flow.theta_bar, shots, seed)
-    rounds, per_success = amplification_cost(sol.success_probability)
-    window = WindowSolution(
-        u_final=downloaded,
-        solver_output=weights,
-        euler=None,
+    window = weights_solution(
+        weights,
+        flow.theta_bar,
+        sol.success_probability,
+        shots,
+        seed,
         steps=steps,
         idle=idle,
-        kappa=float("nan"),
-        kappa_bound=condition_number_bound(steps, idle),
-        success_probability=float(sol.success_probability),
-        rounds=int(rounds),
-        shots=used,
-        solver_calls=float(used * per_success),
-        download_error=float(np.linalg.norm(downloaded - weights)),
         qubits=required_wires(flow.size + 1, 2, steps, idle),
-        degree=0,
-        gamma=1.0,
-        encoding="none",
     )
     return window, sol

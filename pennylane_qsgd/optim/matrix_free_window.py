@@ -7,8 +7,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from pennylane_qsgd.core.bounds import condition_number_bound
-from pennylane_qsgd.optim.window import WindowSolution, amplification_cost, download_weights
+from pennylane_qsgd.optim.window import WindowSolution, weights_solution
 
 
 def solve_linear_window_matrix_free(
@@ -51,25 +50,15 @@ def solve_linear_window_matrix_free(
     final2 = float(u_final @ u_final)
     norm_Y2 += steps * final2  # the idle copies
     probability = (steps + 1) * final2 / norm_Y2 if norm_Y2 > 0 else 0.0
-    downloaded, used = download_weights(u_final, theta_bar, shots, seed)
-    rounds, per_success = amplification_cost(probability)
-    return WindowSolution(
-        u_final=downloaded,
-        solver_output=u_final,
-        euler=None,
+    return weights_solution(
+        u_final,
+        theta_bar,
+        probability,
+        shots,
+        seed,
         steps=steps,
         idle=steps,
-        kappa=float("nan"),
-        kappa_bound=condition_number_bound(steps, steps),
-        success_probability=float(probability),
-        rounds=int(rounds),
-        shots=used,
-        solver_calls=float(used * per_success),
-        download_error=float(np.linalg.norm(downloaded - u_final)),
         qubits=math.ceil(math.log2(len(theta_bar) + 1)) + math.ceil(math.log2(2 * steps + 1)),
-        degree=0,
-        gamma=1.0,
-        encoding="none",
     )
 
 

@@ -137,6 +137,7 @@ def support_loss(
     """
     if not callable(loss_fn):
         raise TypeError(f"loss_fn must be callable; got {loss_fn!r}")
+    _check_forward_dtype(forward_dtype)
     support.validate(module)
     args, targets = _split_batch(batch)
     params = {name: p.detach() for name, p in module.named_parameters()}

@@ -171,6 +171,45 @@ def download_weights(
     return from_reference_coordinate(estimate, reference), used
 
 
+def weights_solution(
+    weights: np.ndarray,
+    theta_bar: np.ndarray,
+    probability: float,
+    shots: int | None,
+    seed: int | None,
+    *,
+    steps: int,
+    idle: int,
+    qubits: int,
+) -> WindowSolution:
+    """The solution of a window whose solver returns the weights themselves (no formed system).
+
+    ``weights`` (s,) are downloaded by :func:`download_weights`; ``probability`` is the success
+    probability of one solver run. ``kappa`` is nan (no linear system is formed), the encoding
+    ``"none"``, ``kappa_bound`` Lemma 3's bound for ``steps`` and ``idle``.
+    """
+    downloaded, used = download_weights(weights, theta_bar, shots, seed)
+    rounds, per_success = amplification_cost(probability)
+    return WindowSolution(
+        u_final=downloaded,
+        solver_output=weights,
+        euler=None,
+        steps=steps,
+        idle=idle,
+        kappa=float("nan"),
+        kappa_bound=condition_number_bound(steps, idle),
+        success_probability=float(probability),
+        rounds=int(rounds),
+        shots=used,
+        solver_calls=float(used * per_success),
+        download_error=float(np.linalg.norm(downloaded - weights)),
+        qubits=qubits,
+        degree=0,
+        gamma=1.0,
+        encoding="none",
+    )
+
+
 def solve_window(
     problem: PolynomialODE,
     T: float,
@@ -279,5 +318,6 @@ __all__ = [
     "download_weights",
     "euler_steps_for_window",
     "solve_window",
+    "weights_solution",
     "WindowSolution",
 ]
